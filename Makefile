@@ -1,0 +1,78 @@
+# Every target bootstraps what it needs: a fresh machine needs only python3.
+PYTHON ?= python3
+VENV   ?= .venv
+
+PY    := $(VENV)/bin/python
+PIP   := $(PY) -m pip --disable-pip-version-check
+STAMP := $(VENV)/.installed
+
+# Jupyter should find this venv's kernel before any user-wide "python3" kernel.
+export JUPYTER_PREFER_ENV_PATH := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help test demo lab docs bench clean distclean
+
+help:
+	@echo "make test       run the whole test suite"
+	@echo "make demo       execute notebooks/01-tour.ipynb into build/demo/ as HTML"
+	@echo "make lab        open JupyterLab on notebooks/"
+	@echo "make docs       build the documentation into build/docs/ (warnings are errors)"
+	@echo "make bench      run every benchmarks/*.py"
+	@echo "make clean      remove build outputs and caches (keeps $(VENV))"
+	@echo "make distclean  clean, and remove $(VENV) too"
+
+$(PY):
+	@echo "--> creating $(VENV) with $(PYTHON)"
+	$(PYTHON) -m venv $(VENV)
+	@echo "--> upgrading pip"
+	@$(PIP) install -q --upgrade pip
+
+# Re-installs whenever pyproject.toml changes.
+$(STAMP): pyproject.toml | $(PY)
+	@echo "--> installing admagic (editable) with [dev,render] into $(VENV)"
+	@$(PIP) install -q -e ".[dev,render]"
+	@touch $@
+
+$(VENV)/.installed-docs: $(STAMP)
+	@echo "--> installing the [docs] extra"
+	@$(PIP) install -q -e ".[docs]"
+	@touch $@
+
+$(VENV)/.installed-bench: $(STAMP)
+	@echo "--> installing the [bench] extra"
+	@$(PIP) install -q -e ".[bench]"
+	@touch $@
+
+$(VENV)/bin/jupyter-lab: | $(STAMP)
+	@echo "--> installing jupyterlab"
+	@$(PIP) install -q jupyterlab
+
+test: $(STAMP)
+	@echo "--> running the test suite"
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	@echo "--> executing notebooks/01-tour.ipynb in a Jupyter kernel"
+	$(VENV)/bin/jupyter nbconvert --execute --to html --output-dir build/demo notebooks/01-tour.ipynb
+	@echo "--> open $(CURDIR)/build/demo/01-tour.html"
+
+lab: $(VENV)/bin/jupyter-lab
+	$(VENV)/bin/jupyter lab notebooks/
+
+docs: $(VENV)/.installed-docs
+	@echo "--> building the docs into build/docs/"
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs build/docs
+	@echo "--> open $(CURDIR)/build/docs/index.html"
+
+bench: $(VENV)/.installed-bench
+	@set -e; scripts="$(sort $(wildcard benchmarks/*.py))"; \
+	if [ -z "$$scripts" ]; then echo "--> no benchmarks/*.py yet"; fi; \
+	for script in $$scripts; do echo "--> $$script"; $(PY) $$script; done
+
+clean:
+	@echo "--> removing build outputs and caches"
+	rm -rf build dist *.egg-info docs/notebooks .pytest_cache .hypothesis
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

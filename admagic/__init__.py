@@ -1,0 +1,35 @@
+"""admagic: see automatic differentiation.
+
+In a notebook::
+
+    %load_ext admagic
+
+    %%grad x=3 --order 2
+    y = x * x
+
+From Python::
+
+    >>> import admagic
+    >>> admagic.grad(lambda x: x * x)(3.0)
+    6.0
+
+The engine is small enough to read: ``tape.py`` (recording and the reverse sweep), ``traced.py``
+(how NumPy calls reach the tape), ``rules.py`` (every derivative, one line each).
+"""
+
+from ._version import __version__
+from .api import derivative, grad, hessian, jacobian, value_and_grad
+from .tape import Tape
+from .traced import Tensor, Traced, Variable, constant, tensor
+
+__all__ = [
+    "__version__", "grad", "value_and_grad", "derivative", "jacobian", "hessian",
+    "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "load_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext admagic``: register the ``%%grad`` magic."""
+    from .magic import GradMagics
+
+    ipython.register_magics(GradMagics)

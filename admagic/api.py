@@ -1,0 +1,165 @@
+"""Derivatives of Python functions, in the functional style of JAX and HIPS autograd.
+
+>>> grad(lambda x: x * x)(3.0)
+6.0
+>>> derivative(np.sin, order=2)(0.0)
+-0.0
+
+Each function runs `f` once on a fresh `Tape` with the chosen arguments traced, then runs the
+tape backwards. Called inside another tape (or inside another `grad`), the backward pass is
+recorded by that tape, so these compose: ``grad(grad(f))`` is the second derivative.
+"""
+
+import numpy as np
+
+from .tape import Tape, backward
+from .traced import Traced, new_leaf, plain
+
+
+def _traced_call(f, args, kwargs, argnums):
+    """Run f with args[argnums] traced on a new tape; give (tape, leaves, output)."""
+    args = list(args)
+    for i in argnums:
+        if not -len(args) <= i < len(args):
+            raise TypeError(f"argnum {i} is out of range: the function was called with "
+                            f"{len(args)} positional argument(s).")
+    with Tape() as tape:
+        leaves = []
+        for i in argnums:
+            args[i] = new_leaf(tape, args[i])
+            leaves.append(args[i])
+        out = f(*args, **kwargs)
+    return tape, leaves, out
+
+
+def _one_level_down(out, tape):
+    """The output as the tape's caller sees it: the tape's own wrapper removed."""
+    traced = tape._own(out)
+    return traced.value if traced is not None else out
+
+
+def _argnums(argnum):
+    return tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
+
+
+def _zeros_like(leaf):
+    return np.zeros(np.shape(plain(leaf))) if np.ndim(plain(leaf)) else 0.0
+
+
+def _gradients(tape, leaves, out, seed):
+    traced = tape._own(out)
+    if traced is None:
+        return [_zeros_like(leaf) for leaf in leaves]
+    adjoints = backward(traced.node, seed)
+    return [adjoints.get(leaf.node, _zeros_like(leaf)) for leaf in leaves]
+
+
+def value_and_grad(f, argnum=0):
+    """Like `grad`, but the new function returns ``(f(*args), gradient)``.
+
+    >>> value_and_grad(lambda x: x ** 3)(2.0)
+    (8.0, 12.0)
+    """
+    argnums = _argnums(argnum)
+
+    def value_and_gradient(*args, **kwargs):
+        tape, leaves, out = _traced_call(f, args, kwargs, argnums)
+        value = _one_level_down(out, tape)
+        if np.ndim(plain(value)) != 0:
+            raise TypeError(
+                f"grad() needs a function that returns one number; this one returned shape "
+                f"{np.shape(plain(value))}. Use jacobian(f) for array outputs, or reduce the "
+                "output first, e.g. np.sum(...).")
+        grads = _gradients(tape, leaves, out, 1.0)
+        return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
+
+    value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
+    return value_and_gradient
+
+
+def grad(f, argnum=0):
+    """The gradient of a scalar-valued function, as a new function.
+
+    `argnum` picks the argument to differentiate (an int), or several (a tuple, giving a tuple).
+
+    >>> grad(lambda x, y: x * y, argnum=(0, 1))(3.0, 4.0)
+    (4.0, 3.0)
+    """
+    value_and_gradient = value_and_grad(f, argnum)
+
+    def gradient(*args, **kwargs):
+        return value_and_gradient(*args, **kwargs)[1]
+
+    gradient.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    return gradient
+
+
+def derivative(f, order=1):
+    """The `order`-th derivative of a function of one number (applied elementwise to arrays).
+
+    >>> derivative(lambda x: x ** 4, order=3)(1.0)
+    24.0
+    """
+    if not isinstance(order, (int, np.integer)) or order < 0:
+        raise ValueError(f"order must be a whole number >= 0, got {order!r}.")
+    result = f
+    for _ in range(order):
+        result = _elementwise_derivative(result)
+    return result
+
+
+def _elementwise_derivative(f):
+    def df(x):
+        tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
+        value = plain(_one_level_down(out, tape))
+        if np.shape(value) not in ((), np.shape(plain(leaf))):
+            raise TypeError(f"derivative() needs f to map a number to a number (or act "
+                            f"elementwise); it returned shape {np.shape(value)} for input shape "
+                            f"{np.shape(plain(leaf))}. Use jacobian(f).")
+        seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
+        return _gradients(tape, [leaf], out, seed)[0]
+
+    return df
+
+
+def jacobian(f, argnum=0):
+    """The Jacobian of f, shaped ``output.shape + input.shape``.
+
+    >>> jacobian(lambda w: w * 3.0)(np.ones(2))
+    array([[3., 0.],
+           [0., 3.]])
+    """
+    argnums = _argnums(argnum)
+
+    def jacobian_of_f(*args, **kwargs):
+        tape, leaves, out = _traced_call(f, args, kwargs, argnums)
+        out_shape = np.shape(plain(out))
+        blocks = [[] for _ in leaves]
+        for index in np.ndindex(*out_shape):
+            seed = np.zeros(out_shape)
+            seed[index] = 1.0
+            for block, g in zip(blocks, _gradients(tape, leaves, out, seed if out_shape else 1.0)):
+                block.append(g)
+        results = []
+        for leaf, block in zip(leaves, blocks):
+            in_shape = np.shape(plain(leaf))
+            if not out_shape:
+                results.append(block[0])
+            else:
+                results.append(np.reshape(np.stack(block), out_shape + in_shape))
+        return tuple(results) if isinstance(argnum, (tuple, list)) else results[0]
+
+    return jacobian_of_f
+
+
+def hessian(f, argnum=0):
+    """The matrix of second derivatives of a scalar function: ``jacobian(grad(f))``.
+
+    >>> hessian(lambda w: np.sum(w ** 3))(np.array([1.0, 2.0]))
+    array([[ 6.,  0.],
+           [ 0., 12.]])
+    """
+    return jacobian(grad(f, argnum), argnum)
+
+
+__all__ = ["grad", "value_and_grad", "derivative", "jacobian", "hessian", "Traced"]

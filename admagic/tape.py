@@ -1,0 +1,244 @@
+"""The tape: how admagic records a computation and runs it backwards.
+
+Every operation on a traced value leaves a `Node`: which primitive ran, on which arguments, with
+what result, and which earlier nodes it was computed from. Nodes point back at their parents, so
+the record is a DAG that lives exactly as long as the values that need it (as in PyTorch).
+
+A `Tape` is one *level* of recording. Tapes nest: an operation is recorded by the innermost tape
+among its arguments, which then unwraps its own level and lets the operation run again one level
+down, where outer tapes record it too. That is the whole of higher-order derivatives, and what keeps
+nested tapes from confusing each other's variables (perturbation confusion).
+
+`backward()` below is reverse mode: visit nodes from the output back to the inputs, and at each
+one apply the chain rule with the primitive's vector-Jacobian product from `rules.py`.
+"""
+
+import itertools
+
+import numpy as np
+
+from .rules import VJP, unbroadcast
+
+_node_numbers = itertools.count()
+_tape_levels = itertools.count(1)
+
+#: The tapes currently recording, outermost first.
+active_tapes = []
+
+
+class Node:
+    """One recorded operation: ``value = primitive(*args, **kwargs)``.
+
+    ``args`` and ``value`` are one level down from the tape that made the node: plain numbers, or
+    values traced by an outer tape. ``parents`` lists ``(argnum, node)`` for the arguments this tape
+    traced. A leaf (an input) has no primitive and no parents; ``source`` is the user's
+    `Tensor` it stands for, if any. ``number`` grows with every node, so it orders them in time.
+    """
+
+    __slots__ = ("primitive", "args", "kwargs", "value", "parents", "number", "source")
+
+    def __init__(self, primitive, args, kwargs, value, parents, source=None):
+        self.primitive = primitive
+        self.args = args
+        self.kwargs = kwargs
+        self.value = value
+        self.parents = parents
+        self.number = next(_node_numbers)
+        self.source = source
+
+    def __repr__(self):
+        name = getattr(self.primitive, "__name__", "input")
+        return f"<Node #{self.number} {name}>"
+
+
+def ancestors(output_node):
+    """All nodes `output_node` depends on (itself included), latest first.
+
+    Nodes are numbered in the order they were made, and an operation is always made after its
+    inputs, so sorting by number is a topological order. The walk is a loop with a stack, not a
+    recursion, so a 100,000-step chain is no problem.
+    """
+    seen = {output_node}
+    stack = [output_node]
+    while stack:
+        node = stack.pop()
+        for _, parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return sorted(seen, key=_number, reverse=True)
+
+
+def _number(node):
+    return node.number
+
+
+def backward(output_node, seed):
+    """Reverse mode: the adjoint d(output)/d(node), times `seed`, for every node the output needs.
+
+    Returns ``{node: adjoint}``. When an outer tape is recording, the adjoints are traced values of
+    that tape, so the derivative can itself be differentiated.
+    """
+    adjoints = {output_node: seed}
+    for node in ancestors(output_node):
+        g = adjoints[node]
+        args, kwargs = node.args, node.kwargs
+        for argnum, parent in node.parents:
+            rule = VJP[node.primitive][argnum]
+            if rule is None:  # an argument with no derivative, like np.where's condition
+                continue
+            # The chain rule: what flows to the parent is g times d(node)/d(parent).
+            if kwargs:
+                contribution = rule(g, node.value, *args, **kwargs)
+            else:
+                contribution = rule(g, node.value, *args)
+            contribution = unbroadcast(contribution, args[argnum])
+            if parent in adjoints:
+                adjoints[parent] = adjoints[parent] + contribution
+            else:
+                adjoints[parent] = contribution
+    return adjoints
+
+
+class Tape:
+    """Records operations on the values it watches, to differentiate them afterwards.
+
+    Used like TensorFlow's ``GradientTape``:
+
+    >>> x = constant(3.0)
+    >>> with Tape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> tape.gradient(y, x)
+    constant(6.0)
+
+    `Variable` values are watched automatically when used inside the tape
+    (``watch_accessed_variables=True``). A tape answers ``gradient()`` once unless
+    ``persistent=True``. Tapes nest: an outer tape records the inner tape's ``gradient()``, which
+    gives second derivatives.
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self.level = None  # given on entry: inner tapes are entered later, so get higher levels
+        self.recording = False
+        self._leaves = {}  # id(tensor) -> (tensor, leaf node) for what this tape watched
+        self._used = False
+
+    def __enter__(self):
+        if self.level is not None:
+            raise RuntimeError("A Tape can only be used in one `with` block; make a new Tape().")
+        self.level = next(_tape_levels)
+        self.recording = True
+        active_tapes.append(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self.recording = False
+        active_tapes.remove(self)
+        for tensor, _ in self._leaves.values():
+            tensor._forget(self)
+        return False
+
+    def watch(self, tensor):
+        """Record operations on `tensor` (an `admagic.constant`, `Variable` or `tensor`) from now on.
+
+        Accepts one tensor or a list/tuple of them.
+        """
+        if isinstance(tensor, (list, tuple)):
+            for each in tensor:
+                self.watch(each)
+            return
+        if not self.recording:
+            raise RuntimeError("watch() only works inside the tape's `with` block.")
+        watched_by = getattr(tensor, "_watched_by", None)
+        if watched_by is None:
+            raise TypeError(
+                f"Tape.watch() needs an admagic value, not {type(tensor).__name__}. "
+                "Wrap it first: x = admagic.constant(3.0), then tape.watch(x)."
+            )
+        if id(tensor) not in self._leaves:
+            self._leaves[id(tensor)] = (tensor, watched_by(self))
+
+    def watched_variables(self):
+        """The tensors this tape watched, in the order it started watching them."""
+        return tuple(tensor for tensor, _ in self._leaves.values())
+
+    def gradient(self, target, sources, output_gradients=None):
+        """d(target)/d(source) for each source, as TensorFlow's ``GradientTape.gradient``.
+
+        `sources` may be one tensor, a list or tuple, or a dict; the answer has the same form. A
+        source the target does not depend on, or that the tape never watched, gives ``None``.
+        For an array target the gradient is that of its sum, unless `output_gradients` (an array
+        of the target's shape) weights it.
+        """
+        if self._used and not self.persistent:
+            raise RuntimeError(
+                "This Tape already answered gradient() once. To ask for several gradients, "
+                "record with Tape(persistent=True)."
+            )
+        self._used = True
+        target = self._own(target)
+        adjoints = {}
+        if target is not None:
+            seed = output_gradients
+            if seed is None:
+                seed = 1.0 if np.ndim(target.node.value) == 0 else np.ones(np.shape(target.node.value))
+            adjoints = backward(target.node, seed)
+
+        def answer(source):
+            node = self._leaf_of(source)
+            g = adjoints.get(node) if node is not None else None
+            return None if g is None else self._as_tensor(g)
+
+        if isinstance(sources, dict):
+            return {key: answer(s) for key, s in sources.items()}
+        if isinstance(sources, (list, tuple)):
+            return [answer(s) for s in sources]
+        return answer(sources)
+
+    def _own(self, value):
+        """`value` as traced by this tape, looking through inner tapes' wrappers; None if not."""
+        while getattr(value, "tape", None) is not None:
+            if value.tape is self:
+                return value
+            if self.level is None or value.tape.level < self.level:
+                return None
+            value = value.value
+        return None
+
+    def _leaf_of(self, source):
+        entry = self._leaves.get(id(source))
+        if entry is not None and entry[0] is source:
+            return entry[1]
+        traced = self._own(source)
+        return traced.node if traced is not None else None
+
+    @staticmethod
+    def _as_tensor(gradient):
+        # Plain results come back as constants so `.numpy()` works on them, as in TensorFlow;
+        # traced ones (an outer tape is recording) stay traced so they can be differentiated.
+        from .traced import Traced, constant
+
+        return gradient if isinstance(gradient, Traced) else constant(gradient)
+
+    def __repr__(self):
+        state = "recording" if self.recording else "stopped"
+        return f"<Tape level={self.level} {state}{' persistent' if self.persistent else ''}>"
+
+
+class _EagerTape(Tape):
+    """The always-on tape under every other: it records operations on ``tensor(..., requires_grad=True)``
+    the way PyTorch does, with no ``with`` block."""
+
+    def __init__(self):
+        super().__init__(persistent=True, watch_accessed_variables=False)
+        self.level = 0
+        self.recording = True
+
+    def __enter__(self):
+        raise RuntimeError("The eager tape is always on; use admagic.Tape() for a `with` block.")
+
+
+EAGER = _EagerTape()

@@ -1,0 +1,477 @@
+"""Traced values: numbers and arrays that write what is done to them on a tape.
+
+Users write plain NumPy (``np.sin(x)``, ``X @ W``, ``w[1:3]``, ``np.sum(w ** 2)``). A `Traced` value
+takes part through Python's operators and NumPy's two dispatch protocols (``__array_ufunc__`` for
+ufuncs, ``__array_function__`` for the rest); all three end in one call, `record()`, which runs the
+operation and leaves a `Node` on the tape.
+
+`Tensor` is the value a user holds across tapes: ``Variable(3.0)`` and ``constant(3.0)`` (as in
+TensorFlow) and ``tensor(3.0, requires_grad=True)`` (as in PyTorch). It is not traced itself: each
+tape that watches it gives it a traced stand-in while the tape records.
+"""
+
+import numpy as np
+
+from . import rules
+from .tape import EAGER, Node, active_tapes, backward
+
+
+def record(primitive, *args, **kwargs):
+    """Run ``primitive(*args, **kwargs)``, and record it on the innermost tape among the arguments.
+
+    That tape's traced arguments are unwrapped one level and the primitive is called again through
+    `record`, so tapes further out record the same operation. Untraced calls are plain NumPy.
+    """
+    args = _live(args)
+    top = None
+    for a in args:
+        if type(a) is Traced and (top is None or a.tape.level > top.level):
+            top = a.tape
+    if top is None:
+        return primitive(*args, **kwargs)
+    inner_args = list(args)
+    parents = []
+    for argnum, a in enumerate(args):
+        if type(a) is Traced and a.tape is top:
+            inner_args[argnum] = a.value
+            parents.append((argnum, a.node))
+    ans = record(primitive, *inner_args, **kwargs)
+    node = Node(primitive, inner_args, kwargs or None, ans, parents)
+    return Traced(ans, node, top)
+
+
+def _live(args):
+    """Replace tensors by what currently stands for them, and strip stopped tapes' wrappers."""
+    for a in args:
+        if isinstance(a, Tensor) or (type(a) is Traced and not a.tape.recording):
+            break
+    else:
+        return args
+    return tuple(_live_value(a) for a in args)
+
+
+def _live_value(a):
+    if isinstance(a, Tensor):
+        a = a._current()
+    while type(a) is Traced and not a.tape.recording:
+        a = a.value
+    return a
+
+
+def plain(x):
+    """The number or array inside `x`, through every level of tracing."""
+    while True:
+        if type(x) is Traced:
+            x = x.value
+        elif isinstance(x, Tensor):
+            x = x._value
+        else:
+            return x
+
+
+def as_input(value):
+    """A value fit to differentiate with respect to: floats, never ints; complex is refused."""
+    value = _live_value(value)
+    if type(value) is Traced:
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError("Can't differentiate with respect to a boolean; give a number.")
+    if isinstance(value, (int, np.integer)):
+        return float(value)
+    if isinstance(value, float):
+        return value
+    array = np.asarray(value)
+    if np.iscomplexobj(array):
+        raise TypeError("Complex numbers are not supported yet; differentiate the real and "
+                        "imaginary parts as two real inputs.")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"Can't differentiate with respect to {type(value).__name__} "
+                        f"(dtype {array.dtype}); give a number or a numeric array.")
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
+
+
+def new_leaf(tape, value, source=None):
+    """A traced input on `tape`: the start of what the tape will differentiate."""
+    value = as_input(value)
+    return Traced(value, Node(None, (), None, value, (), source), tape)
+
+
+def _recording_error(what, instead):
+    return TypeError(
+        f"{what} would drop the derivative: this value is being traced. {instead} "
+        "(To read the number anyway, use .numpy(), which detaches it.)")
+
+
+_FLOAT_ADVICE = "Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x)."
+_ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
+                 "not np.array([x, y]).")
+
+
+class _Arithmetic:
+    """Python operators and ndarray-style methods, each one `record()` call."""
+
+    __slots__ = ()
+    __array_priority__ = 100.0
+
+    def __add__(self, other): return record(np.add, self, other)
+    def __radd__(self, other): return record(np.add, other, self)
+    def __sub__(self, other): return record(np.subtract, self, other)
+    def __rsub__(self, other): return record(np.subtract, other, self)
+    def __mul__(self, other): return record(np.multiply, self, other)
+    def __rmul__(self, other): return record(np.multiply, other, self)
+    def __truediv__(self, other): return record(np.divide, self, other)
+    def __rtruediv__(self, other): return record(np.divide, other, self)
+    def __floordiv__(self, other): return record(np.floor_divide, self, other)
+    def __rfloordiv__(self, other): return record(np.floor_divide, other, self)
+    def __mod__(self, other): return record(np.remainder, self, other)
+    def __rmod__(self, other): return record(np.remainder, other, self)
+    def __pow__(self, other, modulo=None): return record(np.power, self, other)
+    def __rpow__(self, other): return record(np.power, other, self)
+    def __matmul__(self, other): return record(np.matmul, self, other)
+    def __rmatmul__(self, other): return record(np.matmul, other, self)
+    def __neg__(self): return record(np.negative, self)
+    def __pos__(self): return self
+    def __abs__(self): return record(np.absolute, self)
+
+    def __round__(self, ndigits=None):
+        if ndigits is None:
+            return record(np.round, self)
+        return record(np.round, self, ndigits)
+
+    def __getitem__(self, index):
+        return record(rules.getitem, self, _plain_index(index))
+
+    def __setitem__(self, index, value):
+        raise TypeError("Traced arrays can't be changed in place (w[i] = ...). Build a new array "
+                        "instead, e.g. with np.where(mask, new, w) or np.concatenate.")
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("A traced scalar is not iterable.")
+        return (self[i] for i in range(len(self)))
+
+    def __len__(self):
+        shape = self.shape
+        if not shape:
+            raise TypeError("len() of a traced scalar.")
+        return shape[0]
+
+    # Comparisons read the values and give plain booleans, so `if`/`while` on them just work.
+    def __lt__(self, other): return np.less(plain(self), plain(other))
+    def __le__(self, other): return np.less_equal(plain(self), plain(other))
+    def __gt__(self, other): return np.greater(plain(self), plain(other))
+    def __ge__(self, other): return np.greater_equal(plain(self), plain(other))
+    def __eq__(self, other): return np.equal(plain(self), plain(other))
+    def __ne__(self, other): return np.not_equal(plain(self), plain(other))
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        return bool(plain(self))
+
+    @property
+    def shape(self): return np.shape(plain(self))
+    @property
+    def ndim(self): return np.ndim(plain(self))
+    @property
+    def size(self): return np.size(plain(self))
+    @property
+    def dtype(self): return np.result_type(plain(self))
+    @property
+    def T(self): return record(np.transpose, self)
+
+    def transpose(self, *axes):
+        if not axes or axes == (None,):
+            return record(np.transpose, self)
+        return record(np.transpose, self, axes[0] if len(axes) == 1 else axes)
+
+    def reshape(self, *shape, **kwargs):
+        return record(np.reshape, self, shape[0] if len(shape) == 1 else shape, **kwargs)
+
+    def ravel(self): return record(np.ravel, self)
+    def flatten(self): return record(np.ravel, self)
+    def squeeze(self, axis=None): return record(np.squeeze, self, axis)
+    def swapaxes(self, a, b): return record(np.swapaxes, self, a, b)
+    def sum(self, axis=None, keepdims=False): return record(np.sum, self, axis, keepdims=keepdims)
+    def mean(self, axis=None, keepdims=False): return record(np.mean, self, axis, keepdims=keepdims)
+    def prod(self, axis=None, keepdims=False): return record(np.prod, self, axis, keepdims=keepdims)
+    def max(self, axis=None, keepdims=False): return record(np.max, self, axis, keepdims=keepdims)
+    def min(self, axis=None, keepdims=False): return record(np.min, self, axis, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False): return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False): return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
+    def cumsum(self, axis=None): return record(np.cumsum, self, axis)
+    def dot(self, other): return record(np.dot, self, other)
+    def clip(self, lo=None, hi=None): return record(np.clip, self, lo, hi)
+    def trace(self, offset=0): return record(np.trace, self, offset)
+    def diagonal(self): return record(np.diag, self)
+    def argmax(self, axis=None): return np.argmax(plain(self), axis)
+    def argmin(self, axis=None): return np.argmin(plain(self), axis)
+    def tolist(self): return self.numpy().tolist()
+    def item(self):
+        """The value as a Python number; like PyTorch's ``.item()``, it detaches."""
+        return np.asarray(plain(self)).item()
+
+    def numpy(self):
+        """The plain value (float or ndarray), detached from every tape, as in TensorFlow."""
+        value = plain(self)
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    def __format__(self, spec):
+        return format(plain(self), spec)
+
+    def __str__(self):
+        return str(plain(self))
+
+    # NumPy's protocols: everything NumPy does to a traced value comes here.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__" or kwargs.pop("out", None) is not None:
+            raise TypeError(f"np.{ufunc.__name__}.{method} (or out=) isn't supported on traced "
+                            "values; call the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
+        if ufunc in rules.VJP:
+            return record(ufunc, *inputs, **kwargs)
+        if ufunc in _UNTRACED_UFUNCS:
+            return ufunc(*[plain(x) for x in inputs], **kwargs)
+        raise TypeError(f"np.{ufunc.__name__} has no derivative rule in admagic yet "
+                        "(see admagic/rules.py for the ones there are).")
+
+    def __array_function__(self, func, types, args, kwargs):
+        how = _FUNCTIONS.get(func)
+        if how is not None:
+            return how(*args, **kwargs)
+        if func in rules.VJP:
+            return record(func, *args, **kwargs)
+        if func in _UNTRACED_FUNCTIONS:
+            return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
+        raise TypeError(f"np.{func.__name__} isn't supported on traced values yet "
+                        "(see admagic/rules.py for the functions there are).")
+
+
+def _plain_index(index):
+    if isinstance(index, tuple):
+        return tuple(plain(i) for i in index)
+    return plain(index)
+
+
+def _sequence_of(primitive):
+    def call(arrays, axis=0, **kwargs):
+        return record(primitive, *arrays, axis=axis, **kwargs)
+    return call
+
+
+def _einsum(subscripts, *operands, **kwargs):
+    rules.parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
+    return record(np.einsum, subscripts, *operands, **kwargs)
+
+
+def _dot(a, b, out=None):
+    if np.ndim(plain(a)) > 2 or np.ndim(plain(b)) > 2:
+        raise NotImplementedError("np.dot of arrays with more than 2 dimensions isn't "
+                                  "differentiable in admagic; use np.matmul or np.einsum.")
+    return record(np.dot, a, b)
+
+
+def _array_refused(*args, **kwargs):
+    raise _recording_error("np.array()/np.asarray() of a traced value", _ARRAY_ADVICE)
+
+
+# NumPy functions that need a word before they reach `record()`.
+_FUNCTIONS = {
+    np.concatenate: _sequence_of(rules.concatenate),
+    np.stack: _sequence_of(rules.stack),
+    np.einsum: _einsum,
+    np.dot: _dot,
+    np.amax: lambda x, *a, **k: record(np.max, x, *a, **k),
+    np.amin: lambda x, *a, **k: record(np.min, x, *a, **k),
+    np.around: lambda x, *a, **k: record(np.round, x, *a, **k),
+    np.copy: lambda x, *a, **k: x,  # traced values never change, so a copy is the value itself
+    np.array: _array_refused,
+    np.asarray: _array_refused,
+}
+
+# Functions and ufuncs whose answer has no derivative: they see plain values and give plain ones.
+_UNTRACED_FUNCTIONS = {
+    np.shape, np.ndim, np.size, np.result_type, np.argmax, np.argmin, np.argsort,
+    np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.allclose, np.isclose,
+    np.array_equal, np.nonzero, np.count_nonzero, np.any, np.all, np.iscomplexobj,
+    np.isrealobj, np.isscalar,
+}
+_UNTRACED_UFUNCS = {
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
+    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isfinite, np.isinf,
+    np.isnan, np.signbit,
+}
+
+
+class Traced(_Arithmetic):
+    """A value recorded on a tape.
+
+    ``value`` is what it holds one level down (a number, an array, or the value as traced by an
+    outer tape); ``node`` is the operation that made it; ``tape`` is the tape that recorded it.
+    """
+
+    __slots__ = ("value", "node", "tape")
+
+    def __init__(self, value, node, tape):
+        self.value = value
+        self.node = node
+        self.tape = tape
+
+    def _converting(self, what, advice):
+        if _recording(self):
+            raise _recording_error(what, advice)
+        return plain(self)
+
+    def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
+    def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
+    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
+    def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
+        return value.copy() if copy else value
+
+    def backward(self, gradient=None):
+        """Add d(self)/d(t) into ``t.grad`` for every ``tensor(..., requires_grad=True)`` t it uses.
+
+        As PyTorch's ``backward()``: gradients accumulate across calls; set ``t.grad = None`` (or
+        call ``t.zero_grad()``) to start again. A non-scalar value needs `gradient`, its weights.
+        """
+        if gradient is None:
+            if self.ndim != 0:
+                raise RuntimeError(f"backward() on a value of shape {self.shape} needs "
+                                   "gradient=<array of that shape>; or reduce it first, e.g. np.sum(y).")
+            gradient = 1.0
+        for node, g in backward(self.node, gradient).items():
+            tensor = node.source
+            if tensor is not None and tensor.requires_grad:
+                g = plain(g)
+                tensor.grad = g if tensor.grad is None else tensor.grad + g
+
+    def __repr__(self):
+        return f"traced({plain(self)!r})"
+
+
+def _recording(value):
+    while type(value) is Traced:
+        if value.tape.recording and value.tape is not EAGER:
+            return True
+        value = value.value
+    return False
+
+
+class Tensor(_Arithmetic):
+    """A value the user holds across tapes; see `constant`, `Variable` and `tensor`."""
+
+    __slots__ = ("_value", "trainable", "requires_grad", "grad", "_stand_ins", "__weakref__")
+
+    def __init__(self, value, trainable=False, requires_grad=False):
+        if isinstance(value, (Tensor, Traced)):
+            value = plain(value)
+        self._value = as_input(value)
+        self.trainable = trainable
+        self.requires_grad = requires_grad
+        self.grad = None
+        self._stand_ins = []  # (tape, traced) for each tape that watches this tensor, outer first
+        if requires_grad:
+            self._stand_ins.append((EAGER, new_leaf(EAGER, self._value, source=self)))
+
+    def _current(self):
+        """What stands for this tensor now: the innermost watching tape's traced value, or the value."""
+        if self.trainable:
+            for tape in active_tapes:
+                if tape.watch_accessed_variables and id(self) not in tape._leaves:
+                    tape.watch(self)
+        return self._stand_ins[-1][1] if self._stand_ins else self._value
+
+    def _watched_by(self, tape):
+        """Called by ``tape.watch(self)``: make this tensor's traced stand-in on `tape`."""
+        below = [(t, s) for t, s in self._stand_ins if t.level < tape.level]
+        above = [(t, s) for t, s in self._stand_ins if t.level > tape.level]
+        leaf = new_leaf(tape, below[-1][1] if below else self._value, source=self)
+        for _, stand_in in above[:1]:  # a tape further in now sees through this one
+            stand_in.value = leaf
+            stand_in.node.value = leaf
+        self._stand_ins = below + [(tape, leaf)] + above
+        return leaf.node
+
+    def _forget(self, tape):
+        self._stand_ins = [(t, s) for t, s in self._stand_ins if t is not tape]
+
+    def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
+    def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
+    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
+        return value.copy() if copy else value
+
+    def _converting(self, what, advice):
+        if any(t is not EAGER for t, _ in self._stand_ins):
+            raise _recording_error(what, advice)
+        return self._value
+
+    def assign(self, value):
+        """Set the value (as TensorFlow's ``Variable.assign``); not while a tape watches it."""
+        if any(t is not EAGER for t, _ in self._stand_ins):
+            raise RuntimeError("Can't assign() while a Tape watches this value; assign after the "
+                               "`with` block.")
+        self._value = as_input(plain(value))
+        if self.requires_grad:
+            self._stand_ins = [(EAGER, new_leaf(EAGER, self._value, source=self))]
+        return self
+
+    def assign_add(self, delta): return self.assign(self._value + plain(delta))
+    def assign_sub(self, delta): return self.assign(self._value - plain(delta))
+
+    def zero_grad(self):
+        """Forget the accumulated ``.grad`` (PyTorch: ``x.grad = None``)."""
+        self.grad = None
+
+    def detach(self):
+        return constant(self._value)
+
+    def __repr__(self):
+        if type(self) is Variable:
+            return f"Variable({self._value!r})"
+        if self.requires_grad:
+            return f"tensor({self._value!r}, requires_grad=True)"
+        return f"constant({self._value!r})"
+
+
+class Variable(Tensor):
+    """A trainable value, watched automatically by every tape that uses it (TensorFlow's
+    ``tf.Variable``).
+
+    >>> x = Variable(3.0)
+    >>> with Tape() as tape:
+    ...     y = x * x
+    >>> tape.gradient(y, x).numpy()
+    6.0
+    """
+
+    __slots__ = ()
+
+    def __init__(self, value):
+        super().__init__(value, trainable=True)
+
+
+def constant(value):
+    """A value tapes do not watch unless told to (``tape.watch(c)``), as ``tf.constant``.
+
+    >>> c = constant(3.0)
+    """
+    return Tensor(value)
+
+
+def tensor(value, requires_grad=False):
+    """A value in PyTorch's style: with ``requires_grad=True`` every operation on it is recorded,
+    and ``y.backward()`` fills in ``.grad``.
+
+    >>> x = tensor(3.0, requires_grad=True)
+    >>> y = x * x
+    >>> y.backward()
+    >>> x.grad
+    6.0
+    """
+    return Tensor(value, requires_grad=requires_grad)
