@@ -50,8 +50,8 @@ def _gradients(tape, leaves, out, seed):
     traced = tape._own(out)
     if traced is None:
         return [_zeros_like(leaf) for leaf in leaves]
-    adjoints = backward(traced.node, seed)
-    return [adjoints.get(leaf.node, _zeros_like(leaf)) for leaf in leaves]
+    adjoints = backward(traced, seed)
+    return [adjoints.get(leaf, _zeros_like(leaf)) for leaf in leaves]
 
 
 def value_and_grad(f, argnum=0):

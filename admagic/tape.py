@@ -13,7 +13,9 @@ nested tapes from confusing each other's variables (perturbation confusion).
 one apply the chain rule with the primitive's vector-Jacobian product from `rules.py`.
 """
 
+import gc
 import itertools
+import operator
 
 import numpy as np
 
@@ -27,28 +29,39 @@ active_tapes = []
 
 
 class Node:
-    """One recorded operation: ``value = primitive(*args, **kwargs)``.
+    """One recorded operation: ``value = primitive(*args, **kwargs)``, recorded by `tape`.
 
-    ``args`` and ``value`` are one level down from the tape that made the node: plain numbers, or
-    values traced by an outer tape. ``parents`` lists ``(argnum, node)`` for the arguments this tape
-    traced. A leaf (an input) has no primitive and no parents; ``source`` is the user's
-    `Tensor` it stands for, if any. ``number`` grows with every node, so it orders them in time.
+    Every traced value is a node (`Traced` adds arithmetic to this class), so the values a
+    program holds are the record itself, as in micrograd. ``args`` and ``value`` are one level down
+    from the tape: plain numbers, or values traced by an outer tape. ``parents`` lists
+    ``(argnum, node)`` for the arguments this tape traced. A leaf (an input) has no primitive and
+    no parents; ``source`` is the user's `Tensor` it stands for, if any. ``number`` grows with every
+    node, so it orders them in time.
     """
 
-    __slots__ = ("primitive", "args", "kwargs", "value", "parents", "number", "source")
+    __slots__ = ("value", "tape", "primitive", "args", "kwargs", "parents", "number", "source")
 
-    def __init__(self, primitive, args, kwargs, value, parents, source=None):
+    def __init__(self, value, tape, primitive, args, kwargs, parents, source=None):
+        self.value = value
+        self.tape = tape
         self.primitive = primitive
         self.args = args
         self.kwargs = kwargs
-        self.value = value
         self.parents = parents
         self.number = next(_node_numbers)
         self.source = source
 
+    @property
+    def node(self):
+        """The record entry of this value: the value itself, since a traced value is its node."""
+        return self
+
     def __repr__(self):
         name = getattr(self.primitive, "__name__", "input")
         return f"<Node #{self.number} {name}>"
+
+
+_SCALARS = {float, int, np.float64}  # values that need no unbroadcast: the common, fast case
 
 
 def ancestors(output_node):
@@ -69,8 +82,7 @@ def ancestors(output_node):
     return sorted(seen, key=_number, reverse=True)
 
 
-def _number(node):
-    return node.number
+_number = operator.attrgetter("number")
 
 
 def backward(output_node, seed):
@@ -81,23 +93,40 @@ def backward(output_node, seed):
     """
     adjoints = {output_node: seed}
     for node in ancestors(output_node):
+        if not node.parents:
+            continue
         g = adjoints[node]
-        args, kwargs = node.args, node.kwargs
+        rules, args, kwargs, ans = VJP[node.primitive], node.args, node.kwargs, node.value
         for argnum, parent in node.parents:
-            rule = VJP[node.primitive][argnum]
+            rule = rules[argnum]
             if rule is None:  # an argument with no derivative, like np.where's condition
                 continue
             # The chain rule: what flows to the parent is g times d(node)/d(parent).
             if kwargs:
-                contribution = rule(g, node.value, *args, **kwargs)
+                contribution = rule(g, ans, *args, **kwargs)
             else:
-                contribution = rule(g, node.value, *args)
-            contribution = unbroadcast(contribution, args[argnum])
-            if parent in adjoints:
-                adjoints[parent] = adjoints[parent] + contribution
-            else:
-                adjoints[parent] = contribution
+                contribution = rule(g, ans, *args)
+            if type(contribution) not in _SCALARS or type(args[argnum]) not in _SCALARS:
+                contribution = unbroadcast(contribution, args[argnum])
+            earlier = adjoints.get(parent)
+            adjoints[parent] = contribution if earlier is None else earlier + contribution
     return adjoints
+
+
+# A record is a large, growing heap of small objects with no reference cycles among them; Python's
+# cyclic garbage collector would walk it again and again as it grows (measured: ~45% of recording
+# time in a scalar loop). So the collector pauses while any Tape records, and resumes after.
+_gc_was_enabled = []
+
+
+def _pause_cyclic_gc():
+    _gc_was_enabled.append(gc.isenabled())
+    gc.disable()
+
+
+def _resume_cyclic_gc():
+    if _gc_was_enabled.pop():
+        gc.enable()
 
 
 class Tape:
@@ -131,12 +160,16 @@ class Tape:
             raise RuntimeError("A Tape can only be used in one `with` block; make a new Tape().")
         self.level = next(_tape_levels)
         self.recording = True
+        if not active_tapes:
+            _pause_cyclic_gc()
         active_tapes.append(self)
         return self
 
     def __exit__(self, *exc_info):
         self.recording = False
         active_tapes.remove(self)
+        if not active_tapes:
+            _resume_cyclic_gc()
         for tensor, _ in self._leaves.values():
             tensor._forget(self)
         return False
@@ -184,8 +217,9 @@ class Tape:
         if target is not None:
             seed = output_gradients
             if seed is None:
-                seed = 1.0 if np.ndim(target.node.value) == 0 else np.ones(np.shape(target.node.value))
-            adjoints = backward(target.node, seed)
+                shape = np.shape(target.value)
+                seed = np.ones(shape) if shape else 1.0
+            adjoints = backward(target, seed)
 
         def answer(source):
             node = self._leaf_of(source)
@@ -213,7 +247,7 @@ class Tape:
         if entry is not None and entry[0] is source:
             return entry[1]
         traced = self._own(source)
-        return traced.node if traced is not None else None
+        return traced
 
     @staticmethod
     def _as_tensor(gradient):
