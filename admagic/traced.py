@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from . import rules
+from .rules import VJP as _VJP
 from .tape import EAGER, Node, active_tapes, backward
 
 
@@ -284,6 +285,10 @@ class _Arithmetic:
 
     # NumPy's protocols: everything NumPy does to a traced value comes here.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if not kwargs and method == "__call__" and ufunc in _VJP:  # the common case, first
+            if len(inputs) == 1:
+                return record_unary(ufunc, inputs[0])
+            return record_binary(ufunc, *inputs)
         if method != "__call__" or kwargs.pop("out", None) is not None:
             raise TypeError(f"np.{ufunc.__name__}.{method} (or out=) isn't supported on traced "
                             "values; call the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
