@@ -20,7 +20,8 @@ The engine is small enough to read: ``tape.py`` (recording and the reverse sweep
 from ._version import __version__
 from .api import derivative, grad, hessian, jacobian, value_and_grad
 from .tape import Tape
-from .traced import Tensor, Traced, Variable, constant, tensor
+from .tensor import Tensor, Variable, constant, tensor
+from .traced import Traced
 
 __all__ = [
     "__version__", "grad", "value_and_grad", "derivative", "jacobian", "hessian",

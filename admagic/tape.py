@@ -253,7 +253,8 @@ class Tape:
     def _as_tensor(gradient):
         # Plain results come back as constants so `.numpy()` works on them, as in TensorFlow;
         # traced ones (an outer tape is recording) stay traced so they can be differentiated.
-        from .traced import Traced, constant
+        from .tensor import constant
+        from .traced import Traced
 
         return gradient if isinstance(gradient, Traced) else constant(gradient)
 
