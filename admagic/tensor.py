@@ -7,11 +7,8 @@ fills in ``.grad``. A `Tensor` is not traced itself: each tape that watches it g
 stand-in (a leaf of that tape) for as long as the tape records.
 """
 
-import numpy as np
-
 from .tape import EAGER, active_tapes
-from .traced import (_ARRAY_ADVICE, _FLOAT_ADVICE, HeldValue, Traced, _recording_error, as_input,
-                     new_leaf, plain)
+from .traced import HeldValue, Traced, _recording_error, as_input, new_leaf, plain
 
 
 class Tensor(HeldValue):
@@ -50,14 +47,6 @@ class Tensor(HeldValue):
 
     def _forget(self, tape):
         self._stand_ins = [(t, s) for t, s in self._stand_ins if t is not tape]
-
-    def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
-    def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
-    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
-
-    def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
-        return value.copy() if copy else value
 
     def _converting(self, what, advice):
         if any(t is not EAGER for t, _ in self._stand_ins):

@@ -275,6 +275,17 @@ class _Arithmetic:
         value = plain(self)
         return value.copy() if isinstance(value, np.ndarray) else value
 
+    # Conversions that would drop the derivative are refused while a tape records this value;
+    # each subclass says when that is, in `_converting`.
+    def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
+    def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
+    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
+    def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
+        return value.copy() if copy else value
+
     def __format__(self, spec):
         return format(plain(self), spec)
 
@@ -382,15 +393,6 @@ class Traced(Node, _Arithmetic):
         if _recording(self):
             raise _recording_error(what, advice)
         return plain(self)
-
-    def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
-    def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
-    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
-    def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
-
-    def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
-        return value.copy() if copy else value
 
     def backward(self, gradient=None):
         """Add d(self)/d(t) into ``t.grad`` for every ``tensor(..., requires_grad=True)`` t it uses.
