@@ -51,7 +51,14 @@ def _gradients(tape, leaves, out, seed):
     if traced is None:
         return [_zeros_like(leaf) for leaf in leaves]
     adjoints = backward(traced, seed)
-    return [adjoints.get(leaf, _zeros_like(leaf)) for leaf in leaves]
+    return [_like_input(adjoints.get(leaf, _zeros_like(leaf)), leaf) for leaf in leaves]
+
+
+def _like_input(gradient, leaf):
+    # A float input gets a float gradient, even where a rule (np.where, say) made a 0-d array.
+    if type(gradient) is np.ndarray and gradient.ndim == 0 and not isinstance(plain(leaf), np.ndarray):
+        return float(gradient)
+    return gradient
 
 
 def value_and_grad(f, argnum=0):

@@ -98,27 +98,57 @@ def _var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False,
 
 
 def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
+    # Where std is 0 (one element, or all equal) take the derivative 0, as abs() does at 0.
+    ans = np.where(np.equal(ans, 0.0), np.inf, ans)
     return _var_vjp(g / (2.0 * ans), ans ** 2, x, axis, dtype, out, ddof, keepdims)
 
 
+def _prod_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+    g = _restore_reduced(g, x, axis, keepdims)
+    if np.all(np.not_equal(x, 0.0)):
+        return g * _restore_reduced(ans, x, axis, keepdims) / x
+    return g * _product_of_the_others(x, axis)  # ans / x would be 0 / 0
+
+
+def _product_of_the_others(x, axis):
+    """For each element of x, the product of the others in its reduction, without dividing."""
+    ndim = np.ndim(x)
+    reduced = _positive_axes(axis, ndim) if axis is not None else tuple(range(ndim))
+    order = [a for a in range(ndim) if a not in reduced] + list(reduced)
+    moved = np.transpose(x, order)  # reduced axes last, then flattened into one of length n
+    kept_shape = np.shape(moved)[:ndim - len(reduced)]
+    n = _count(x, axis)
+    flat = np.reshape(moved, kept_shape + (n,))
+    # Row i of `leave_one_out` is the reduction with element i replaced by 1.
+    leave_one_out = np.where(np.eye(n, dtype=bool), 1.0, np.expand_dims(flat, -2))
+    others = np.reshape(np.prod(leave_one_out, axis=-1), np.shape(moved))
+    return np.transpose(others, np.argsort(order))
+
+
 def _matmul_vjp(argnum, g, ans, a, b):
-    """Gradient of a @ b for 1-D, 2-D and stacked operands (unbroadcast sums stacks down)."""
-    a2 = np.expand_dims(a, 0) if np.ndim(a) == 1 else a
-    b2 = np.expand_dims(b, -1) if np.ndim(b) == 1 else b
-    g2 = g
-    if np.ndim(a) == 1:
-        g2 = np.expand_dims(g2, -2)
-    if np.ndim(b) == 1:
-        g2 = np.expand_dims(g2, -1)
+    """Gradient of a @ b for 1-D, 2-D and stacked operands (unbroadcast sums stacks down).
+
+    NumPy multiplies a 1-D `a` as a row and a 1-D `b` as a column, then drops that axis from the
+    result; so put the axis back into g, multiply, and sum it (and any stacking) away again.
+    """
+    a_is_vector, b_is_vector = np.ndim(a) == 1, np.ndim(b) == 1
+    if b_is_vector:
+        g = np.expand_dims(g, -1)
+    if a_is_vector:
+        g = np.expand_dims(g, -2)
     if argnum == 0:
-        grad = np.matmul(g2, np.swapaxes(b2, -1, -2))
-        return np.reshape(np.sum(grad, axis=-2), np.shape(a)) if np.ndim(a) == 1 and np.ndim(grad) > 2 \
-            else (np.reshape(grad, np.shape(a)) if np.ndim(a) == 1 else grad)
-    grad = np.matmul(np.swapaxes(a2, -1, -2), g2)
-    if np.ndim(b) == 1:
-        grad = np.sum(np.reshape(grad, (-1, np.shape(b)[0])), axis=0) if np.ndim(grad) > 2 \
-            else np.reshape(grad, np.shape(b))
-    return grad
+        column = np.expand_dims(b, -1) if b_is_vector else b
+        grad = np.matmul(g, np.swapaxes(column, -1, -2))   # (..., m, n)
+        return _summed_to_vector(grad, -2) if a_is_vector else grad
+    row = np.expand_dims(a, 0) if a_is_vector else a
+    grad = np.matmul(np.swapaxes(row, -1, -2), g)          # (..., n, p)
+    return _summed_to_vector(grad, -1) if b_is_vector else grad
+
+
+def _summed_to_vector(grad, axis):
+    """Sum away every stacked axis and the row (-2) or column (-1) axis, leaving a vector."""
+    ndim = np.ndim(grad)
+    return np.sum(grad, axis=tuple(range(ndim - 2)) + (axis % ndim,))
 
 
 def _dot_vjp(argnum, g, ans, a, b):
@@ -264,6 +294,24 @@ def _transpose_vjp(g, ans, x, axes=None):
     return np.transpose(g, np.argsort([a % np.ndim(x) for a in axes]))
 
 
+def _clip_vjp(g, ans, x, lo=None, hi=None, **bounds):
+    lo = bounds.get("a_min", bounds.get("min", lo))  # the bounds may come by any of their names
+    hi = bounds.get("a_max", bounds.get("max", hi))
+    inside = np.ones(np.shape(x), dtype=bool)
+    if lo is not None:
+        inside = np.logical_and(inside, np.greater_equal(x, lo))
+    if hi is not None:
+        inside = np.logical_and(inside, np.less_equal(x, hi))
+    return g * inside
+
+
+def _recorded(primitive, *args):
+    """Call one of admagic's own primitives so that a recording tape sees it, as NumPy's are."""
+    from .traced import record  # not at the top: traced.py imports this module
+
+    return record(primitive, *args)
+
+
 def _zero(g, ans, *args, **kwargs):
     return g * 0.0
 
@@ -317,7 +365,7 @@ defvjp(np.floor_divide, _zero, _zero)
 
 defvjp(np.sum,         lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims))
 defvjp(np.mean,        lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims) / _count(x, axis))
-defvjp(np.prod,        lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g * ans, x, axis, keepdims) / x)
+defvjp(np.prod,        _prod_vjp)
 defvjp(np.var,         _var_vjp)
 defvjp(np.std,         _std_vjp)
 defvjp(np.max,         lambda g, ans, x, axis=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims) * _share_of_ties(x, ans, axis, keepdims))
@@ -331,8 +379,8 @@ defvjp(np.tensordot,   lambda g, ans, a, b, axes=2: _tensordot_vjp(0, g, ans, a,
 defvjp_every(np.einsum, _einsum_vjp)
 defvjp(np.trace,       _trace_vjp)
 defvjp(np.diag,        _diag_vjp)
-defvjp(np.reshape,     lambda g, ans, x, *shape, **_: np.reshape(g, np.shape(x)))
-defvjp(np.ravel,       lambda g, ans, x, *_, **__: np.reshape(g, np.shape(x)))
+defvjp(np.reshape,     lambda g, ans, x, shape=None, order="C", **_: np.reshape(g, np.shape(x), order=order))
+defvjp(np.ravel,       lambda g, ans, x, order="C": np.reshape(g, np.shape(x), order=order))
 defvjp(np.squeeze,     lambda g, ans, x, *_, **__: np.reshape(g, np.shape(x)))
 defvjp(np.expand_dims, lambda g, ans, x, axis: np.reshape(g, np.shape(x)))
 defvjp(np.transpose,   _transpose_vjp)
@@ -341,10 +389,10 @@ defvjp(np.moveaxis,    lambda g, ans, x, source, destination: np.moveaxis(g, des
 defvjp(np.flip,        lambda g, ans, x, axis=None: np.flip(g, axis))
 defvjp(np.broadcast_to, lambda g, ans, x, shape, **_: g)   # unbroadcast sums it back down
 defvjp(np.where,       None,                                           lambda g, ans, c, x, y: np.where(c, g, 0.0),  lambda g, ans, c, x, y: np.where(c, 0.0, g))
-defvjp(np.clip,        lambda g, ans, x, lo, hi, **_: g * np.logical_and(np.greater_equal(x, lo), np.less_equal(x, hi)),
+defvjp(np.clip,        _clip_vjp,
                        lambda g, ans, x, lo, hi, **_: g * np.less(x, lo),
                        lambda g, ans, x, lo, hi, **_: g * np.greater(x, hi))
-defvjp(getitem,        lambda g, ans, x, index: untake(g, index, np.shape(x)))
+defvjp(getitem,        lambda g, ans, x, index: _recorded(untake, g, index, np.shape(x)))
 defvjp(untake,         lambda g, ans, h, index, shape: g[index])
 defvjp_every(concatenate, _concatenate_vjp)
 defvjp_every(stack,    _stack_vjp)

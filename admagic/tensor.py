@@ -49,13 +49,18 @@ class Tensor(HeldValue):
         self._stand_ins = [(t, s) for t, s in self._stand_ins if t is not tape]
 
     def _converting(self, what, advice):
-        if any(t is not EAGER for t, _ in self._stand_ins):
+        if self._watched():
             raise _recording_error(what, advice)
         return self._value
 
+    def _watched(self):
+        """Whether a tape records this value now, or would at its first use (a Variable)."""
+        return any(t is not EAGER for t, _ in self._stand_ins) or (
+            self.trainable and any(t.watch_accessed_variables for t in active_tapes))
+
     def assign(self, value):
         """Set the value (as TensorFlow's ``Variable.assign``); not while a tape watches it."""
-        if any(t is not EAGER for t, _ in self._stand_ins):
+        if self._watched():
             raise RuntimeError("Can't assign() while a Tape watches this value; assign after the "
                                "`with` block.")
         self._value = as_input(plain(value))

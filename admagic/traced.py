@@ -260,7 +260,7 @@ class _Arithmetic:
     def std(self, axis=None, ddof=0, keepdims=False): return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
     def cumsum(self, axis=None): return record(np.cumsum, self, axis)
     def dot(self, other): return record(np.dot, self, other)
-    def clip(self, lo=None, hi=None): return record(np.clip, self, lo, hi)
+    def clip(self, min=None, max=None): return record(np.clip, self, min, max)
     def trace(self, offset=0): return record(np.trace, self, offset)
     def diagonal(self): return record(np.diag, self)
     def argmax(self, axis=None): return np.argmax(plain(self), axis)

@@ -1,0 +1,625 @@
+"""Drawing the computation graph: what a tape recorded, as a `graphviz.Digraph`.
+
+Every node is a small table. Inputs are green (``x = 3``), operations blue, the cell's outputs
+purple; each is named the way a Wengert list names them (the user's names where there are any,
+``v1, v2, …`` for the intermediate values the user never named), so every operation reads as a
+line of algebra (``v1 = x × y``) however its arguments are drawn. Under the forward value, an
+orange row holds the gradient: the derivative of one chosen output with respect to that node,
+exactly the adjoint reverse mode computes. With ``edges=True`` each edge carries the local partial
+derivative, so multiplying along the paths from an input to the output, and adding the paths up,
+is the chain rule.
+
+>>> from admagic.tape import Tape
+>>> from admagic.traced import new_leaf
+>>> with Tape() as tape:
+...     x = new_leaf(tape, 3.0)
+...     y = x * x
+...     z = y * y
+>>> dot = draw({"y": y, "z": z}, {"x": x}).source
+>>> "∂z/∂x = 108" in dot
+True
+
+The layout engine's time grows faster than the number of nodes, so above `max_nodes` the picture
+keeps the inputs, the outputs and the operations nearest to them, and one "…" node says how many
+were left out. The numbers in every label come from `format_number` and `format_value`, which the
+result table uses too.
+"""
+
+import html
+import math
+from collections import deque
+
+import graphviz
+import numpy as np
+
+from . import rules
+from .tape import backward
+from .traced import Traced, plain
+
+# ---- numbers, short ------------------------------------------------------------------------------
+
+
+def format_number(x):
+    """A number as a student would write it: ``6`` not ``6.000000000000001``, ~4 significant digits.
+
+    >>> format_number(6.000000000000001), format_number(2 / 3), format_number(12345.67)
+    ('6', '0.6667', '12346')
+    >>> format_number(1.5e-7), format_number(-2.5e9), format_number(float("nan"))
+    ('1.5e-7', '-2.5e9', 'nan')
+    """
+    x = plain(x)
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)) and abs(int(x)) < 10**6:
+        return str(int(x))
+    if isinstance(x, (complex, np.complexfloating)):
+        sign = "-" if x.imag < 0 else "+"
+        return f"{format_number(x.real)}{sign}{format_number(abs(x.imag))}j"
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    if x == 0:
+        return "0"  # never "-0", which would puzzle a student
+    if 1e-4 <= abs(x) < 1e4:
+        text = f"{x:.4g}"
+        if "e" not in text:  # 9999.7 rounds up to 1e+04: that case falls through to below
+            return text
+    if 1e4 <= abs(x) < 1e6:
+        return str(round(x))
+    mantissa, exponent = f"{x:.4g}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def format_value(v, items=4):
+    """A value in one short line: numbers as `format_number`, arrays as their shape and a few items.
+
+    >>> format_value(np.array([1.0, 2.0, 3.0]))
+    'array(3,) [1, 2, 3]'
+    >>> format_value(np.arange(12.0).reshape(3, 4))
+    'array(3, 4) [0, 1, 2, …, 11]'
+    """
+    v = plain(v)
+    if isinstance(v, np.ndarray) and v.ndim > 0:
+        flat = v.ravel()
+        shown = list(flat) if flat.size <= items else [*flat[:items - 1], None, flat[-1]]
+        numeric = v.dtype.kind in "biufc"
+        texts = ["…" if a is None else format_number(a) if numeric else str(a) for a in shown]
+        return f"array{v.shape} [{', '.join(texts)}]"
+    if isinstance(v, (int, float, complex, np.number, np.bool_, np.ndarray)):
+        return format_number(v)
+    return _shorten(repr(v))
+
+
+def _shorten(text, limit=40):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
+# same picture reads on a light and on a dark notebook theme ---------------------------------------
+
+INPUT, OPERATION, OUTPUT, GRADIENT = "#8fd4a4", "#a3c8ec", "#c9abe6", "#f7bb86"
+QUIET, TEXT, BORDER, EDGE = "#e3e3e3", "#1d1d1d", "#4f4f4f", "#8c8c8c"
+FONT = "Helvetica,Arial,sans-serif"
+
+_GRAPH_STYLE = {"rankdir": "LR", "bgcolor": "transparent", "fontname": FONT, "fontsize": "12",
+                "labelloc": "t", "labeljust": "l", "nodesep": "0.25", "ranksep": "0.4",
+                "pad": "0.15"}
+_NODE_STYLE = {"shape": "plain", "fontname": FONT, "fontsize": "12", "fontcolor": TEXT}
+_EDGE_STYLE = {"color": EDGE, "penwidth": "1.3", "arrowsize": "0.7", "fontname": FONT,
+               "fontsize": "10", "fontcolor": TEXT}
+
+HUB_USES = 3
+"""A value used by more operations than this (an input feeding every step of a loop) is drawn once
+more, as a dashed copy, for each further use: long edges fanning out of one node to every step make
+`dot`'s layout time explode (measured: 34 s for 150 nodes, against 0.03 s with copies)."""
+
+LONG_EDGES = 200
+"""How many ranks, in all, the drawn edges may cross before the longest start from copies."""
+
+DEEP = 8
+"""Graphs more operations deep than this are laid out top to bottom, so that a notebook shows them
+at full size (scrolling down) instead of shrinking a long row to fit its width."""
+
+# ---- operation symbols ---------------------------------------------------------------------------
+
+_INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", np.power: "^",
+          np.matmul: "@", np.remainder: "mod", np.floor_divide: "//"}
+_REDUCTIONS = {np.sum: "Σ", np.prod: "Π", np.mean: "mean", np.max: "max", np.min: "min",
+               np.var: "var", np.std: "std", np.cumsum: "cumsum"}
+_NAMES = {np.absolute: "abs", rules.concatenate: "concat", rules.untake: "untake"}
+
+
+def _expression(node, operands):
+    """``x × y``, ``sin(v1)``, ``w[1:3]``: the operation, applied to its arguments' names."""
+    f, args = node.primitive, operands
+    kwargs = {k: v for k, v in (node.kwargs or {}).items() if v is not None and v is not False}
+    if f in _INFIX and len(args) == 2 and not kwargs:
+        return f"{args[0]} {_INFIX[f]} {args[1]}"
+    if f is np.negative:
+        return f"−{args[0]}"
+    if f is rules.getitem:
+        return f"{args[0]}[{_index_text(plain(node.args[1]))}]"
+    if f is np.transpose and len(args) == 1:
+        return f"{args[0]}ᵀ"
+    if f in _REDUCTIONS:
+        rest = [a for a in args[1:] if a != "None"]
+        if not rest and not kwargs and f is np.sum:
+            return f"Σ {args[0]}"
+        args = [args[0]] + [f"axis={a}" for a in rest[:1]]
+    name = _REDUCTIONS.get(f) or _NAMES.get(f) or getattr(f, "__name__", "op")
+    words = [a for a in args if a != "None"] + [f"{k}={_argument_text(v)}" for k, v in kwargs.items()]
+    if len(words) > 4:
+        words = words[:3] + [f"… {len(words)} in all"]
+    return f"{name}({', '.join(words)})"
+
+
+def _index_text(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    texts = []
+    for part in parts:
+        if isinstance(part, slice):
+            text = ":".join("" if p is None else str(p) for p in (part.start, part.stop, part.step))
+            texts.append(text.rstrip(":") if part.step is None else text)
+        elif part is None:
+            texts.append("None")
+        elif part is Ellipsis:
+            texts.append("...")
+        else:
+            texts.append(format_value(part) if np.ndim(part) else str(part))
+    return ", ".join(texts) or ":"
+
+
+def _argument_text(value):
+    """A constant argument, folded into the expression (arrays get their own node instead)."""
+    value = plain(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, (int, np.integer)) for v in value):
+        return str(tuple(int(v) for v in value))
+    return _shorten(format_value(value), 24)
+
+
+def _is_array_constant(value):
+    return isinstance(value, np.ndarray) and value.size > 1
+
+
+# ---- what to draw --------------------------------------------------------------------------------
+
+
+def _on_tape(value, tape):
+    """`value` as traced by `tape`, looking through the wrappers of tapes further in; else None."""
+    while type(value) is Traced:
+        if value.tape is tape:
+            return value
+        if tape is None or value.tape.level is None or value.tape.level < tape.level:
+            return None
+        value = value.value
+    return None
+
+
+class _Record:
+    """The part of a tape's record that leads to the outputs, with everyone's display name."""
+
+    def __init__(self, outputs, inputs):
+        tape = next((leaf.tape for leaf in inputs.values() if type(leaf) is Traced), None)
+        if tape is None:
+            tape = next((v.tape for v in outputs.values() if type(v) is Traced), None)
+        self.outputs = []  # (name, node) of each traced output, in the cell's order
+        for name, value in outputs.items():
+            traced = _on_tape(value, tape)
+            if traced is not None:
+                self.outputs.append((name, traced.node))
+        given = [leaf.node for leaf in inputs.values() if type(leaf) is Traced]
+        every = _walk_back([node for _, node in self.outputs])
+        self.ops = [n for n in every if n.primitive is not None]
+        known = set(given)
+        self.leaves = given + [n for n in every if n.primitive is None and n not in known]
+        self.children = {}  # node -> the operations using it, each once, in order
+        for node in self.ops:
+            for parent in _distinct_parents(node):
+                self.children.setdefault(parent, []).append(node)
+        self._name_everyone(inputs)
+
+    def _name_everyone(self, inputs):
+        self.name = {}   # how other labels refer to a node
+        self.title = {}  # the names at the start of its own label
+        for name, leaf in inputs.items():
+            if type(leaf) is Traced and leaf.node not in self.name:
+                self.name[leaf.node] = name
+        unnamed = (n for n in self.leaves if n not in self.name)
+        for count, leaf in enumerate(unnamed, start=1):
+            self.name[leaf] = f"in{count}"  # a leaf the caller didn't list, like a Variable
+        aliases = {}
+        for name, node in self.outputs:
+            aliases.setdefault(node, []).append(name)
+        count = 0
+        for node in self.ops:
+            if node in aliases:
+                self.name[node] = aliases[node][0]
+            else:
+                count += 1
+                self.name[node] = f"v{count}"
+        for node in self.leaves:
+            self.title[node] = " = ".join(aliases.get(node, []) + [self.name[node]])
+        for node in self.ops:
+            self.title[node] = " = ".join(aliases.get(node, [self.name[node]]))
+
+
+def _walk_back(nodes):
+    """Every node the given ones depend on, oldest first (a loop with a stack, no recursion)."""
+    seen = {}
+    stack = list(nodes)
+    for node in nodes:
+        seen[id(node)] = node
+    while stack:
+        for _, parent in stack.pop().parents:
+            if id(parent) not in seen:
+                seen[id(parent)] = parent
+                stack.append(parent)
+    return sorted(seen.values(), key=lambda n: n.number)
+
+
+def _distinct_parents(node):
+    return list({id(p): p for _, p in node.parents}.values())
+
+
+def _constants(node):
+    """The argument numbers of `node`'s array constants, each drawn as a small node."""
+    traced = {argnum for argnum, _ in node.parents}
+    return [i for i, a in enumerate(node.args) if i not in traced and _is_array_constant(plain(a))]
+
+
+class _Selection:
+    """Which nodes to draw: all of them, or, within a budget, those nearest the inputs and outputs.
+
+    ``size`` estimates the nodes the layout engine will get (its operations and inputs, their
+    array constants, copies of hub values, the "…" node); `_Plan` counts them exactly.
+    """
+
+    def __init__(self, record, target, budget=None):
+        self.record = record
+        self.kept, self.leaves, self.uses, self.size = set(), set(), {}, 0
+        self.summarised = budget is not None
+        if not self.summarised:
+            self.kept, self.leaves = set(record.ops), set(record.leaves)
+        else:
+            self.size = 1  # the "…" node
+            ends = sorted({id(n): n for _, n in record.outputs}.values(),
+                          key=lambda n: (n is not target, -n.number))
+            for node in ends + record.leaves:
+                self._add(node, budget)
+            self._grow(budget)
+        self.drawn_leaves = [n for n in record.leaves if n in self.leaves]
+
+    def _cost(self, node):
+        cost = 1 + len(_constants(node))
+        for parent in _distinct_parents(node):
+            if self.uses.get(parent, 0) >= HUB_USES:
+                cost += 1
+        return cost
+
+    def _keep(self, node):
+        self.size += self._cost(node)
+        self.kept.add(node)
+        for parent in _distinct_parents(node):
+            self.uses[parent] = self.uses.get(parent, 0) + 1
+
+    def _add(self, node, budget):
+        if node.primitive is None:
+            if node not in self.leaves and self.size + 1 <= budget:
+                self.leaves.add(node)
+                self.size += 1
+        elif node not in self.kept and self.size + self._cost(node) <= budget:
+            self._keep(node)
+
+    def _grow(self, budget):
+        """Breadth-first from both ends: two steps back from the outputs, one on from the inputs."""
+        children = self.record.children
+        back = deque(p for n in self.kept for _, p in n.parents)
+        on = deque(c for leaf in self.leaves for c in children.get(leaf, ()))
+        while (back or on) and self.size < budget:
+            for queue, steps in ((back, 2), (on, 1)):
+                for _ in range(steps):
+                    node = self._next(queue, forward=queue is on)
+                    if node is None or self.size + self._cost(node) > budget:
+                        continue
+                    self._keep(node)
+                    back.extend(p for _, p in node.parents if p.primitive is not None)
+                    on.extend(children.get(node, ()))
+
+    def _next(self, queue, forward):
+        """The next operation to keep from `queue`. Going forward, only one whose operands are all
+        kept already: a hub input's later uses are one edge away from it, but far along the loop."""
+        while queue:
+            node = queue.popleft()
+            if node.primitive is None or node in self.kept:
+                continue
+            if forward and any(p.primitive is not None and p not in self.kept
+                               for _, p in node.parents):
+                continue  # it comes back when its last operand is kept
+            return node
+        return None
+
+
+class _Plan:
+    """The edges between the selected nodes, and which of them start from a dashed copy instead.
+
+    `dot` spends its time on long edges (it threads each through every rank it crosses), so a
+    value's uses beyond the first `HUB_USES` start from a copy drawn next to the user, and so do
+    the longest edges until the ranks they cross add up to at most `LONG_EDGES`.
+    """
+
+    def __init__(self, record, selection):
+        self.ops = [n for n in record.ops if n in selection.kept]
+        drawn = selection.kept | selection.leaves
+        rank = {}
+        for node in self.ops:
+            rank[node] = 1 + max((rank.get(p, 0) for _, p in node.parents if p in drawn), default=0)
+        for leaf in selection.drawn_leaves:  # dot puts an input just before its first user
+            users = [rank[c] for c in record.children.get(leaf, ()) if c in selection.kept]
+            rank[leaf] = min(users, default=1) - 1
+        self.depth = max((rank[n] for n in self.ops), default=0)
+        self.edges = []  # [tail, head, from a copy?]
+        uses = {}
+        for node in self.ops:
+            for parent in _distinct_parents(node):
+                if parent in drawn:
+                    uses[parent] = uses.get(parent, 0) + 1
+                    self.edges.append([parent, node, uses[parent] > HUB_USES])
+        crossed = {id(e): rank[e[1]] - rank[e[0]] - 1 for e in self.edges}
+        longest = sorted((e for e in self.edges if not e[2]), key=lambda e: -crossed[id(e)])
+        total = sum(max(0, crossed[id(e)]) for e in longest)
+        for edge in longest:
+            if total <= LONG_EDGES:
+                break
+            edge[2] = True
+            total -= max(0, crossed[id(edge)])
+        self.size = (len(selection.drawn_leaves) + len(self.ops) + selection.summarised
+                     + sum(len(_constants(n)) for n in self.ops) + sum(e[2] for e in self.edges))
+
+
+def _choose(record, target, max_nodes):
+    """Everything if it fits in `max_nodes`, else the largest summary that does."""
+    selection = _Selection(record, target)
+    plan = _Plan(record, selection)
+    if plan.size <= max_nodes:
+        return selection, plan
+    # Copies make the count grow faster than the budget, so search for the largest budget that fits.
+    low, high = 1, max_nodes
+    best = None
+    while low <= high:
+        budget = (low + high) // 2
+        selection = _Selection(record, target, budget)
+        plan = _Plan(record, selection)
+        if plan.size <= max_nodes:
+            best, low = (selection, plan), budget + 1
+        else:
+            high = budget - 1
+    return best
+
+
+# ---- drawing -------------------------------------------------------------------------------------
+
+
+def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None):
+    """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph`.
+
+    `outputs` maps the cell's names to its values (plain values are skipped), `inputs` the input
+    names to the traced leaves. Gradients shown are those of the output `gradient_of` (by
+    default the last traced one). ``edges=True`` labels each edge with the local partial
+    derivative. Above `max_nodes` nodes the graph is summarised; the layout never gets more.
+
+    >>> with Tape() as tape:                                  # doctest: +SKIP
+    ...     x = new_leaf(tape, 3.0); y = x * x
+    >>> draw({"y": y}, {"x": x}).render("y", format="svg")    # doctest: +SKIP
+    """
+    if max_nodes < 3:
+        raise ValueError(f"max_nodes={max_nodes} leaves no room for a picture; give 3 or more.")
+    record = _Record(outputs, inputs)
+    traced_names = [name for name, _ in record.outputs]
+    if gradient_of is None:
+        gradient_of = traced_names[-1] if traced_names else None
+    elif gradient_of not in traced_names:
+        raise ValueError(_unknown_output(gradient_of, outputs, traced_names))
+    target = dict(record.outputs).get(gradient_of)
+    selection, plan = _choose(record, target, max_nodes)
+    picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges)
+    picture.legend(title, max_nodes)
+    return picture.graph
+
+
+def _unknown_output(name, outputs, traced_names):
+    if name in outputs:
+        return (f"{name!r} does not depend on the inputs, so it has no gradient to show. "
+                f"Choose one of: {', '.join(traced_names) or '(none)'}.")
+    return (f"There is no output called {name!r}; the outputs that depend on the inputs are: "
+            f"{', '.join(traced_names) or '(none)'}.")
+
+
+def _adjoints(target):
+    if target is None:
+        return {}
+    value = plain(target.value)
+    seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
+    with np.errstate(all="ignore"):
+        return {node: plain(g) for node, g in backward(target, seed).items()}
+
+
+class _Picture:
+    """Builds the Digraph: one node per selected value, the planned edges, the legend."""
+
+    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges):
+        self.record, self.selection, self.adjoints = record, selection, adjoints
+        self.graph = graphviz.Digraph(graph_attr=_GRAPH_STYLE, node_attr=_NODE_STYLE,
+                                      edge_attr=_EDGE_STYLE)
+        self.grad_of = None
+        if target is not None:
+            self.grad_of = f"Σ{gradient_of}" if np.ndim(plain(target.value)) else gradient_of
+        self.outputs = {n for _, n in record.outputs}
+        self.nodes = 0  # how many nodes the layout engine will get
+        self._constants = 0
+        self._to_ellipsis = set()
+        self._labelled = False  # any edge carries a partial derivative
+        for leaf in selection.drawn_leaves:
+            line = f"{record.title[leaf]} = {format_value(leaf.value)}"
+            self._node(_id(leaf), [line], INPUT, self._gradient(leaf))
+        for node in plan.ops:
+            self._operation(node)
+        for tail, head, copied in plan.edges:
+            self._edge(tail, head, copied, edges)
+        if selection.summarised:
+            self._ellipsis()
+        if plan.depth > DEEP:
+            self.graph.attr(rankdir="TB")
+
+    def _gradient(self, node):
+        if self.grad_of is None:
+            return None
+        g = self.adjoints.get(node)
+        return f"∂{self.grad_of}/∂{self.record.name[node]} = {format_value(0.0 if g is None else g)}"
+
+    def _node(self, node_id, lines, fill, gradient=None, quiet=False, dashed=False):
+        """A node: bold first line, then plain lines, then the gradient on an orange band."""
+        rows = "".join(f"<TR><TD>{_html(line) if i or quiet else _b(line)}</TD></TR>"
+                       for i, line in enumerate(lines))
+        if gradient is not None:
+            rows += f'<TR><TD BGCOLOR="{GRADIENT}">{_html(gradient)}</TD></TR>'
+        style = 'STYLE="dashed" ' if quiet or dashed else ""
+        size = ' POINT-SIZE="10"' if quiet else ""
+        label = (f'<<TABLE {style}BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+                 f'BGCOLOR="{fill}" COLOR="{BORDER}"><TR><TD><FONT COLOR="{TEXT}"{size}>'
+                 f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>'
+                 f"</FONT></TD></TR></TABLE>>")
+        self.graph.node(node_id, label=label)
+        self.nodes += 1
+
+    def _fill(self, node):
+        return INPUT if node.primitive is None else OUTPUT if node in self.outputs else OPERATION
+
+    def _operation(self, node):
+        record, kept = self.record, self.selection.kept
+        by_argnum = dict(node.parents)
+        operands, constants = [], []
+        for argnum, arg in enumerate(node.args):
+            if argnum in by_argnum:
+                operands.append(record.name[by_argnum[argnum]])
+            elif _is_array_constant(plain(arg)):
+                self._constants += 1
+                constants.append((f"c{self._constants}", arg))
+                operands.append(constants[-1][0])
+            else:
+                operands.append(_argument_text(arg))
+        lines = [f"{record.title[node]} = {_expression(node, operands)}",
+                 f"= {format_value(node.value)}"]
+        self._node(_id(node), lines, self._fill(node), self._gradient(node))
+        for name, value in constants:
+            self._node(f"{_id(node)}_{name}", [f"{name} = {format_value(value)}"], QUIET,
+                       quiet=True)
+            self.graph.edge(f"{_id(node)}_{name}", _id(node), style="dashed")
+        if any(p not in kept and p not in self.selection.leaves for _, p in node.parents):
+            self._ellipsis_edge("more", _id(node))
+        if any(child not in kept for child in record.children.get(node, ())):
+            self._ellipsis_edge(_id(node), "more")
+
+    def _edge(self, tail, head, copied, labelled):
+        tail_id = _id(tail)
+        if copied:  # a dashed copy of the tail, drawn next to this use
+            tail_id = f"{_id(tail)}_to_{_id(head)}"
+            self._node(tail_id, [self.record.name[tail]], self._fill(tail), dashed=True)
+        label = None
+        partial = _local_partial(head, tail) if labelled else None
+        if partial is not None:
+            self._labelled = True
+            label = _edge_label(f"∂{self.record.name[head]}/∂{self.record.name[tail]} = {partial}")
+        self.graph.edge(tail_id, _id(head), label=label)
+
+    def _ellipsis_edge(self, tail, head):
+        if (tail, head) not in self._to_ellipsis:
+            self._to_ellipsis.add((tail, head))
+            self.graph.edge(tail, head, style="dashed")
+
+    def _ellipsis(self):
+        record, selection = self.record, self.selection
+        missing = [n for n in record.ops if n not in selection.kept]
+        lines = [f"… {len(missing):,} more operation{'' if len(missing) == 1 else 's'}"]
+        if missing:
+            lines.append(f"({record.name[missing[0]]} … {record.name[missing[-1]]})")
+        hidden = len(record.leaves) - len(selection.drawn_leaves)
+        if hidden:
+            lines.append(f"and {hidden:,} more input{'' if hidden == 1 else 's'}")
+        self._node("more", lines, QUIET, quiet=True)
+        for leaf in selection.drawn_leaves:
+            if any(c not in selection.kept for c in record.children.get(leaf, ())):
+                self._ellipsis_edge(_id(leaf), "more")
+
+    def legend(self, title, max_nodes):
+        """The graph's label: the title, what the colours mean, and what was left out."""
+        cells = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
+        if self.grad_of is not None:
+            cells.append((GRADIENT, f"∂{self.grad_of}/∂(node): gradients of {self.grad_of}"))
+        else:
+            cells.append((QUIET, "no output depends on the inputs: no gradients"))
+        rows = "<TR>" + "".join(_legend_cell(fill, text) for fill, text in cells) + "</TR>"
+        notes = []
+        if self._labelled:
+            notes.append("on the edges: local partial derivatives")
+        if self.selection.summarised:
+            total = len(self.record.ops) + len(self.record.leaves)
+            shown = len(self.selection.kept) + len(self.selection.drawn_leaves)
+            notes.append(f"summarised: {shown:,} of {total:,} values drawn (max_nodes={max_nodes})")
+        if notes:
+            rows += "<TR>" + _legend_cell(QUIET, "; ".join(notes), len(cells)) + "</TR>"
+        if title:
+            rows = "<TR>" + _legend_cell(QUIET, title, len(cells), bold=True) + "</TR>" + rows
+        self.graph.attr(label=(f'<<FONT COLOR="{TEXT}" POINT-SIZE="10"><TABLE BORDER="0" '
+                               f'CELLSPACING="2" CELLPADDING="2">{rows}</TABLE></FONT>>'))
+
+
+
+def _legend_cell(fill, text, span=1, bold=False):
+    return (f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">'
+            f'{_b(text) if bold else _html(text)}</TD>')
+
+
+def _local_partial(node, parent):
+    """∂node/∂parent as text, for a scalar node and a scalar parent: the rule from the rule table,
+    run with g = 1 on plain numbers (summed over the arguments `parent` is). None otherwise."""
+    value = plain(node.value)
+    args = [plain(a) for a in node.args]
+    if np.ndim(value) != 0 or np.ndim(plain(parent.value)) != 0:
+        return None
+    kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
+    total = None
+    for argnum, each in node.parents:
+        rule = rules.VJP[node.primitive][argnum]
+        if each is not parent or rule is None:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                partial = plain(rule(1.0, value, *args, **kwargs))
+        except Exception:  # a rule that can't run on plain numbers leaves the edge unlabelled
+            return None
+        if np.ndim(partial) != 0:
+            return None
+        total = partial if total is None else total + partial
+    return None if total is None else format_number(total)
+
+
+def _id(node):
+    return f"n{node.number}"
+
+
+def _html(text):
+    """Text made safe for a Graphviz HTML-like label."""
+    return html.escape(str(text), quote=True).replace("\n", "<BR/>")
+
+
+def _b(text):
+    return f"<B>{_html(text)}</B>"
+
+
+def _edge_label(text):
+    return (f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0" BGCOLOR="{QUIET}"><TR><TD>'
+            f'<FONT COLOR="{TEXT}">{_html(text)}</FONT></TD></TR></TABLE>>')

@@ -1,0 +1,206 @@
+"""Turning a graph into a picture: finding a layout engine, and keeping its noise out of the notebook.
+
+The `graphviz` package only writes DOT text; a layout engine draws it. admagic looks for one in
+this order:
+
+1. ``dot`` on PATH: the system Graphviz (Debian/Ubuntu ``graphviz``, conda, Homebrew, Colab);
+2. ``pygraphviz`` (>= 2.0.4), whose wheels carry Graphviz inside, so ``pip install "admagic[render]"``
+   is enough on a laptop with no Graphviz at all;
+3. neither: no picture, and `install_advice` says what to install.
+
+Set the environment variable ``ADMAGIC_RENDERER`` to ``dot``, ``pygraphviz`` or ``none`` to use
+only that one (the tests do, to check each path).
+
+>>> renderer() in ("dot", "pygraphviz", None)
+True
+
+Whatever the engine prints on stderr (warnings about fonts, say) is captured, never shown: ``dot``
+runs with its stderr piped, and around pygraphviz, which prints from C, file descriptor 2 itself is
+pointed elsewhere for the length of the call.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+FORMATS = (".svg", ".png", ".pdf", ".dot")
+_RENDERERS = ("dot", "pygraphviz")
+_MINIMUM_PYGRAPHVIZ = (2, 0, 4)
+_TIMEOUT = 120  # seconds; a graph admagic draws takes well under one
+
+
+def renderer():
+    """The layout engine admagic will use: ``"dot"``, ``"pygraphviz"``, or None if there is none.
+
+    ``ADMAGIC_RENDERER=dot|pygraphviz|none`` forces one (None when the forced one is missing).
+    """
+    forced = os.environ.get("ADMAGIC_RENDERER", "").strip().lower()
+    if forced and forced not in _RENDERERS + ("none", "auto"):
+        raise ValueError(f"ADMAGIC_RENDERER={forced!r}: use one of dot, pygraphviz, none, auto.")
+    candidates = (forced,) if forced in _RENDERERS + ("none",) else _RENDERERS
+    for name in candidates:
+        if name == "dot" and shutil.which("dot"):
+            return "dot"
+        if name == "pygraphviz" and _pygraphviz() is not None:
+            return "pygraphviz"
+    return None
+
+
+def install_advice():
+    """One line saying exactly what to install to see the graph."""
+    return ('To draw the graph, install a layout engine: pip install "admagic[render]" '
+            "(or Graphviz itself: apt install graphviz, brew install graphviz, "
+            "or conda install graphviz).")
+
+
+def to_svg(graph):
+    """The graph as SVG text, or None if there is no layout engine.
+
+    `graph` is a `graphviz.Digraph` (its ``engine``, e.g. ``"neato"``, is used) or DOT source.
+    """
+    picture = _render(graph, "svg")
+    return None if picture is None else picture.decode("utf-8")
+
+
+def to_png(graph, dpi=None):
+    """The graph as PNG bytes (transparent background), or None if there is no layout engine.
+
+    `dpi` sets the resolution (Graphviz's default is 96; 192 looks sharp on a high-density screen).
+    """
+    return _render(graph, "png", dpi=dpi)
+
+
+def save(graph, path):
+    """Write the graph to `path`, as .svg, .png, .pdf or .dot by its suffix; give the path back.
+
+    >>> save(graphviz.Digraph(), "graph.dot")  # doctest: +SKIP
+    'graph.dot'
+
+    A .dot file needs no layout engine; the others raise RuntimeError, with the advice, without one.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ValueError(f"Can't save a graph as {suffix or 'a file without a suffix'!r}: name the "
+                         f"file with one of {', '.join(FORMATS)} (e.g. graph.svg).")
+    if suffix == ".dot":
+        path.write_text(_source(graph), encoding="utf-8")
+        return str(path)
+    picture = _render(graph, suffix[1:])
+    if picture is None:
+        raise RuntimeError(f"Can't write {path.name}: no layout engine was found. {install_advice()}")
+    path.write_bytes(picture)
+    return str(path)
+
+
+def _render(graph, fmt, dpi=None):
+    """Rendered bytes, or None if no layout engine works here."""
+    source, engine = _source(graph), getattr(graph, "engine", "dot") or "dot"
+    if dpi is not None:
+        source = _with_dpi(source, dpi)
+    chosen = renderer()
+    if chosen == "dot":
+        picture = _with_dot(source, engine, fmt)
+        if picture is not None:
+            return picture
+        chosen = "pygraphviz" if os.environ.get("ADMAGIC_RENDERER") != "dot" else None
+    if chosen == "pygraphviz" and _pygraphviz() is not None:
+        return _with_pygraphviz(source, engine, fmt)
+    return None
+
+
+def _source(graph):
+    return graph if isinstance(graph, str) else graph.source
+
+
+def _with_dpi(source, dpi):
+    # A graph attribute statement right after the opening brace; a later one in `source` wins.
+    head, brace, tail = source.partition("{")
+    return f"{head}{brace}\n\tdpi={float(dpi)!r}{tail}"
+
+
+def _with_dot(source, engine, fmt):
+    """Run the Graphviz command line; None if it can't be run at all."""
+    try:
+        done = subprocess.run(["dot", f"-K{engine}", f"-T{fmt}"], input=source.encode("utf-8"),
+                              capture_output=True, timeout=_TIMEOUT, check=False)
+    except OSError:  # dot vanished, or isn't executable: treat as not there
+        return None
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"Graphviz took more than {_TIMEOUT} s to lay this graph out; draw "
+                           "fewer nodes (admagic's draw() has max_nodes).") from None
+    if done.returncode != 0 or not done.stdout:
+        message = done.stderr.decode("utf-8", "replace").strip()
+        raise RuntimeError(f"Graphviz could not draw this graph: {message or 'no output'}")
+    return done.stdout
+
+
+def _with_pygraphviz(source, engine, fmt):
+    pygraphviz = _pygraphviz()
+    with _quiet_stderr() as captured, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            graph = pygraphviz.AGraph(string=source)
+            return graph.draw(format=fmt, prog=engine)
+        except (ValueError, OSError, RuntimeError) as error:
+            problem = error
+    raise RuntimeError(f"Graphviz (pygraphviz) could not draw this graph: {problem} "
+                       f"{captured.text.strip()}".strip())
+
+
+_pygraphviz_module = []  # [module or None], once looked for
+
+
+def _pygraphviz():
+    """The pygraphviz module if it is installed and new enough, else None."""
+    if not _pygraphviz_module:
+        module = None
+        try:
+            with _quiet_stderr():
+                import pygraphviz as module
+        except ImportError:
+            pass
+        version = getattr(module, "__version__", "0")
+        if module is not None and _version_tuple(version) < _MINIMUM_PYGRAPHVIZ:
+            module = None
+        _pygraphviz_module.append(module)
+    return _pygraphviz_module[0]
+
+
+def _version_tuple(version):
+    numbers = []
+    for part in version.split(".")[:3]:
+        digits = "".join(c for c in part if c.isdigit())
+        numbers.append(int(digits or 0))
+    return tuple(numbers)
+
+
+class _Captured:
+    """What a C library printed on stderr while it was pointed away (filled in at the end)."""
+
+    text = ""
+
+
+@contextmanager
+def _quiet_stderr():
+    """Point file descriptor 2 at a temporary file: what C libraries print goes there, not to the
+    notebook (ipykernel forwards fd 2 into the cell's output)."""
+    captured = _Captured()
+    with tempfile.TemporaryFile() as sink:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no fd 2 at all: nothing to protect
+            yield captured
+            return
+        try:
+            os.dup2(sink.fileno(), 2)
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured.text = sink.read().decode("utf-8", "replace")

@@ -1,0 +1,142 @@
+"""Gradient checking: admagic's derivatives against central finite differences.
+
+A derivative rule can be wrong in ways no example catches by eye, so check it against arithmetic
+that knows nothing of the rule. For a function ``f`` and a point ``x``, pick random directions
+``v`` (in the input) and ``u`` (in the output). Then the vector-Jacobian product admagic computes
+must satisfy
+
+    u · J(x) v  ≈  u · (f(x + eps·v) - f(x - eps·v)) / (2·eps)
+
+(central differences: error of order eps², not eps). For higher orders, the gradient function
+``x -> ∇(u · f)(x)`` is itself a function of ``x``, so it is checked the same way, and so on:
+order 2 checks the derivative of admagic's backward pass, which is where second derivatives come
+from.
+
+>>> import numpy as np
+>>> check_grads(np.sin, 0.5)
+>>> check_grads(lambda x: np.sum(np.tanh(x) ** 2), np.array([0.1, -0.4]), order=3)
+"""
+
+import numpy as np
+
+from .api import value_and_grad
+from .traced import as_input, plain
+
+__all__ = ["check_grads", "numerical_jacobian"]
+
+
+def check_grads(f, *args, order=2, argnum=0, eps=1e-6, rtol=1e-5, atol=1e-6, seed=0):
+    """Check admagic's derivatives of ``f(*args)`` against central finite differences, up to `order`.
+
+    `argnum` picks the argument(s) to differentiate (an int or a tuple); the others stay fixed.
+    Inputs and outputs may be numbers or arrays (or tuples of them, for outputs). At each order,
+    admagic's vector-Jacobian product along random directions must match the central difference
+    ``(f(x + eps·v) - f(x - eps·v)) / (2·eps)`` within ``atol + rtol·|finite difference|``.
+    Returns None; raises AssertionError saying which function, which order, and both numbers.
+
+    >>> import numpy as np
+    >>> check_grads(np.exp, 1.0, order=3)
+    >>> check_grads(lambda x, y: np.sum(x * y), np.ones(3), np.arange(3.0), argnum=(0, 1))
+    """
+    argnums = tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
+    args = list(args)
+    for i in argnums:
+        args[i] = as_input(args[i])  # ints become floats, as admagic does with its inputs
+    rng = np.random.default_rng(seed)
+    name = getattr(f, "__name__", None) or repr(f)
+    for k in range(1, order + 1):
+        f = _check_one_order(f, args, argnums, k, name, eps, rtol, atol, rng)
+
+
+def _check_one_order(f, args, argnums, k, name, eps, rtol, atol, rng):
+    """Check f's vjp at `args`; return the gradient function, whose derivative is the next order."""
+    what = f"the order-{k} derivative of {name} (with respect to argument {_listed(argnums)})"
+    out = f(*args)
+    u = _random_like(out, rng)
+    v = [_random_like(args[i], rng) for i in argnums]
+
+    def along(t):
+        moved = list(args)
+        for i, direction in zip(argnums, v):
+            moved[i] = args[i] + t * direction
+        return _dot(u, f(*moved))
+
+    expected = (along(eps) - along(-eps)) / (2.0 * eps)
+
+    def projected(*a):
+        return _dot(u, f(*a))
+
+    try:
+        value, gradients = value_and_grad(projected, argnum=argnums)(*args)
+    except Exception as error:  # say where in the check it happened, keep the original error
+        error.add_note(f"check_grads: raised while computing {what}.")
+        raise
+    _assert_close(plain(value), _dot(u, out), f"{what}: the value computed while tracing",
+                  "the plain call", rtol=1e-10, atol=1e-12)
+    for i, g in zip(argnums, gradients):
+        if np.shape(plain(g)) != np.shape(args[i]):
+            raise AssertionError(f"{what}: the gradient has shape {np.shape(plain(g))}, but the "
+                                 f"argument has shape {np.shape(args[i])}.")
+    got = sum(float(np.sum(plain(g) * direction)) for g, direction in zip(gradients, v))
+    _assert_close(got, expected, f"{what}: admagic's vector-Jacobian product",
+                  f"central finite differences (eps={eps:g})", rtol, atol)
+
+    def gradient(*a):
+        g = value_and_grad(projected, argnum=argnums)(*a)[1]
+        return g[0] if len(argnums) == 1 else g
+
+    gradient.__name__ = f"grad({name})"
+    return gradient
+
+
+def _assert_close(got, expected, what, against, rtol, atol):
+    allowed = atol + rtol * abs(expected)
+    if not abs(got - expected) <= allowed:  # written so that NaN fails too
+        raise AssertionError(
+            f"{what} disagrees with {against}:\n"
+            f"  expected {float(expected)!r}\n"
+            f"  got      {float(got)!r}\n"
+            f"  (difference {abs(got - expected):.3g}, allowed {allowed:.3g})")
+
+
+def _listed(argnums):
+    return str(argnums[0]) if len(argnums) == 1 else ", ".join(map(str, argnums))
+
+
+def _random_like(x, rng):
+    """A random direction shaped like x: a float for a number, an array for an array."""
+    if isinstance(x, tuple):
+        return tuple(_random_like(part, rng) for part in x)
+    x = plain(x)
+    if np.ndim(x) == 0:
+        return float(rng.standard_normal())
+    return rng.standard_normal(np.shape(x))
+
+
+def _dot(u, y):
+    """The sum of u * y, over every element (and every part of a tuple); traced if y is."""
+    if isinstance(y, tuple):
+        return sum(_dot(a, b) for a, b in zip(u, y))
+    return np.sum(u * y)
+
+
+def numerical_jacobian(f, x, eps=1e-6):
+    """The Jacobian of f at x by central differences, shaped ``f(x).shape + x.shape``.
+
+    Slow (two calls of f per input element) but independent of admagic: use it to check
+    `admagic.jacobian` on small inputs.
+
+    >>> numerical_jacobian(lambda w: w ** 2, np.array([1.0, 2.0])).round(6)
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    x = np.asarray(as_input(x), dtype=float)
+    columns = []
+    for index in np.ndindex(*x.shape):
+        step = np.zeros(x.shape)
+        step[index] = eps
+        columns.append((np.asarray(f(x + step)) - np.asarray(f(x - step))) / (2.0 * eps))
+    out_shape = np.shape(f(x))
+    if not columns:
+        return np.zeros(out_shape + x.shape)
+    return np.moveaxis(np.array(columns), 0, -1).reshape(out_shape + x.shape)

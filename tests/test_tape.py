@@ -1,0 +1,250 @@
+"""The Tape API (TensorFlow's GradientTape) and PyTorch's backward(), on the classic lesson's numbers.
+
+Every expected value is worked out by hand in the test's comment or name: y = x² has dy/dx = 2x,
+z = y² = x⁴ has dz/dx = 4x³, and so on.
+"""
+
+import numpy as np
+import pytest
+
+import admagic
+from admagic import Tape, Variable, constant, tensor
+
+
+def test_variable_is_watched_automatically_and_d_x_squared_is_6_at_3():
+    x = Variable(3.0)
+    with Tape() as tape:
+        y = x * x
+    assert tape.gradient(y, x).numpy() == 6.0
+
+
+def test_watched_constant_gives_6_at_3():
+    x = constant(3.0)
+    with Tape() as tape:
+        tape.watch(x)
+        y = x * x
+    assert tape.gradient(y, x).numpy() == 6.0
+
+
+def test_unwatched_constant_gives_none():
+    x = constant(3.0)
+    with Tape() as tape:
+        y = x * x
+    assert tape.gradient(y, x) is None
+
+
+def test_variable_not_watched_when_watch_accessed_variables_is_false():
+    x = Variable(3.0)
+    with Tape(watch_accessed_variables=False) as tape:
+        y = x * x
+    assert tape.gradient(y, x) is None
+
+
+def test_nested_tapes_give_the_second_derivative_2():
+    x = Variable(3.0)
+    with Tape() as outer:
+        with Tape() as inner:
+            y = x * x
+        dy_dx = inner.gradient(y, x)  # 2x, recorded by the outer tape
+    assert dy_dx.numpy() == 6.0
+    assert outer.gradient(dy_dx, x).numpy() == 2.0
+
+
+def test_three_nested_tapes_give_the_third_derivative_of_x_cubed_6():
+    x = constant(0.7)
+    with Tape() as t3:
+        t3.watch(x)
+        with Tape() as t2:
+            t2.watch(x)
+            with Tape() as t1:
+                t1.watch(x)
+                y = x ** 3
+            d1 = t1.gradient(y, x)  # 3x²
+        d2 = t2.gradient(d1, x)     # 6x
+    d3 = t3.gradient(d2, x)         # 6
+    assert np.isclose(d1.numpy(), 3 * 0.7**2)
+    assert np.isclose(d2.numpy(), 6 * 0.7)
+    assert np.isclose(d3.numpy(), 6.0)
+
+
+def test_persistent_tape_gives_dz_dx_108_and_dy_dx_6():
+    x = constant(3.0)
+    with Tape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x   # dy/dx = 2x = 6
+        z = y * y   # dz/dx = 4x³ = 108
+    assert tape.gradient(z, x).numpy() == 108.0
+    assert tape.gradient(y, x).numpy() == 6.0
+
+
+def test_second_gradient_of_a_non_persistent_tape_raises_runtime_error():
+    x = Variable(3.0)
+    with Tape() as tape:
+        y = x * x
+    tape.gradient(y, x)
+    with pytest.raises(RuntimeError, match="persistent=True"):
+        tape.gradient(y, x)
+
+
+def test_sources_as_list_tuple_and_dict_come_back_in_the_same_form():
+    a, b = Variable(2.0), Variable(5.0)
+    with Tape(persistent=True) as tape:
+        y = a * a * b   # dy/da = 2ab = 20, dy/db = a² = 4
+    as_list = tape.gradient(y, [a, b])
+    as_tuple = tape.gradient(y, (a, b))
+    as_dict = tape.gradient(y, {"a": a, "b": b})
+    assert [g.numpy() for g in as_list] == [20.0, 4.0]
+    assert [g.numpy() for g in as_tuple] == [20.0, 4.0]
+    assert set(as_dict) == {"a", "b"}
+    assert (as_dict["a"].numpy(), as_dict["b"].numpy()) == (20.0, 4.0)
+
+
+def test_unconnected_source_gives_none():
+    a, unused = Variable(2.0), Variable(1.0)
+    with Tape() as tape:
+        tape.watch(unused)
+        y = a * 3.0
+    da, d_unused = tape.gradient(y, [a, unused])
+    assert da.numpy() == 3.0 and d_unused is None
+
+
+def test_gradient_numpy_gives_a_plain_float_or_array():
+    x, w = Variable(3.0), Variable(np.array([1.0, 2.0]))
+    with Tape() as tape:
+        y = x * np.sum(w ** 2)   # dy/dx = |w|² = 5, dy/dw = 2xw
+    dx, dw = tape.gradient(y, [x, w])
+    assert type(dx.numpy()) in (float, np.float64) and dx.numpy() == 5.0
+    assert isinstance(dw.numpy(), np.ndarray)
+    np.testing.assert_allclose(dw.numpy(), [6.0, 12.0])
+
+
+def test_gradient_of_an_array_target_is_the_gradient_of_its_sum():
+    w = Variable(np.array([1.0, 2.0, 3.0]))
+    with Tape() as tape:
+        y = w ** 2
+    np.testing.assert_allclose(tape.gradient(y, w).numpy(), [2.0, 4.0, 6.0])
+
+
+def test_output_gradients_weight_an_array_target():
+    w = Variable(np.array([1.0, 2.0, 3.0]))
+    with Tape() as tape:
+        y = w ** 2
+    g = tape.gradient(y, w, output_gradients=np.array([1.0, 0.0, -1.0]))
+    np.testing.assert_allclose(g.numpy(), [2.0, 0.0, -6.0])
+
+
+def test_watch_of_a_plain_number_raises_type_error_saying_to_wrap_it():
+    with Tape() as tape:
+        with pytest.raises(TypeError, match=r"admagic\.constant"):
+            tape.watch(3.0)
+
+
+def test_watch_outside_the_with_block_raises_runtime_error():
+    tape = Tape()
+    with pytest.raises(RuntimeError, match="with"):
+        tape.watch(constant(1.0))
+
+
+def test_watched_variables_lists_what_the_tape_watched_in_order():
+    a, b = Variable(1.0), constant(2.0)
+    with Tape() as tape:
+        tape.watch(b)
+        a * b  # using a Variable inside the tape watches it
+    assert tape.watched_variables() == (b, a)
+
+
+def test_variable_value_is_unchanged_and_usable_after_the_tape():
+    x = Variable(3.0)
+    with Tape() as tape:
+        y = x * x
+    assert float(x) == 3.0 and float(y) == 9.0
+    x.assign(4.0)
+    with Tape() as tape:
+        y = x * x
+    assert tape.gradient(y, x).numpy() == 8.0
+
+
+# ---- PyTorch's style -------------------------------------------------------------------------------
+
+def test_backward_fills_grad_with_6_at_3():
+    x = tensor(3.0, requires_grad=True)
+    y = x * x
+    y.backward()
+    assert x.grad == 6.0
+
+
+def test_backward_accumulates_into_grad_until_zeroed():
+    x = tensor(3.0, requires_grad=True)
+    (x * x).backward()
+    (x * x).backward()
+    assert x.grad == 12.0   # 6 + 6, as PyTorch accumulates
+    x.zero_grad()
+    assert x.grad is None
+    (x ** 3).backward()
+    assert x.grad == 27.0   # 3x² at 3, from zero again
+
+
+def test_backward_leaves_grad_none_for_tensors_that_do_not_require_it():
+    x = tensor(3.0, requires_grad=True)
+    c = tensor(2.0)
+    (x * c).backward()
+    assert x.grad == 2.0 and c.grad is None
+
+
+def test_backward_of_an_array_needs_its_weights():
+    w = tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = w * w
+    with pytest.raises(RuntimeError, match="gradient="):
+        y.backward()
+    y.backward(gradient=np.array([1.0, 1.0]))
+    np.testing.assert_allclose(w.grad, [2.0, 4.0])
+
+
+# ---- perturbation confusion and deep graphs ----------------------------------------------------
+
+def test_nested_tapes_avoid_perturbation_confusion():
+    # d/dx [x · d/dy (x + y)] = d/dx [x · 1] = 1 at x = 1. A confused engine counts the inner
+    # tape's x as a variable of the inner derivative too, and answers 2.
+    x = Variable(1.0)
+    with Tape() as outer:
+        y = Variable(5.0)
+        with Tape() as inner:
+            z = x + y
+        dz_dy = inner.gradient(z, y)
+        w = x * dz_dy
+    assert dz_dy.numpy() == 1.0
+    assert outer.gradient(w, x).numpy() == 1.0
+
+
+def test_inner_derivative_that_depends_on_the_outer_variable():
+    # d/dx [x · d/dy (x · y)] = d/dx [x²] = 2x = 2 at x = 1.
+    x = Variable(1.0)
+    with Tape() as outer:
+        y = Variable(5.0)
+        with Tape() as inner:
+            z = x * y
+        w = x * inner.gradient(z, y)
+    assert outer.gradient(w, x).numpy() == 2.0
+
+
+N_STEPS = 100_000
+
+
+def test_a_100000_step_python_loop_differentiates_without_recursion_error():
+    # y = x + N·sin(x) after N steps, so dy/dx = 1 + N·cos(x).
+    x = Variable(0.3)
+    with Tape() as tape:
+        y = x
+        for _ in range(N_STEPS):
+            y = y + np.sin(x)
+    assert tape.gradient(y, x).numpy() == pytest.approx(1.0 + N_STEPS * np.cos(0.3), rel=1e-9)
+
+
+def test_a_100000_step_chain_differentiates_through_grad():
+    # Each step multiplies by 1: y = x·1·1·... so dy/dx = 1, through a chain N nodes deep.
+    def chain(x):
+        y = x
+        for _ in range(N_STEPS):
+            y = y * 1.0
+        return y
+    assert admagic.grad(chain)(2.0) == 1.0

@@ -1,0 +1,304 @@
+"""Traced values: Python operators, NumPy's protocols, control flow, formatting and conversions.
+
+Derivatives are checked with `check_grads` (finite differences) or against closed forms worked out
+in the comments; errors are checked for what they tell the student to write instead.
+"""
+
+import math
+import operator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+from admagic import Tape, Traced, Variable, constant, grad, jacobian, tensor, value_and_grad
+from admagic.testing import check_grads
+
+# ---- operators, with Python numbers and NumPy arrays on either side ---------------------------
+
+OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+             "**": operator.pow}
+OTHERS = {
+    "int": 3,
+    "float": 1.5,
+    "numpy-float64": np.float64(1.5),
+    "0-d-array": np.array(1.5),
+    "array": np.array([0.5, 1.5, 2.5]),
+}
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+@pytest.mark.parametrize("other", OTHERS)
+def test_operator_with_the_traced_value_on_the_left(op, other):
+    x = np.array([0.7, 1.3, 2.1]) if np.ndim(OTHERS[other]) else 1.3
+    check_grads(lambda x: OPERATORS[op](x, OTHERS[other]), x)
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+@pytest.mark.parametrize("other", OTHERS)
+def test_operator_with_the_traced_value_on_the_right(op, other):
+    x = np.array([0.7, 1.3, 2.1]) if np.ndim(OTHERS[other]) else 1.3
+    check_grads(lambda x: OPERATORS[op](OTHERS[other], x), x)
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+def test_operator_between_two_traced_values(op):
+    check_grads(lambda x, y: OPERATORS[op](x, y), 1.3, 0.6, argnum=(0, 1))
+
+
+def test_matmul_operator_with_an_array_on_either_side():
+    a = np.array([[1.0, 2.0], [0.5, -1.0]])
+    check_grads(lambda w: a @ w, np.array([[0.3, 0.1], [0.2, -0.4]]))
+    check_grads(lambda w: w @ a, np.array([[0.3, 0.1], [0.2, -0.4]]))
+    check_grads(lambda v: v @ a @ v, np.array([0.3, -0.7]))
+
+
+def test_unary_minus_abs_and_pow():
+    assert grad(lambda x: -x)(2.0) == -1.0
+    assert grad(lambda x: abs(x))(-2.0) == -1.0
+    assert grad(lambda x: pow(x, 3))(2.0) == 12.0            # 3x²
+    assert grad(lambda x: pow(2.0, x))(1.0) == pytest.approx(2.0 * np.log(2.0))
+
+
+def test_builtin_sum_of_a_list_of_traced_values():
+    assert grad(lambda x: sum([x, x * x, 1.0]))(3.0) == 7.0    # 1 + 2x
+
+
+def test_operators_give_the_same_values_as_plain_numpy():
+    w = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    f = lambda w: (2.0 - w) * w / 3.0 + w ** 2 - np.ones(2) @ w
+    value, _ = value_and_grad(lambda w: np.sum(f(w)))(w)
+    assert value == np.sum(f(w))
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       op=st.sampled_from(["+", "-", "*", "/"]), traced_on_left=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_operators_broadcast_against_arrays_of_any_compatible_shape(shapes, op, traced_on_left, seed):
+    (x_shape, other_shape), _ = shapes
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, x_shape)
+    other = rng.uniform(0.5, 2.0, other_shape)
+    if traced_on_left:
+        check_grads(lambda x: OPERATORS[op](x, other), x)
+    else:
+        check_grads(lambda x: OPERATORS[op](other, x), x)
+
+
+# ---- shapes, indexing and slicing ------------------------------------------------------------------
+
+def test_shape_ndim_size_and_len_read_the_value():
+    seen = {}
+
+    def f(w):
+        seen.update(shape=w.shape, ndim=w.ndim, size=w.size, len=len(w), T=w.T.shape)
+        return np.sum(w)
+
+    grad(f)(np.ones((2, 3)))
+    assert seen == {"shape": (2, 3), "ndim": 2, "size": 6, "len": 2, "T": (3, 2)}
+
+
+def test_len_of_a_traced_scalar_raises_type_error():
+    with pytest.raises(TypeError, match="len"):
+        grad(lambda x: len(x))(1.0)
+
+
+def test_indexing_and_slicing_pick_out_the_derivative():
+    w = np.arange(6.0).reshape(2, 3)
+    # d/dw of w[1, 2]: one at (1, 2).
+    np.testing.assert_array_equal(grad(lambda w: w[1, 2])(w), [[0, 0, 0], [0, 0, 1]])
+    # d/dw of sum(w[:, 1:]²) = 2w on columns 1 and 2.
+    np.testing.assert_array_equal(grad(lambda w: np.sum(w[:, 1:] ** 2))(w),
+                                  [[0, 2, 4], [0, 8, 10]])
+    check_grads(lambda w: w[::-1, [0, 0, 2]] * w[0], w)
+
+
+def test_transpose_attribute_and_iteration_over_rows():
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    check_grads(lambda w: w.T * w, w)
+    np.testing.assert_array_equal(grad(lambda w: sum(row[0] for row in w))(w), [[1, 0], [1, 0]])
+
+
+def test_clip_method_takes_the_bounds_by_position():
+    np.testing.assert_array_equal(grad(lambda w: np.sum(w.clip(0.0, 2.0)))(np.array([-1.0, 1.0, 3.0])),
+                                  [0.0, 1.0, 0.0])
+
+
+def test_clip_method_takes_numpys_keyword_names():
+    np.testing.assert_array_equal(grad(lambda w: np.sum(w.clip(max=2.0)))(np.array([1.0, 3.0])),
+                                  [1.0, 0.0])
+
+
+def test_writing_into_a_traced_array_raises_type_error_suggesting_np_where():
+    def f(w):
+        w[0] = 1.0
+        return np.sum(w)
+    with pytest.raises(TypeError, match=r"np\.where"):
+        grad(f)(np.ones(2))
+
+
+# ---- comparisons and control flow ------------------------------------------------------------------
+
+def test_comparisons_give_plain_booleans():
+    seen = []
+
+    def f(x):
+        seen.extend([x > 1, x < 1, x >= 2, x <= 2, x == 2, x != 2])
+        return x
+
+    grad(f)(2.0)
+    assert seen == [True, False, True, True, True, False]
+    assert all(isinstance(b, (bool, np.bool_)) for b in seen)
+
+
+def test_array_comparisons_give_plain_boolean_arrays():
+    seen = []
+    grad(lambda w: (seen.append(w > 0), np.sum(w))[1])(np.array([-1.0, 2.0]))
+    assert type(seen[0]) is np.ndarray and seen[0].dtype == bool
+    np.testing.assert_array_equal(seen[0], [False, True])
+
+
+def test_if_picks_the_branch_by_value():
+    def f(x):
+        if x > 0:
+            return x * x   # 2x
+        return -3.0 * x    # -3
+    assert grad(f)(3.0) == 6.0
+    assert grad(f)(-1.0) == -3.0
+
+
+def test_while_loop_runs_on_values():
+    def f(x):
+        y = x
+        while y < 100.0:
+            y = y * x
+        return y
+    # At x = 3 the loop stops at y = 3⁵ = 243, so dy/dx = 5x⁴ = 405.
+    assert grad(f)(3.0) == 405.0
+
+
+def test_for_loop_over_a_count_from_the_value_after_reading_it_with_item():
+    def f(x):
+        y = 1.0
+        for _ in range(int(x.item())):
+            y = y * x
+        return y
+    assert grad(f)(3.0) == 27.0   # x³ at 3: 3x² = 27
+
+
+# ---- formatting and printing -----------------------------------------------------------------------
+
+def test_format_and_print_show_the_value(capsys):
+    shown = []
+
+    def f(x):
+        y = x * x
+        shown.append(f"{y:.3f}")
+        print(y)
+        return y
+
+    grad(f)(1.5)
+    assert shown == ["2.250"]
+    assert capsys.readouterr().out.strip() == "2.25"
+
+
+# ---- inputs: integers are promoted, complex numbers refused ----------------------------------
+
+def test_integer_inputs_are_promoted_to_float64():
+    dtypes = []
+    grad(lambda x: (dtypes.append(x.dtype), x * x)[1])(3)
+    grad(lambda w: (dtypes.append(w.dtype), np.sum(w / 2))[1])(np.array([1, 2]))
+    assert dtypes == [np.float64, np.float64]
+    assert grad(lambda x: x / 2)(3) == 0.5       # not integer division
+    assert Variable(3).numpy() == 3.0 and isinstance(Variable(3).numpy(), float)
+    assert tensor(np.array([1, 2])).numpy().dtype == np.float64
+
+
+@pytest.mark.parametrize("make", [
+    lambda: grad(lambda x: x * x)(1 + 2j),
+    lambda: grad(lambda w: np.sum(w))(np.array([1.0 + 1j, 2.0])),
+    lambda: Variable(1j),
+    lambda: constant(np.array([1j])),
+    lambda: tensor(2j, requires_grad=True),
+], ids=["grad-complex", "grad-complex-array", "Variable", "constant", "tensor"])
+def test_complex_inputs_raise_a_clear_type_error(make):
+    with pytest.raises(TypeError, match="Complex numbers are not supported"):
+        make()
+
+
+def test_boolean_and_text_inputs_raise_type_error():
+    with pytest.raises(TypeError, match="boolean"):
+        grad(lambda x: x)(True)
+    with pytest.raises(TypeError, match="number"):
+        grad(lambda x: x)("3")
+
+
+# ---- conversions that would drop the derivative ----------------------------------------------
+
+FLOAT_ADVICE = r"np\.sin\(x\)"
+STACK_ADVICE = r"np\.stack\(\[x, y\]\)"
+
+CONVERSIONS = {
+    "float": (lambda x: float(x), "float()", FLOAT_ADVICE),
+    "int": (lambda x: int(x), "int()", FLOAT_ADVICE),
+    "math.sin": (lambda x: math.sin(x), "", FLOAT_ADVICE),
+    "np.asarray": (lambda x: np.asarray(x), r"np\.array\(\)/np\.asarray\(\)", STACK_ADVICE),
+    "np.array-of-items": (lambda x: np.array([x, x * 2]), r"np\.array", STACK_ADVICE),
+    "np.array-with-a-number": (lambda x: np.array([1.0, x]), r"np\.array", STACK_ADVICE),
+}
+
+
+@pytest.mark.parametrize("name", CONVERSIONS)
+def test_conversion_inside_grad_raises_type_error_saying_what_to_write(name):
+    convert, what, advice = CONVERSIONS[name]
+    with pytest.raises(TypeError, match=f"(?s){what}.*drop the derivative.*{advice}"):
+        grad(lambda x: convert(x * 1.0))(2.0)
+
+
+@pytest.mark.parametrize("name", CONVERSIONS)
+def test_conversion_inside_a_tape_raises_type_error_saying_what_to_write(name):
+    convert, what, advice = CONVERSIONS[name]
+    x = Variable(2.0)
+    with Tape():
+        y = x * x
+        with pytest.raises(TypeError, match=f"(?s){what}.*drop the derivative.*{advice}"):
+            convert(y)
+        with pytest.raises(TypeError, match=f"(?s){what}.*drop the derivative.*{advice}"):
+            convert(x)   # x is watched now that the tape has used it
+
+
+@pytest.mark.parametrize("name", ["float", "np.asarray"])
+def test_conversion_of_a_variable_inside_a_tape_raises_even_before_its_first_use(name):
+    convert, what, advice = CONVERSIONS[name]
+    x = Variable(2.0)
+    with Tape():
+        with pytest.raises(TypeError, match="drop the derivative"):
+            convert(x)
+
+
+def test_after_the_tape_stops_values_convert_freely():
+    x = Variable(2.0)
+    w = Variable(np.array([1.0, 2.0]))
+    with Tape():
+        y = x * x
+        v = w * 3.0
+    assert float(y) == 4.0 and int(y) == 4 and math.sqrt(y) == 2.0
+    assert y.numpy() == 4.0
+    np.testing.assert_array_equal(np.asarray(v), [3.0, 6.0])
+    np.testing.assert_array_equal(v.numpy(), [3.0, 6.0])
+    np.testing.assert_array_equal(np.array([y, y]), [4.0, 4.0])
+    assert float(x) == 2.0
+
+
+def test_numpy_detaches_on_purpose_inside_a_trace():
+    # .numpy() is the documented way to read the number; the result is a constant.
+    assert grad(lambda x: x * x.numpy())(3.0) == 3.0
+
+
+def test_nothing_traced_leaks_out_of_grad_or_jacobian():
+    results = [grad(lambda x: x * x)(2.0), grad(lambda w: np.sum(w * w))(np.ones(2)),
+               jacobian(lambda w: w * 2.0)(np.ones(2)), value_and_grad(np.sin)(0.3)[0]]
+    assert not any(isinstance(r, Traced) for r in results)
