@@ -56,7 +56,8 @@ def _gradients(tape, leaves, out, seed):
 
 def _like_input(gradient, leaf):
     # A float input gets a float gradient, even where a rule (np.where, say) made a 0-d array.
-    if type(gradient) is np.ndarray and gradient.ndim == 0 and not isinstance(plain(leaf), np.ndarray):
+    if isinstance(gradient, (np.ndarray, np.floating)) and np.ndim(gradient) == 0 \
+            and not isinstance(plain(leaf), np.ndarray):
         return float(gradient)
     return gradient
 
