@@ -62,12 +62,9 @@ def format_number(x):
         return str(x)
     if x == 0:
         return "0"  # never "-0", which would puzzle a student
-    if 1e-4 <= abs(x) < 1e4:
+    if 1e-4 <= abs(x) < 1e6:
         text = f"{x:.4g}"
-        if "e" not in text:  # 9999.7 rounds up to 1e+04: that case falls through to below
-            return text
-    if 1e4 <= abs(x) < 1e6:
-        return str(round(x))
+        return str(round(x)) if "e" in text else text  # 12345.67 -> 12346, not 1.235e+04
     mantissa, exponent = f"{x:.4g}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
@@ -211,15 +208,19 @@ class _Record:
             traced = _on_tape(value, tape)
             if traced is not None:
                 self.outputs.append((name, traced.node))
-        given = [leaf.node for leaf in inputs.values() if type(leaf) is Traced]
+        given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
         every = _walk_back([node for _, node in self.outputs])
         self.ops = [n for n in every if n.primitive is not None]
         known = set(given)
         self.leaves = given + [n for n in every if n.primitive is None and n not in known]
         self.children = {}  # node -> the operations using it, each once, in order
+        self.first_ops = []  # the operations on inputs alone
         for node in self.ops:
-            for parent in _distinct_parents(node):
+            parents = _distinct_parents(node)
+            for parent in parents:
                 self.children.setdefault(parent, []).append(node)
+            if all(p.primitive is None for p in parents):
+                self.first_ops.append(node)
         self._name_everyone(inputs)
 
     def _name_everyone(self, inputs):
@@ -318,7 +319,7 @@ class _Selection:
         """Breadth-first from both ends: two steps back from the outputs, one on from the inputs."""
         children = self.record.children
         back = deque(p for n in self.kept for _, p in n.parents)
-        on = deque(c for leaf in self.leaves for c in children.get(leaf, ()))
+        on = deque(self.record.first_ops)
         while (back or on) and self.size < budget:
             for queue, steps in ((back, 2), (on, 1)):
                 for _ in range(steps):
@@ -382,10 +383,11 @@ class _Plan:
 
 def _choose(record, target, max_nodes):
     """Everything if it fits in `max_nodes`, else the largest summary that does."""
-    selection = _Selection(record, target)
-    plan = _Plan(record, selection)
-    if plan.size <= max_nodes:
-        return selection, plan
+    if len(record.ops) + len(record.leaves) <= max_nodes:
+        selection = _Selection(record, target)
+        plan = _Plan(record, selection)
+        if plan.size <= max_nodes:
+            return selection, plan
     # Copies make the count grow faster than the budget, so search for the largest budget that fits.
     low, high = 1, max_nodes
     best = None
@@ -456,12 +458,14 @@ class _Picture:
                                       edge_attr=_EDGE_STYLE)
         self.grad_of = None
         if target is not None:
-            self.grad_of = f"Σ{gradient_of}" if np.ndim(plain(target.value)) else gradient_of
+            self.grad_of = _in_partial(gradient_of)
+            if np.ndim(plain(target.value)):
+                self.grad_of = f"Σ{self.grad_of}"  # an array's gradient is that of its sum
         self.outputs = {n for _, n in record.outputs}
-        self.nodes = 0  # how many nodes the layout engine will get
         self._constants = 0
         self._to_ellipsis = set()
         self._labelled = False  # any edge carries a partial derivative
+        self._fills = set()  # the kinds of node drawn, for the legend
         for leaf in selection.drawn_leaves:
             line = f"{record.title[leaf]} = {format_value(leaf.value)}"
             self._node(_id(leaf), [line], INPUT, self._gradient(leaf))
@@ -478,7 +482,8 @@ class _Picture:
         if self.grad_of is None:
             return None
         g = self.adjoints.get(node)
-        return f"∂{self.grad_of}/∂{self.record.name[node]} = {format_value(0.0 if g is None else g)}"
+        g = format_value(0.0 if g is None else g)
+        return f"∂{self.grad_of}/∂{_in_partial(self.record.name[node])} = {g}"
 
     def _node(self, node_id, lines, fill, gradient=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
@@ -493,7 +498,7 @@ class _Picture:
                  f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>'
                  f"</FONT></TD></TR></TABLE>>")
         self.graph.node(node_id, label=label)
-        self.nodes += 1
+        self._fills.add(fill)
 
     def _fill(self, node):
         return INPUT if node.primitive is None else OUTPUT if node in self.outputs else OPERATION
@@ -532,7 +537,8 @@ class _Picture:
         partial = _local_partial(head, tail) if labelled else None
         if partial is not None:
             self._labelled = True
-            label = _edge_label(f"∂{self.record.name[head]}/∂{self.record.name[tail]} = {partial}")
+            names = [_in_partial(self.record.name[n]) for n in (head, tail)]
+            label = _edge_label(f"∂{names[0]}/∂{names[1]} = {partial}")
         self.graph.edge(tail_id, _id(head), label=label)
 
     def _ellipsis_edge(self, tail, head):
@@ -556,7 +562,8 @@ class _Picture:
 
     def legend(self, title, max_nodes):
         """The graph's label: the title, what the colours mean, and what was left out."""
-        cells = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
+        kinds = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
+        cells = [(fill, text) for fill, text in kinds if fill in self._fills]
         if self.grad_of is not None:
             cells.append((GRADIENT, f"∂{self.grad_of}/∂(node): gradients of {self.grad_of}"))
         else:
@@ -605,6 +612,11 @@ def _local_partial(node, parent):
             return None
         total = partial if total is None else total + partial
     return None if total is None else format_number(total)
+
+
+def _in_partial(name):
+    """A name as it reads after ∂: ``x``, but ``(dz/dx)``."""
+    return name if name.isidentifier() else f"({name})"
 
 
 def _id(node):

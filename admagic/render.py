@@ -16,7 +16,9 @@ True
 
 Whatever the engine prints on stderr (warnings about fonts, say) is captured, never shown: ``dot``
 runs with its stderr piped, and around pygraphviz, which prints from C, file descriptor 2 itself is
-pointed elsewhere for the length of the call.
+pointed elsewhere for the length of the call. admagic never calls the `graphviz` package's own
+``render()``/``pipe()``, which raise ``ExecutableNotFound`` where there is no ``dot``; with no
+layout engine at all, `to_svg` and `to_png` give None.
 """
 
 import os
@@ -104,10 +106,19 @@ def _render(graph, fmt, dpi=None):
         source = _with_dpi(source, dpi)
     chosen = renderer()
     if chosen == "dot":
-        picture = _with_dot(source, engine, fmt)
+        try:
+            picture = _with_dot(source, engine, fmt)
+        except RuntimeError:
+            # A broken Graphviz install (a conda dot without its plugins, say) shouldn't cost the
+            # picture when pygraphviz can draw it; a graph that can't be drawn fails there too.
+            if os.environ.get("ADMAGIC_RENDERER") == "dot" or _pygraphviz() is None:
+                raise
+            picture = None
         if picture is not None:
             return picture
-        chosen = "pygraphviz" if os.environ.get("ADMAGIC_RENDERER") != "dot" else None
+        if os.environ.get("ADMAGIC_RENDERER") == "dot":
+            return None
+        chosen = "pygraphviz"
     if chosen == "pygraphviz" and _pygraphviz() is not None:
         return _with_pygraphviz(source, engine, fmt)
     return None

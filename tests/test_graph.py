@@ -1,0 +1,316 @@
+"""The computation graph's DOT: its shape, the numbers on it, escaping, and summarising big traces.
+
+The numbers are checked against closed forms worked out by hand (for z = (x²)² at 3:
+dz/dx = 4x³ = 108), never against what the drawing printed before.
+"""
+
+import html
+import math
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from admagic import render
+from admagic.graph import HUB_USES, draw, format_number, format_value
+from admagic.tape import Tape, backward
+from admagic.traced import new_leaf, plain
+
+# ---- reading DOT back ----------------------------------------------------------------------------
+
+_NODE = re.compile(r"^\t(\w+) \[label=<(.*)>\]$")
+_EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$")
+
+
+def _text(label):
+    """The visible text of an HTML-like label: tags dropped, entities decoded, spaces squeezed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", label)).split())
+
+
+def parse(graph):
+    """({node id: visible text}, [(tail, head, visible edge label)]) from a Digraph's body."""
+    nodes, edges = {}, []
+    for line in graph.body:
+        if m := _EDGE.match(line):
+            label = re.search(r"label=<(.*)>", m.group(3) or "")
+            edges.append((m.group(1), m.group(2), _text(label.group(1)) if label else ""))
+        elif m := _NODE.match(line):
+            nodes[m.group(1)] = _text(m.group(2))
+    return nodes, edges
+
+
+def node_with(nodes, start):
+    """The one node whose text starts with `start`."""
+    found = [key for key, text in nodes.items() if text.startswith(start)]
+    assert len(found) == 1, (start, nodes)
+    return found[0]
+
+
+def legend(graph):
+    line = next(line for line in graph.body if line.startswith("\tlabel="))
+    return _text(line[len("\tlabel=<"):-1])
+
+
+def square_of_square(x0=3.0):
+    with Tape() as tape:
+        x = new_leaf(tape, x0)
+        y = x * x
+        z = y * y
+    return x, y, z
+
+
+# ---- structure and numbers -----------------------------------------------------------------------
+
+
+def test_chain_has_one_node_per_value_and_one_edge_per_dependency():
+    x, y, z = square_of_square()
+    nodes, edges = parse(draw({"y": y, "z": z}, {"x": x}))
+    assert len(nodes) == 3  # x, y, z: x*x uses x twice but is one operation
+    assert len(edges) == 2
+    ids = {name: node_with(nodes, f"{name} =") for name in "xyz"}
+    assert {(t, h) for t, h, _ in edges} == {(ids["x"], ids["y"]), (ids["y"], ids["z"])}
+
+
+def test_nodes_show_values_and_gradients_of_the_last_output_by_default():
+    x0 = 3.0
+    x, y, z = square_of_square(x0)
+    graph = draw({"y": y, "z": z}, {"x": x})
+    nodes, _ = parse(graph)
+    assert nodes[node_with(nodes, "x =")] == f"x = 3 ∂z/∂x = {4 * x0**3:g}"  # 108
+    assert nodes[node_with(nodes, "y =")] == f"y = x × x = {x0**2:g} ∂z/∂y = {2 * x0**2:g}"
+    assert nodes[node_with(nodes, "z =")] == f"z = y × y = {x0**4:g} ∂z/∂z = 1"
+    assert "gradients of z" in legend(graph)
+
+
+def test_gradient_of_picks_the_output_and_the_picture_says_so():
+    x, y, z = square_of_square(3.0)
+    graph = draw({"y": y, "z": z}, {"x": x}, gradient_of="y")
+    nodes, _ = parse(graph)
+    assert nodes[node_with(nodes, "x =")].endswith(f"∂y/∂x = {2 * 3.0:g}")  # 6
+    assert nodes[node_with(nodes, "z =")].endswith("∂y/∂z = 0")  # z comes after y
+    assert "gradients of y" in legend(graph)
+
+
+def test_unknown_or_constant_gradient_of_says_what_to_choose():
+    x, y, z = square_of_square()
+    with pytest.raises(ValueError, match="no output called 'w'.*y, z"):
+        draw({"y": y, "z": z}, {"x": x}, gradient_of="w")
+    with pytest.raises(ValueError, match="'n' does not depend on the inputs"):
+        draw({"y": y, "n": 7}, {"x": x}, gradient_of="n")
+
+
+def test_edge_labels_are_local_partials_whose_product_is_the_gradient():
+    x, y, z = square_of_square(3.0)
+    nodes, edges = parse(draw({"y": y, "z": z}, {"x": x}, edges=True))
+    labels = {text for _, _, text in edges}
+    assert labels == {f"∂y/∂x = {2 * 3.0:g}", f"∂z/∂y = {2 * 9.0:g}"}  # 6 and 18
+    assert 6 * 18 == 4 * 3**3  # the chain rule: the path's product is the x node's gradient
+
+
+def test_edge_labels_match_finite_differences_for_each_primitive():
+    h = 1e-6
+    cases = [(np.sin, 0.7), (np.exp, 0.3), (np.tanh, -0.4), (lambda v: v / 3.0, 2.0),
+             (lambda v: 2.0 ** v, 1.5), (lambda v: v ** 3, 1.2)]
+    for f, x0 in cases:
+        with Tape() as tape:
+            x = new_leaf(tape, x0)
+            y = f(x)
+        _, edges = parse(draw({"y": y}, {"x": x}, edges=True))
+        (text,) = [label for _, _, label in edges]
+        shown = float(text.split(" = ")[1])
+        slope = (f(x0 + h) - f(x0 - h)) / (2 * h)
+        assert shown == pytest.approx(slope, rel=1e-3), text
+
+
+def test_no_edge_label_where_the_partial_is_not_a_number():
+    with Tape() as tape:
+        w = new_leaf(tape, np.array([1.0, 2.0, 3.0]))
+        loss = np.mean(w ** 2)
+    _, edges = parse(draw({"loss": loss}, {"w": w}, edges=True))
+    assert len(edges) == 2 and all(label == "" for _, _, label in edges)
+
+
+def test_shared_subexpression_is_drawn_once():
+    with Tape() as tape:
+        x = new_leaf(tape, 0.5)
+        s = np.sin(x)
+        z = s * s + s
+    nodes, edges = parse(draw({"z": z}, {"x": x}))
+    assert sum("sin(x)" in text for text in nodes.values()) == 1
+    sin_id = node_with(nodes, "v1 = sin(x)")
+    assert sum(tail == sin_id for tail, _, _ in edges) == 2  # into s*s, and into + s
+    dz_ds = 2 * math.sin(0.5) + 1
+    assert nodes[sin_id].endswith(f"∂z/∂v1 = {format_number(dz_ds)}")
+
+
+def test_constants_are_folded_or_drawn_as_quiet_nodes():
+    with Tape() as tape:
+        w = new_leaf(tape, np.array([1.0, 2.0, 3.0]))
+        y = 2.0 * np.sum(np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]) @ w) - 1
+    nodes, edges = parse(draw({"y": y}, {"w": w}))
+    assert any(text.startswith("c1 = array(2, 3) [1, 0, 1, …, 0]") for text in nodes.values())
+    assert any(text.startswith("v1 = c1 @ w = array(2,) [4, 2]") for text in nodes.values())
+    assert any(text.startswith("v3 = 2 × v2") for text in nodes.values())
+    assert any(text.startswith("y = v3 − 1 = 11") for text in nodes.values())
+    assert len(nodes) == 6 and len(edges) == 5  # w, c1, @, Σ, ×, −
+
+
+def test_plain_outputs_are_skipped_and_unused_inputs_show_zero():
+    with Tape() as tape:
+        x = new_leaf(tape, 2.0)
+        u = new_leaf(tape, 5.0)
+        y = x * 3.0
+    nodes, _ = parse(draw({"n": 10, "y": y}, {"x": x, "u": u}))
+    assert len(nodes) == 3
+    assert nodes[node_with(nodes, "u =")] == "u = 5 ∂y/∂u = 0"
+    assert nodes[node_with(nodes, "x =")] == "x = 2 ∂y/∂x = 3"
+
+
+def test_nothing_traced_draws_the_inputs_and_says_why_there_are_no_gradients():
+    with Tape() as tape:
+        x = new_leaf(tape, 2.0)
+    graph = draw({"n": 10}, {"x": x})
+    nodes, _ = parse(graph)
+    assert list(nodes.values()) == ["x = 2"]
+    assert "no output depends on the inputs" in legend(graph)
+
+
+def test_nested_tapes_show_plain_numbers_and_the_backward_graph_differentiates_the_derivative():
+    x0 = 2.0
+    with Tape() as outer:
+        x1 = new_leaf(outer, x0)
+        with Tape() as inner:
+            x = new_leaf(inner, x1)
+            y = x * x
+            z = y * y
+        first = draw({"y": y, "z": z}, {"x": x})
+        dz_dx = backward(z, 1.0)[x]
+    nodes, _ = parse(first)
+    assert nodes[node_with(nodes, "x =")] == f"x = 2 ∂z/∂x = {4 * x0**3:g}"  # 32
+    assert "traced" not in first.source
+    nodes, _ = parse(draw({"dz_dx": dz_dx}, {"x": x1}))
+    assert nodes[node_with(nodes, "dz_dx =")].startswith(f"dz_dx = v5 + v6 = {4 * x0**3:g}")
+    assert nodes[node_with(nodes, "x =")] == f"x = 2 ∂dz_dx/∂x = {12 * x0**2:g}"  # 48
+
+
+# ---- escaping ------------------------------------------------------------------------------------
+
+
+NASTY = "a<b> & \"c\" 'd'"
+
+
+def test_every_label_escapes_markup():
+    with Tape() as tape:
+        x = new_leaf(tape, np.array([1.0, 2.0]))
+        y = np.einsum("ij,j->i", np.eye(2), x)  # '->' and quotes reach an operation's label
+    graph = draw({NASTY: y}, {"x<1>": x}, title=NASTY, gradient_of=NASTY)
+    for line in graph.body:
+        for label in re.findall(r"label=<(.*)>", line):
+            inside = re.sub(r"<[^<>]*>", "", label)  # what remains outside of tags is text
+            assert "<" not in inside and ">" not in inside and '"' not in inside, line
+            assert not re.search(r"&(?!(amp|lt|gt|quot|#x27);)", inside), line
+    nodes, _ = parse(graph)
+    assert any(text.startswith(f"{NASTY} = einsum('ij,j->i', c1, x<1>)") for text in nodes.values())
+    assert NASTY in legend(graph)
+    if render.renderer() is not None:  # Graphviz itself accepts the labels
+        texts = [html.unescape(t) for t in re.findall(r">([^<]*)</text>", render.to_svg(graph))]
+        assert f"{NASTY} = einsum('ij,j->i', c1, x<1>)" in texts
+
+
+# ---- big traces ----------------------------------------------------------------------------------
+
+
+def loop(steps, x0=0.5):
+    """y ← y·x + 1, `steps` times from y = x: x is a hub feeding every step."""
+    with Tape() as tape:
+        x = new_leaf(tape, x0)
+        y = x
+        for _ in range(steps):
+            y = y * x + 1.0
+    return x, y
+
+
+@pytest.mark.parametrize("max_nodes", [150, 40, 5])
+def test_a_20000_step_loop_is_summarised_under_the_cap(max_nodes):
+    x, y = loop(20_000)
+    graph = draw({"y": y}, {"x": x}, max_nodes=max_nodes)
+    nodes, edges = parse(graph)
+    assert len(nodes) <= max_nodes
+    assert node_with(nodes, "x = 0.5") and node_with(nodes, "y = ")
+    (more,) = [text for text in nodes.values() if text.startswith("…")]
+    drawn = sum(text.startswith("v") for text in nodes.values())
+    assert more.startswith(f"… {40_000 - 1 - drawn:,} more operations")  # y is the 40,000th
+    assert "summarised" in legend(graph) and "of 40,001 values" in legend(graph)
+    # y = x^20001 + (1 - x^20000)/(1 - x), so dy/dx at 0.5 is 1/(1 - x)² = 4 (the rest underflows)
+    assert nodes[node_with(nodes, "x = 0.5")] == "x = 0.5 ∂y/∂x = 4"
+
+
+def test_a_hub_input_is_drawn_again_for_each_use_beyond_a_few():
+    x, y = loop(20)  # 41 values: no summary at the default cap
+    nodes, edges = parse(draw({"y": y}, {"x": x}))
+    x_id = node_with(nodes, "x =")
+    assert sum(tail == x_id for tail, _, _ in edges) == HUB_USES
+    copies = [key for key, text in nodes.items() if text == "x"]
+    assert len(copies) == 20 - HUB_USES  # 20 multiplications by x, the first one x*x
+    assert all(sum(tail == c for tail, _, _ in edges) == 1 for c in copies)
+
+
+def test_many_long_edges_start_from_copies_and_the_layout_stays_fast():
+    with Tape() as tape:  # every value of a 140-step chain feeds one np.stack at the end
+        x = new_leaf(tape, 0.5)
+        y, ys = x, []
+        for _ in range(140):
+            y = np.sin(y)
+            ys.append(y)
+        total = np.sum(np.stack(ys))
+    graph = draw({"total": total}, {"x": x})
+    nodes, _ = parse(graph)
+    assert len(nodes) <= 150
+    if render.renderer() is not None:  # with 140 long edges dot took more than 120 s
+        assert "<svg" in render.to_svg(graph)
+
+
+def test_max_nodes_below_three_is_refused():
+    x, y, z = square_of_square()
+    with pytest.raises(ValueError, match="max_nodes=2"):
+        draw({"z": z}, {"x": x}, max_nodes=2)
+
+
+# ---- numbers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x, text", [
+    (6.000000000000001, "6"), (108.0, "108"), (2 / 3, "0.6667"), (-0.0, "0"), (12345.67, "12346"),
+    (9999.7, "10000"), (1.5e-7, "1.5e-7"), (-2.5e9, "-2.5e9"), (float("inf"), "inf"),
+    (7, "7"), (np.float32(0.1), "0.1"), (np.array(4.0), "4"), (True, "True"),
+])
+def test_format_number(x, text):
+    assert format_number(x) == text
+
+
+@given(st.floats(min_value=-1e300, max_value=1e300))  # 1.7975e308 reads back as inf
+def test_format_number_reads_back_within_four_significant_digits(x):
+    text = format_number(x)
+    assert len(text) <= 11
+    assert float(text) == pytest.approx(x, rel=5e-4, abs=0.0)
+
+
+@pytest.mark.parametrize("v, text", [
+    (np.array([1.0, 2.0, 3.0]), "array(3,) [1, 2, 3]"),
+    (np.arange(5.0), "array(5,) [0, 1, 2, …, 4]"),
+    (np.arange(6.0).reshape(2, 3) / 3, "array(2, 3) [0, 0.3333, 0.6667, …, 1.667]"),
+    (np.zeros(0), "array(0,) []"),
+    (2.5, "2.5"),
+    ((1, 2), "(1, 2)"),
+])
+def test_format_value(v, text):
+    assert format_value(v) == text
+
+
+def test_format_value_shows_the_plain_value_of_a_traced_one():
+    with Tape() as tape:
+        w = new_leaf(tape, np.array([0.5, 1.5]))
+        assert format_value(w * 2.0) == "array(2,) [1, 3]"
+        assert plain(w).shape == (2,)
