@@ -19,14 +19,17 @@ The engine is small enough to read: ``tape.py`` (recording and the reverse sweep
 
 from ._version import __version__
 from .api import derivative, grad, hessian, jacobian, value_and_grad
+from .cell import differentiate
 from .render import renderer
+from .result import GradResult
 from .tape import Tape
 from .tensor import Tensor, Variable, constant, tensor
 from .traced import Traced
 
 __all__ = [
     "__version__", "grad", "value_and_grad", "derivative", "jacobian", "hessian",
-    "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "renderer",
+    "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "renderer", "differentiate",
+    "GradResult",
     "load_ipython_extension",
 ]
 

@@ -79,6 +79,8 @@ def value_and_grad(f, argnum=0):
                 f"{np.shape(plain(value))}. Use jacobian(f) for array outputs, or reduce the "
                 "output first, e.g. np.sum(...).")
         grads = _gradients(tape, leaves, out, 1.0)
+        if isinstance(value, (np.floating, np.ndarray)):
+            value = float(value)  # a number, not a 0-d array (checked above that it is one)
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
 
     value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"

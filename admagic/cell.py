@@ -18,8 +18,8 @@ traced value (`clean_namespace`).
 import ast
 import builtins
 import contextlib
+import hashlib
 import io
-import itertools
 import linecache
 import math
 import time
@@ -33,11 +33,10 @@ from .traced import Traced, as_input, new_leaf, plain
 
 DEFAULT_MAX_DERIVATIVE_SIZE = 10_000
 DEFAULT_MAX_NODES = 150
-_cell_numbers = itertools.count(1)
 
 
 class GradUsageError(ValueError):
-    """The arguments don't make sense (an unknown output, an input that isn't a number); nothing ran."""
+    """The arguments make no sense (an unknown output, an input that is no number); nothing ran."""
 
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
@@ -96,14 +95,15 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
                       notes=notes, max_derivative_size=max_derivative_size, timings=timings)
 
 
-# ---- the cell -------------------------------------------------------------------------------------
+# ---- the cell ------------------------------------------------------------------------------------
 
 class _Cell:
-    """The cell's code, compiled: its statements, its last expression apart, and the names it binds."""
+    """The cell's code, compiled: its statements, its last expression apart, the names it binds."""
 
     def __init__(self, code, filename, first_line):
-        if filename is None:
-            filename = f"<grad-cell-{next(_cell_numbers)}>"
+        if filename is None:  # named by its text, so running the same code again adds nothing
+            digest = hashlib.sha1(f"{first_line}:{code}".encode("utf-8")).hexdigest()[:10]
+            filename = f"<grad-cell {digest}>"
         if filename not in linecache.cache:  # so tracebacks can show the cell's lines
             lines = ("\n" * (first_line - 1) + code).splitlines(keepends=True)
             linecache.cache[filename] = (len(code), None, lines, filename)
@@ -137,37 +137,40 @@ def _shifted(node, first_line):
 
 def _bound_names(tree):
     """Names the cell binds at its top level, in the order they are first bound."""
-    names = {}
+    binder = _Binder()
+    binder.visit(tree)
+    return list(binder.names)
 
-    class Binder(ast.NodeVisitor):
-        def visit_Name(self, node):
-            if isinstance(node.ctx, ast.Store):
-                names.setdefault(node.id, None)
 
-        def visit_FunctionDef(self, node):  # a def binds its name; its body is another scope
-            names.setdefault(node.name, None)
+class _Binder(ast.NodeVisitor):
+    def __init__(self):
+        self.names = {}  # a dict keeps the order of first binding
 
-        visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Store):
+            self.names.setdefault(node.id, None)
 
-        def visit_Lambda(self, node):
-            pass
+    def visit_FunctionDef(self, node):  # a def binds its name; its body is another scope
+        self.names.setdefault(node.name, None)
 
-        def visit_Assign(self, node):  # the value is computed first, then the targets bound
-            self.visit(node.value)
-            for target in node.targets:
-                self.visit(target)
+    visit_AsyncFunctionDef = visit_ClassDef = visit_FunctionDef
 
-        def visit_AugAssign(self, node):
-            self.visit(node.value)
-            self.visit(node.target)
+    def visit_Lambda(self, node):
+        pass
 
-        def visit_comprehension(self, node):  # its loop variable stays inside the comprehension
-            self.visit(node.iter)
-            for condition in node.ifs:
-                self.visit(condition)
+    def visit_Assign(self, node):  # the value is computed first, then the targets bound
+        self.visit(node.value)
+        for target in node.targets:
+            self.visit(target)
 
-    Binder().visit(tree)
-    return list(names)
+    def visit_AugAssign(self, node):
+        self.visit(node.value)
+        self.visit(node.target)
+
+    def visit_comprehension(self, node):  # its loop variable stays inside the comprehension
+        self.visit(node.iter)
+        for condition in node.ifs:
+            self.visit(condition)
 
 
 def _input_values(inputs):
@@ -176,7 +179,8 @@ def _input_values(inputs):
     values = {}
     for name, value in inputs.items():
         if not isinstance(name, str) or not name.isidentifier():
-            raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, like x or w1.")
+            raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, "
+                                 "like x or w1.")
         try:
             values[name] = as_input(plain(value))
         except TypeError as error:
@@ -186,16 +190,19 @@ def _input_values(inputs):
 
 def _check_names(of, graph_of, cell, values, namespace):
     known = set(cell.bound) | set(namespace) | set(values)
-    for name in list(of or ()) + ([graph_of] if graph_of else []):
+    named = list(of or ())
+    if graph_of is not None and graph_of.isidentifier():  # not a key like "dy/dx"
+        named.append(graph_of)
+    for name in named:
         if name not in known and name != cell.last_source:
             raise GradUsageError(f"{name!r} is not set by the cell (it sets: "
                                  f"{', '.join(cell.bound) or 'nothing'}).")
 
 
-# ---- running it, traced ---------------------------------------------------------------------------
+# ---- running it, traced --------------------------------------------------------------------------
 
 def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first, timings):
-    """Run the cell inside `levels` nested tapes and differentiate; the tapes stop on the way out."""
+    """Run the cell inside `levels` nested tapes, and differentiate it while they still record."""
     with contextlib.ExitStack() as stack:
         leaves = []  # leaves[i][name]: the input as tape i (0 = outermost) sees it
         for level in range(levels):
@@ -208,7 +215,8 @@ def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first
         timings["tracing"] = time.perf_counter() - started
         traced = _outputs(cell, namespace, values, of, last, leaves[-1][next(iter(values))].tape)
         started = time.perf_counter()
-        derivatives, first = compute_derivatives(traced, leaves, order, max_size, keep_first)
+        with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
+            derivatives, first = compute_derivatives(traced, leaves, order, max_size, keep_first)
         timings["derivatives"] = time.perf_counter() - started
     return traced, derivatives, first, leaves
 
@@ -218,8 +226,8 @@ def _outputs(cell, namespace, values, of, last, tape):
     if of:
         missing = [name for name in of if name not in namespace and name != cell.last_source]
         if missing:
-            raise GradUsageError(f"The cell did not set {', '.join(missing)}; it set: "
-                                 f"{', '.join(n for n in cell.bound if n in namespace) or 'nothing'}.")
+            done = ", ".join(n for n in cell.bound if n in namespace) or "nothing"
+            raise GradUsageError(f"The cell did not set {', '.join(missing)}; it set: {done}.")
         chosen = {name: last if name == cell.last_source else namespace[name] for name in of}
         for name, value in chosen.items():
             if not _is_numeric(plain(value)):
@@ -238,10 +246,11 @@ def _on(value, tape):
 
 
 def _is_numeric(value):
-    return isinstance(value, (int, float, np.number, np.ndarray)) and np.asarray(value).dtype.kind in "biuf"
+    return (isinstance(value, (int, float, np.number, np.ndarray))
+            and np.asarray(value).dtype.kind in "biuf")
 
 
-# ---- the derivatives ------------------------------------------------------------------------------
+# ---- the derivatives -----------------------------------------------------------------------------
 
 class _Blocks:
     """A derivative tensor of shape ``prefix + block_shape``, kept as its blocks (one per index
@@ -324,7 +333,7 @@ def _jacobian(tensor, tape, leaves):
         for index in np.ndindex(*tensor.block_shape):
             adjoints = {}
             if traced is not None:
-                seed = 1.0
+                seed = np.float64(1.0)  # not Python's 1.0: x / 0.0 must give inf, not raise
                 if tensor.block_shape:
                     seed = np.zeros(tensor.block_shape)
                     seed[index] = 1.0
@@ -334,7 +343,7 @@ def _jacobian(tensor, tape, leaves):
     return jacobians
 
 
-# ---- the graph ------------------------------------------------------------------------------------
+# ---- the graph -----------------------------------------------------------------------------------
 
 def _draw(traced, leaves, first, graph_kind, graph_of, edges, max_nodes, notes):
     from . import graph
@@ -351,14 +360,18 @@ def _draw(traced, leaves, first, graph_kind, graph_of, edges, max_nodes, notes):
     if not any(type(v) is Traced for v in outputs.values()):
         notes.append("No output depends on the inputs, so there is no graph to draw.")
         return None
+    if graph_of is not None and graph_of not in outputs:
+        raise GradUsageError(f"--graph-of {graph_of}: that is not an output here; the outputs "
+                             f"are: {', '.join(outputs)}.")
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=edges,
                           max_nodes=max_nodes, title=title)
-    except ValueError as error:
-        raise GradUsageError(str(error)) from None
+    except Exception as error:  # the numbers are right even if the picture fails: show them
+        notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
+        return None
 
 
-# ---- checking with finite differences -------------------------------------------------------------
+# ---- checking with finite differences ------------------------------------------------------------
 
 MAX_CHECK_RUNS = 1000
 """--check runs the cell twice per number in an input; an input with more numbers isn't checked."""
@@ -378,9 +391,9 @@ def finite_differences(cell, namespace, inputs, outputs, max_size):
         for out, out_value in outputs.items():
             size = int(np.size(out_value)) * count
             if size > max_size or 2 * count > MAX_CHECK_RUNS:
-                checks[(out, name)] = NotComputed(
-                    np.shape(out_value) + np.shape(value), size, max_size,
-                    reason=f"checking needs {2 * count:,} runs of the cell" if size <= max_size else None)
+                runs = None if size > max_size else f"checking needs {2 * count:,} runs of the cell"
+                checks[(out, name)] = NotComputed(np.shape(out_value) + np.shape(value), size,
+                                                  max_size, reason=runs)
             else:
                 wanted.append(out)
         if not wanted:
@@ -427,7 +440,7 @@ def _rerun(cell, namespace, inputs, outputs):
             for out in outputs}
 
 
-# ---- namespace hygiene ----------------------------------------------------------------------------
+# ---- namespace hygiene ---------------------------------------------------------------------------
 
 _ATOMS = {int, float, complex, bool, str, bytes, type(None), np.float64, np.int64, np.bool_,
           type, type(len), type(builtins), type(lambda: 0)}

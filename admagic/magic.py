@@ -17,21 +17,29 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Integer, TraitError, validate
 
+from . import cell as _cell_module
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
 
 _SAVE_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
+_CELL_FILE = _cell_module.__file__
 
 
 @magics_class
 class GradMagics(Magics):
     """The ``%%grad`` magic, and the defaults it reads (``%config GradMagics``)."""
 
-    order = Integer(1, help="Highest order of derivatives to compute (-n/--order).").tag(config=True)
-    graph = Bool(True, help="Draw the computation graph under the table (--no-graph).").tag(config=True)
-    max_nodes = Integer(DEFAULT_MAX_NODES, help="Above this many nodes the graph is "
-                        "summarised around its inputs and outputs.").tag(config=True)
-    max_derivative_size = Integer(DEFAULT_MAX_DERIVATIVE_SIZE, help="A derivative with more "
-                                  "numbers than this is not computed (the table says so).").tag(config=True)
+    order = Integer(
+        1, help="Highest order of derivatives to compute (-n/--order).",
+    ).tag(config=True)
+    graph = Bool(
+        True, help="Draw the computation graph under the table (--no-graph turns it off).",
+    ).tag(config=True)
+    max_nodes = Integer(
+        DEFAULT_MAX_NODES, help="Above this many nodes the graph is summarised.",
+    ).tag(config=True)
+    max_derivative_size = Integer(
+        DEFAULT_MAX_DERIVATIVE_SIZE, help="A derivative with more numbers is not computed.",
+    ).tag(config=True)
 
     @validate("order", "max_nodes", "max_derivative_size")
     def _at_least_one(self, proposal):
@@ -90,7 +98,7 @@ class GradMagics(Magics):
         # Cache the cell's text under a name IPython knows, so tracebacks show "Cell In[n]" and
         # its lines; the code is compiled with line 1 = the %%grad line, as the user sees it.
         source = f"%%grad {line}\n{cell}"
-        filename = self.shell.compile.cache(source, self.shell.execution_count, raw_code=source)
+        filename = self.shell.compile.cache(source, self._cell_number(), raw_code=source)
         values = {}
         for name, expression in inputs:
             try:
@@ -111,6 +119,7 @@ class GradMagics(Magics):
         except SyntaxError as error:  # shown as the cell's own: its line and a caret, no frames
             raise error.with_traceback(None) from None
         except (Exception, KeyboardInterrupt) as error:
+            _forget_internals(error)
             self._show_from(error, {filename})
             raise
         self.shell.user_ns["_grad"] = result
@@ -148,6 +157,13 @@ class GradMagics(Magics):
         args.of = [n.strip() for n in args.of.split(",")] if args.of is not None else None
         return args, inputs
 
+    def _cell_number(self):
+        """This cell's execution count: IPython 9 has already counted it when the magic runs,
+        IPython 8 not yet; the result of the cell being run knows, in both."""
+        running = getattr(self.shell.displayhook, "exec_result", None)
+        number = getattr(running, "execution_count", None)
+        return self.shell.execution_count if number is None else number
+
     def _show_from(self, error, filenames):
         """Make IPython show `error`'s traceback from the first frame in `filenames` on: the user's
         own lines, not admagic's machinery that ran them."""
@@ -161,6 +177,16 @@ class GradMagics(Magics):
             error._render_traceback_ = lambda: shown
         except AttributeError:
             pass
+
+
+def _forget_internals(error):
+    """Clear admagic's own finished frames in the traceback: IPython keeps the last traceback
+    (for %debug), and those frames hold the tapes. The user's frames are left as they are."""
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == _CELL_FILE:
+            tb.tb_frame.clear()
+        tb = tb.tb_next
 
 
 def split_line(line):
@@ -227,7 +253,8 @@ def _input_problem(text, name, equals, expression):
     if not name.isidentifier() or keyword.iskeyword(name):
         return f"input {text!r}: {name!r} is not a Python name to bind the input to."
     if equals and not expression:
-        return f"input {text!r} has no value: write {name}=3, or a bare {name} for its current value."
+        return (f"input {text!r} has no value: write {name}=3, or a bare {name} for its "
+                "current value.")
     try:
         compile(expression, "<input>", "eval")
     except SyntaxError:

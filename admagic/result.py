@@ -38,7 +38,8 @@ class NotComputed:
 
 
 def leibniz(output, wrt):
-    """The key of d^k output / d wrt[0] ... d wrt[-1]: ``leibniz("z", ("x", "x", "y")) == "d3z/dx2dy"``."""
+    """The key of d^k output / d wrt[0] ... d wrt[-1]: ``leibniz("z", ("x", "x", "y"))`` is
+    ``"d3z/dx2dy"``."""
     order = len(wrt)
     top = f"d{order if order > 1 else ''}{_wrapped(output)}"
     return f"{top}/" + "".join(f"d{name}{_power(name, power)}" for name, power in _grouped(wrt))
@@ -103,7 +104,8 @@ class GradResult(Mapping):
         return {**self.inputs, **self.outputs}
 
     def d(self, output, *wrt):
-        """d^k output / d wrt[0] ... d wrt[-1], by names: ``res.d("z", "x", "y")`` is ``res["d2z/dxdy"]``.
+        """d^k output / d wrt[0] ... d wrt[-1], by names: ``res.d("z", "x", "y")`` is
+        ``res["d2z/dxdy"]``.
 
         With arrays, the axes follow the order asked: output's, then each input's in turn.
         """
@@ -130,13 +132,24 @@ class GradResult(Mapping):
     def __getitem__(self, key):
         parsed = self._parse(key) if isinstance(key, str) else None
         if parsed is None:
-            raise KeyError(f"No derivative {key!r} here. The keys are: {', '.join(self) or '(none)'}.")
+            raise KeyError(f"No derivative {key!r} here. The keys are: "
+                           f"{', '.join(self) or '(none)'}.")
         return self.d(*parsed)
 
     def __iter__(self):
-        for (output, wrt), value in self.derivatives.items():
-            if not isinstance(value, NotComputed):
+        """The keys: first derivatives, then second, ...; outputs and inputs in their order."""
+        for output, wrt in self._ordered():
+            if not isinstance(self.derivatives[(output, wrt)], NotComputed):
                 yield leibniz(output, wrt)
+
+    def _ordered(self):
+        outputs, inputs = list(self.outputs), list(self.inputs)
+
+        def place(item):
+            output, wrt = item
+            return len(wrt), outputs.index(output), [inputs.index(name) for name in wrt]
+
+        return sorted(self.derivatives, key=place)
 
     def __len__(self):
         return sum(1 for _ in self)
@@ -203,13 +216,16 @@ class GradResult(Mapping):
         symbol = "d" if len(self.inputs) == 1 else "∂"
         order = len(wrt)
         top = symbol + (_superscript(order) if order > 1 else "")
-        bottom = "".join(symbol + name + (_superscript(p) if p > 1 else "") for name, p in _grouped(wrt))
+        bottom = "".join(symbol + name + (_superscript(p) if p > 1 else "")
+                         for name, p in _grouped(wrt))
         return f"{top}/{bottom}"
 
     def _cells(self, output, wrt):
-        """(text, tooltip) for the derivative of `output`, and the finite-difference check if any."""
+        """(text, tooltip) for the cell of d(output)/d(wrt...)."""
         value = self.derivatives.get((output, wrt))
         key = leibniz(output, wrt)
+        if value is None:
+            return "", ""
         if isinstance(value, NotComputed):
             return "—", f"{key} {value.explain()}"
         return format_value(value), f"res['{key}']"
@@ -234,17 +250,15 @@ class GradResult(Mapping):
 
     def _repr_html_(self):
         columns = self._columns()
-        head = ['<th style="text-align:left;padding:2px 10px"></th>',
-                '<th style="text-align:left;padding:2px 10px">value</th>']
+        head = [_th(""), _th("value")]
         for wrt in columns:
-            head.append(f'<th style="text-align:left;padding:2px 10px;white-space:nowrap">{_e(self._header(wrt))}</th>')
+            head.append(_th(self._header(wrt), "white-space:nowrap"))
             if len(wrt) == 1 and self.checks:
-                head.append('<th style="text-align:left;padding:2px 10px;font-weight:normal;'
-                            f'font-style:italic">{_e(self._header(wrt))} by finite differences</th>')
+                head.append(_th(f"{self._header(wrt)} by finite differences",
+                                "font-weight:normal;font-style:italic"))
         rows = []
         for output, value in self.outputs.items():
-            cells = [f'<th style="text-align:left;padding:2px 10px">{_e(output)}</th>',
-                     _td(format_value(value), f"res.values['{output}']")]
+            cells = [_th(output), _td(format_value(value), f"res.values['{output}']")]
             for wrt in columns:
                 cells.append(_td(*self._cells(output, wrt)))
                 if len(wrt) == 1 and self.checks:
@@ -286,8 +300,8 @@ class GradResult(Mapping):
 
     def _all_notes(self):
         notes = list(self.notes)
-        skipped = [leibniz(o, w) for (o, w), v in self.derivatives.items()
-                   if isinstance(v, NotComputed)]
+        skipped = [leibniz(o, w) for o, w in self._ordered()
+                   if isinstance(self.derivatives[(o, w)], NotComputed)]
         if skipped:
             notes.append(f"Not computed, over max_derivative_size={self.max_derivative_size:,} "
                          f"numbers: {', '.join(skipped)}. Ask for less with --of NAME or a lower "
@@ -311,7 +325,8 @@ class GradResult(Mapping):
             table.append(row)
         widths = [max(len(row[i]) for row in table) for i in range(len(header))]
         lines = [self._caption()]
-        lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in table]
+        for row in table:
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
         if not self.outputs:
             lines.append(_NO_OUTPUTS)
         lines += self._all_notes()
@@ -329,7 +344,8 @@ class GradResult(Mapping):
 
     def _repr_latex_(self):
         lines = [f"{_latex_name(name)} &= {_latex_value(v)}" for name, v in self.outputs.items()]
-        for (output, wrt), value in self.derivatives.items():
+        for output, wrt in self._ordered():
+            value = self.derivatives[(output, wrt)]
             if not isinstance(value, NotComputed):
                 lines.append(f"{_latex_fraction(output, wrt, len(self.inputs) > 1)} "
                              f"&= {_latex_value(value)}")
@@ -380,6 +396,10 @@ def _transposed(value, output, wrt, canonical, result):
     return np.transpose(value, order)
 
 
+def _th(text, style=""):
+    return f'<th style="text-align:left;padding:2px 10px;{style}">{_e(text)}</th>'
+
+
 def _td(text, tooltip="", note=""):
     title = f' title="{_e(tooltip)}"' if tooltip else ""
     extra = (f'<div style="font-size:85%;opacity:0.7">{_e(note)}</div>' if note else "")
@@ -410,7 +430,8 @@ def _latex_fraction(output, wrt, partial):
     d = r"\partial " if partial else "d"
     order = len(wrt)
     top = f"{d}^{{{order}}} {_latex_name(output)}" if order > 1 else f"{d}{_latex_name(output)}"
-    bottom = " ".join(f"{d}{_latex_name(n)}" + (f"^{{{p}}}" if p > 1 else "") for n, p in _grouped(wrt))
+    bottom = " ".join(f"{d}{_latex_name(n)}" + (f"^{{{p}}}" if p > 1 else "")
+                      for n, p in _grouped(wrt))
     return rf"\frac{{{top}}}{{{bottom}}}"
 
 

@@ -324,7 +324,7 @@ defvjp(np.add,         lambda g, ans, x, y: g,                         lambda g,
 defvjp(np.subtract,    lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g)
 defvjp(np.multiply,    lambda g, ans, x, y: g * y,                     lambda g, ans, x, y: g * x)
 defvjp(np.divide,      lambda g, ans, x, y: g / y,                     lambda g, ans, x, y: -g * ans / y)
-defvjp(np.power,       lambda g, ans, x, y: g * y * x ** (y - 1),      lambda g, ans, x, y: g * ans * np.log(np.where(x > 0, x, 1.0)))
+defvjp(np.power,       lambda g, ans, x, y: g * y * np.power(x, y - 1),    lambda g, ans, x, y: g * ans * np.log(np.where(x > 0, x, 1.0)))
 defvjp(np.remainder,   lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g * np.floor(x / y))
 defvjp(np.maximum,     lambda g, ans, x, y: g * (x >= y) * _balanced(x, y), lambda g, ans, x, y: g * (y >= x) * _balanced(x, y))
 defvjp(np.minimum,     lambda g, ans, x, y: g * (x <= y) * _balanced(x, y), lambda g, ans, x, y: g * (y <= x) * _balanced(x, y))

@@ -102,10 +102,11 @@ def backward(output_node, seed):
             if rule is None:  # an argument with no derivative, like np.where's condition
                 continue
             # The chain rule: what flows to the parent is g times d(node)/d(parent).
-            if kwargs:
-                contribution = rule(g, ans, *args, **kwargs)
-            else:
-                contribution = rule(g, ans, *args)
+            try:
+                contribution = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
+            except ZeroDivisionError:  # Python floats raise where NumPy gives inf: do it NumPy's way
+                g = np.float64(g)
+                contribution = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
             if type(contribution) not in _SCALARS or type(args[argnum]) not in _SCALARS:
                 contribution = unbroadcast(contribution, args[argnum])
             earlier = adjoints.get(parent)
@@ -134,6 +135,7 @@ class Tape:
 
     Used like TensorFlow's ``GradientTape``:
 
+    >>> from admagic import Tape, constant
     >>> x = constant(3.0)
     >>> with Tape() as tape:
     ...     tape.watch(x)

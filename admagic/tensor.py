@@ -90,6 +90,7 @@ class Variable(Tensor):
     """A trainable value, watched automatically by every tape that uses it (TensorFlow's
     ``tf.Variable``).
 
+    >>> from admagic import Tape, Variable
     >>> x = Variable(3.0)
     >>> with Tape() as tape:
     ...     y = x * x

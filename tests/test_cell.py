@@ -1,0 +1,428 @@
+"""`admagic.cell.differentiate`: running a cell traced, finding its outputs, every derivative asked
+for (checked against closed forms and finite differences), and a clean namespace afterwards."""
+
+import collections
+import linecache
+import traceback
+import warnings
+
+import numpy as np
+import pytest
+
+from admagic import tensor
+from admagic.cell import GradUsageError, clean_namespace, differentiate
+from admagic.result import NotComputed
+from admagic.tape import EAGER
+from admagic.testing import numerical_jacobian
+from admagic.traced import Traced
+
+
+def run(code, inputs, **options):
+    options.setdefault("graph", False)
+    return differentiate(code, inputs, **options)
+
+
+def traced_inside(obj, seen=None):
+    """Every Traced reachable from obj through containers and instance attributes."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if type(obj) is Traced:
+        return [obj]
+    children = []
+    if isinstance(obj, dict):
+        children = list(obj.keys()) + list(obj.values())
+    elif isinstance(obj, (list, tuple, set, frozenset)):
+        children = list(obj)
+    elif isinstance(obj, np.ndarray) and obj.dtype == object:
+        children = list(obj.ravel())
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type) and type(obj).__module__ == "__main__":
+        children = list(vars(obj).values())
+    found = []
+    for child in children:
+        found += traced_inside(child, seen)
+    return found
+
+
+def assert_clean(namespace):
+    leaks = {k: v for k, v in namespace.items() if k != "__builtins__" and traced_inside(v)}
+    assert not leaks, f"traced values left in the namespace: {leaks}"
+
+
+# ---- the classic lesson, against closed forms -----------------------------------------------------
+
+def test_square_has_derivative_six_at_three():
+    res = run("y = x * x", {"x": 3})
+    assert res["dy/dx"] == 6.0
+    assert res.values == {"x": 3.0, "y": 9.0}
+
+
+def test_second_order_of_square_is_two():
+    res = run("y = x * x", {"x": 3}, order=2)
+    assert (res["dy/dx"], res["d2y/dx2"]) == (6.0, 2.0)
+
+
+def test_chain_y_then_z_gives_6_108_108():
+    res = run("y = x * x\nz = y * y", {"x": 3.0}, order=2)
+    # z = x^4: z' = 4x^3 = 108, z'' = 12x^2 = 108
+    assert res["dy/dx"] == 6.0 and res["dz/dx"] == 108.0 and res["d2z/dx2"] == 108.0
+    assert res["d2y/dx2"] == 2.0
+
+
+def test_third_order_of_sine_is_minus_cosine():
+    x = 0.7
+    res = run("s = np.sin(x)", {"x": x}, order=3)
+    assert np.isclose(res["ds/dx"], np.cos(x))
+    assert np.isclose(res["d2s/dx2"], -np.sin(x))
+    assert np.isclose(res["d3s/dx3"], -np.cos(x))
+
+
+def test_fourth_order_of_a_polynomial():
+    res = run("p = 3 * x ** 5 - x ** 2", {"x": 2.0}, order=4)
+    # p' = 15x^4 - 2x, p'' = 60x^3 - 2, p''' = 180x^2, p'''' = 360x
+    assert res["dp/dx"] == pytest.approx(15 * 16 - 4)
+    assert res["d2p/dx2"] == pytest.approx(60 * 8 - 2)
+    assert res["d3p/dx3"] == pytest.approx(180 * 4)
+    assert res["d4p/dx4"] == pytest.approx(720)
+
+
+def test_integers_become_floats():
+    res = run("y = x / 2", {"x": 3})
+    assert res["dy/dx"] == 0.5 and res.values["y"] == 1.5
+    assert isinstance(res.values["x"], float)
+
+
+# ---- arrays ---------------------------------------------------------------------------------------
+
+def test_sum_of_squares_has_gradient_2w():
+    w = np.array([1.0, -2.0, 3.5])
+    res = run("loss = np.sum(w ** 2)", {"w": w})
+    np.testing.assert_allclose(res["dloss/dw"], 2 * w)
+
+
+def test_scaling_has_jacobian_three_identity():
+    w = np.array([1.0, 2.0, 3.0])
+    res = run("v = w * 3", {"w": w})
+    np.testing.assert_allclose(res["dv/dw"], 3 * np.eye(3))
+
+
+def test_jacobian_shape_is_output_shape_then_input_shape():
+    W = np.arange(6.0).reshape(2, 3)
+    a = np.array([1.0, -1.0, 2.0])
+    res = run("h = W @ a", {"W": W, "a": a})
+    assert res["dh/dW"].shape == (2, 2, 3)
+    np.testing.assert_allclose(res["dh/da"], W)
+    expected = np.zeros((2, 2, 3))  # dh_i/dW_jk = [i == j] a_k
+    for i in range(2):
+        expected[i, i, :] = a
+    np.testing.assert_allclose(res["dh/dW"], expected)
+
+
+def test_hessian_of_sum_of_cubes_is_diagonal_6w():
+    w = np.array([1.0, 2.0, -0.5])
+    res = run("c = np.sum(w ** 3)", {"w": w}, order=2)
+    np.testing.assert_allclose(res["d2c/dw2"], np.diag(6 * w))
+
+
+def test_second_derivative_of_an_array_output_has_three_axes():
+    w = np.array([1.0, 2.0])
+    res = run("q = w ** 2", {"w": w}, order=2)
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0] = expected[1, 1, 1] = 2.0
+    np.testing.assert_allclose(res["d2q/dw2"], expected)
+
+
+# ---- several inputs: every mixed partial against finite differences -------------------------------
+
+def _f(x, y):
+    return np.sin(x * y) + x ** 2 * np.exp(y)
+
+
+def test_mixed_partials_of_two_scalars_match_finite_differences():
+    x, y = 0.8, -0.3
+    res = run("f = np.sin(x * y) + x ** 2 * np.exp(y)", {"x": x, "y": y}, order=2)
+
+    def gradient(v):
+        return numerical_jacobian(lambda u: _f(u[0], u[1]), v, eps=1e-5)
+
+    v = np.array([x, y])
+    np.testing.assert_allclose([res["df/dx"], res["df/dy"]], gradient(v), rtol=1e-7)
+    hessian = numerical_jacobian(gradient, v, eps=1e-4)
+    np.testing.assert_allclose([[res["d2f/dx2"], res["d2f/dxdy"]],
+                                [res["d2f/dydx"], res["d2f/dy2"]]], hessian, rtol=1e-5, atol=1e-6)
+
+
+def test_third_order_mixed_partials_of_two_scalars():
+    res = run("z = x ** 2 * y ** 3", {"x": 2.0, "y": 1.5}, order=3)
+    x, y = 2.0, 1.5
+    assert res["d2z/dxdy"] == pytest.approx(6 * x * y ** 2)
+    assert res["d3z/dx2dy"] == pytest.approx(6 * y ** 2)
+    assert res["d3z/dxdy2"] == pytest.approx(12 * x * y)
+    assert res["d3z/dy3"] == pytest.approx(6 * x ** 2)
+    assert res["d3z/dx3"] == 0.0
+    assert res.d("z", "y", "x", "y") == pytest.approx(12 * x * y)
+
+
+def test_mixed_partials_of_matrix_and_vector_match_finite_differences():
+    rng = np.random.default_rng(1)
+    W, a = 0.5 * rng.standard_normal((2, 3)), rng.standard_normal(3)
+    res = run("loss = np.sum(np.tanh(W @ a))", {"W": W, "a": a}, order=2)
+
+    def loss(v):
+        return np.sum(np.tanh(v[:6].reshape(2, 3) @ v[6:]))
+
+    def gradient(v):
+        return numerical_jacobian(loss, v, eps=1e-5)
+
+    v = np.concatenate([W.ravel(), a])
+    hessian = numerical_jacobian(gradient, v, eps=1e-4)
+    np.testing.assert_allclose(res["d2loss/dW2"].reshape(6, 6), hessian[:6, :6], atol=1e-6)
+    np.testing.assert_allclose(res["d2loss/dWda"].reshape(6, 3), hessian[:6, 6:], atol=1e-6)
+    np.testing.assert_allclose(res["d2loss/dadW"].reshape(3, 6), hessian[6:, :6], atol=1e-6)
+    np.testing.assert_allclose(res["d2loss/da2"], hessian[6:, 6:], atol=1e-6)
+
+
+# ---- which values are outputs ---------------------------------------------------------------------
+
+def test_outputs_are_names_bound_that_depend_on_an_input_in_order():
+    code = "b = x * 2\nn = 3\na = b + n\nlabel = 'hi'\nb2, c = a * 1, x\nfor i in range(2):\n    acc = x * i\n"
+    res = run(code, {"x": 1.0})
+    assert list(res.outputs) == ["b", "a", "b2", "c", "acc"]
+
+
+def test_the_input_itself_is_not_an_output_and_comprehension_variables_are_not_bound():
+    res = run("x2 = [x * k for k in range(3)]\ny = x2[2] + x", {"x": 1.0})
+    assert list(res.outputs) == ["y"]
+    assert res["dy/dx"] == 3.0
+
+
+def test_unnamed_last_expression_is_an_output_named_by_its_source():
+    res = run("y = x * x\nnp.sin(y)  + 1", {"x": 0.5})
+    assert list(res.outputs) == ["y", "np.sin(y) + 1"]
+    assert res["d(np.sin(y) + 1)/dx"] == pytest.approx(np.cos(0.25) * 2 * 0.5)
+
+
+def test_named_last_expression_is_not_counted_twice():
+    res = run("y = x * x\ny", {"x": 2.0})
+    assert list(res.outputs) == ["y"]
+
+
+def test_of_picks_outputs_in_its_order_and_a_constant_one_has_zero_derivative():
+    res = run("y = x * x\nz = y * y\nc = 5.0", {"x": 2.0}, of=["z", "c"], order=2)
+    assert list(res.outputs) == ["z", "c"]
+    assert res["dz/dx"] == 32.0 and res["dc/dx"] == 0.0 and res["d2c/dx2"] == 0.0
+
+
+def test_of_an_array_output_that_does_not_depend_gives_zeros_of_the_right_shape():
+    res = run("k = np.ones(2)\ny = np.sum(w)", {"w": np.ones(3)}, of=["k"])
+    np.testing.assert_array_equal(res["dk/dw"], np.zeros((2, 3)))
+
+
+def test_of_a_name_the_cell_does_not_set_is_a_usage_error():
+    with pytest.raises(GradUsageError, match="not set by the cell"):
+        run("y = x * x", {"x": 1.0}, of=["q"])
+
+
+def test_of_a_name_bound_only_on_some_paths_says_what_was_set():
+    ns = {}
+    with pytest.raises(GradUsageError, match="did not set q; it set: y"):
+        run("y = x * x\nif False:\n    q = 1", {"x": 1.0}, of=["q"], namespace=ns)
+    assert_clean(ns)
+
+
+def test_no_output_gives_an_empty_result():
+    res = run("n = 3", {"x": 1.0})
+    assert res.outputs == {} and len(res) == 0
+
+
+# ---- the size limit -------------------------------------------------------------------------------
+
+def test_a_derivative_over_the_limit_is_not_computed_and_says_why():
+    w = np.ones(50)
+    res = run("v = w * 2\nloss = np.sum(v)", {"w": w}, order=2, max_derivative_size=100)
+    np.testing.assert_allclose(res["dloss/dw"], 2 * np.ones(50))  # 50 numbers: under the limit
+    for key in ("dv/dw", "d2v/dw2", "d2loss/dw2"):  # 2,500, 125,000 and 2,500 numbers
+        assert key not in res
+        with pytest.raises(KeyError, match="max_derivative_size"):
+            res[key]
+    assert isinstance(res.derivatives[("v", ("w", "w"))], NotComputed)
+    assert res.derivatives[("v", ("w", "w"))].size == 125_000
+    assert res.derivatives[("v", ("w", "w"))].shape == (50, 50, 50)
+
+
+# ---- namespace hygiene ----------------------------------------------------------------------------
+
+def test_namespace_holds_plain_values_after_a_good_run():
+    ns = {"np": np}
+    run("y = x * x\nys = [y, (y, {'k': y})]\nd = {'a': [x]}\nt = (x, (x,))\ns = {y}", {"x": 3.0},
+        namespace=ns)
+    assert_clean(ns)
+    assert ns["x"] == 3.0 and ns["y"] == 9.0 and ns["ys"] == [9.0, (9.0, {"k": 9.0})]
+    assert ns["d"] == {"a": [3.0]} and ns["t"] == (3.0, (3.0,)) and ns["s"] == {9.0}
+
+
+def test_shared_lists_stay_shared_and_namedtuples_keep_their_type():
+    ns = {"np": np, "Point": collections.namedtuple("Point", "a b")}
+    run("xs = [x]\nboth = (xs, xs)\np = Point(x, 2 * x)", {"x": 1.0}, namespace=ns)
+    assert ns["both"][0] is ns["both"][1] is ns["xs"]
+    assert type(ns["p"]) is ns["Point"] and ns["p"] == (1.0, 2.0)
+    assert_clean(ns)
+
+
+def test_attributes_of_objects_of_the_users_classes_are_cleaned():
+    ns = {"np": np, "__name__": "__main__"}
+    code = "class Box:\n    pass\nb = Box()\nb.value = x * 2\nb.inner = [x]\n"
+    run(code, {"x": 1.5}, namespace=ns)
+    assert ns["b"].value == 3.0 and ns["b"].inner == [1.5]
+    assert_clean(ns)
+
+
+def test_object_arrays_are_cleaned():
+    ns = {"np": np}
+    run("o = np.empty(2, dtype=object)\no[0] = x\no[1] = x * x", {"x": 2.0}, namespace=ns)
+    assert list(ns["o"]) == [2.0, 4.0]
+    assert_clean(ns)
+
+
+def test_lists_that_existed_before_the_cell_are_cleaned_too():
+    history = []
+    ns = {"np": np, "history": history}
+    run("history.append(x * x)", {"x": 2.0}, namespace=ns)
+    assert history == [4.0] and type(history[0]) is not Traced
+
+
+@pytest.mark.parametrize("code, error", [
+    ("y = x * x\nraise ValueError('boom')", ValueError),
+    ("y = x * x\nraise KeyboardInterrupt", KeyboardInterrupt),
+    ("y = x * x\nq = 1 // 0", ZeroDivisionError),
+    ("y = x * x\nq = int(y)", TypeError),
+    ("y = x * x\nq = float(y)", TypeError),
+    ("ys = [x, {'a': (x * 2,)}]\nundefined_name", NameError),
+])
+def test_namespace_is_clean_when_the_cell_fails(code, error):
+    ns = {"np": np}
+    with pytest.raises(error):
+        run(code, {"x": 3.0}, namespace=ns)
+    assert_clean(ns)
+    assert ns["x"] == 3.0
+    if "y" in ns:
+        assert ns["y"] == 9.0
+
+
+def test_dividing_by_zero_gives_inf_and_a_clean_namespace():
+    ns = {"np": np}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = run("y = x / 0.0 + 0 * x", {"x": 3.0}, namespace=ns)
+    assert res.values["y"] == np.inf
+    assert_clean(ns)
+
+
+def test_eager_tensors_the_user_made_stay_differentiable():
+    ns = {"np": np, "t": tensor(2.0, requires_grad=True)}
+    run("y = x * x\ne = t * t", {"x": 3.0}, namespace=ns)
+    assert type(ns["e"]) is Traced and ns["e"].tape is EAGER
+    ns["e"].backward()
+    assert ns["t"].grad == 4.0
+
+
+def test_clean_namespace_on_deep_structures_and_cycles():
+    from admagic.tape import Tape
+    from admagic.traced import new_leaf
+
+    with Tape() as tape:
+        x = new_leaf(tape, 2.0)
+        cyclic = [x]
+        cyclic.append(cyclic)
+        ns = {"c": cyclic, "d": {"self": None, "v": x * 3}}
+        ns["d"]["self"] = ns["d"]
+    clean_namespace(ns)
+    assert ns["c"][0] == 2.0 and ns["c"][1] is ns["c"]
+    assert ns["d"]["v"] == 6.0 and ns["d"]["self"] is ns["d"]
+    assert_clean(ns)
+
+
+# ---- errors point at the cell's own lines ---------------------------------------------------------
+
+def test_a_failing_line_shows_in_the_traceback_with_its_source():
+    with pytest.raises(TypeError) as info:
+        run("y = x * x\n\nz = int(y)\n", {"x": 3.0})
+    frame = [f for f in traceback.extract_tb(info.value.__traceback__)
+             if f.filename.startswith("<grad-cell")][-1]
+    assert frame.lineno == 3 and frame.line == "z = int(y)"
+
+
+def test_first_line_shifts_line_numbers_for_tracebacks_and_syntax_errors():
+    linecache.cache["<mine>"] = (0, None, ["%%grad x=1\n", "y = x *\n"], "<mine>")
+    with pytest.raises(SyntaxError) as info:
+        run("y = x *\n", {"x": 1.0}, filename="<mine>", first_line=2)
+    assert info.value.lineno == 2
+
+
+# ---- bad arguments --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("inputs, options, message", [
+    ({}, {}, "at least one input"),
+    ({"x": "text"}, {}, "input x"),
+    ({"x": 1 + 2j}, {}, "Complex"),
+    ({"x": 1.0}, {"order": 0}, "order"),
+    ({"x": 1.0}, {"graph_kind": "sideways"}, "graph_kind"),
+])
+def test_bad_arguments_raise_a_usage_error_and_run_nothing(inputs, options, message):
+    ns = {}
+    with pytest.raises(GradUsageError, match=message):
+        run("ran = True", inputs, namespace=ns, **options)
+    assert "ran" not in ns
+
+
+# ---- checking against finite differences ----------------------------------------------------------
+
+def test_check_gives_central_differences_close_to_but_not_exactly_the_derivative():
+    res = run("z = x ** 2 * y ** 3", {"x": 2.0, "y": 1.5}, check=True)
+    x, y = 2.0, 1.5
+    assert res.checks[("z", "x")] == pytest.approx(2 * x * y ** 3, rel=1e-8)
+    assert res.checks[("z", "y")] == pytest.approx(3 * x ** 2 * y ** 2, rel=1e-8)
+    assert res.checks[("z", "x")] != res["dz/dx"]  # it is an approximation: the lesson
+
+
+def test_check_of_an_array_output_is_a_jacobian():
+    w = np.array([1.0, 2.0])
+    res = run("v = w ** 2\nprint('hidden during the check')", {"w": w}, check=True)
+    np.testing.assert_allclose(res.checks[("v", "w")], np.diag(2 * w), rtol=1e-8)
+
+
+def test_check_reports_a_cell_that_fails_away_from_the_point():
+    res = run("y = x * x\nassert x == 1.0", {"x": 1.0}, check=True)
+    assert isinstance(res.checks[("y", "x")], AssertionError)
+
+
+def test_check_does_not_touch_the_namespace():
+    ns = {"np": np, "count": 0}
+    run("count = count + 1\ny = x * x", {"x": 1.0}, check=True, namespace=ns)
+    assert ns["count"] == 1
+
+
+# ---- the graph is one call ------------------------------------------------------------------------
+
+def test_graph_is_drawn_from_the_cells_record():
+    res = differentiate("y = x * x\nz = y * y", {"x": 3.0})
+    assert res.graph is not None
+    assert "∂z/∂x = 108" in res.graph.source
+
+
+def test_graph_of_picks_the_output_whose_gradients_are_shown():
+    res = differentiate("y = x * x\nz = y * y", {"x": 3.0}, graph_of="y")
+    assert "∂y/∂x = 6" in res.graph.source
+
+
+def test_backward_graph_draws_the_first_derivatives_computation():
+    res = differentiate("y = x * x", {"x": 3.0}, graph_kind="backward")
+    assert "dy/dx" in res.graph.source and "backward" in res.graph.source
+    assert res["dy/dx"] == 6.0
+
+
+def test_timings_cover_each_stage():
+    res = differentiate("y = x * x", {"x": 3.0})
+    res._repr_html_()
+    assert {"tracing", "derivatives", "drawing", "cleaning", "rendering"} <= set(res.timings)

@@ -1,0 +1,389 @@
+"""``%%grad`` driven in a real IPython shell: what it displays, what it leaves in the namespace, how
+it reports a bad line or a failing cell, and that it keeps no memory from cell to cell."""
+
+import gc
+import html.parser
+import re
+import tracemalloc
+
+import numpy as np
+import pytest
+from IPython.core.error import UsageError
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+from admagic.magic import GradMagics, split_line
+from admagic.result import GradResult
+from admagic.traced import Traced
+
+
+@pytest.fixture(scope="module")
+def shell():
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "admagic")
+    return ip
+
+
+@pytest.fixture
+def ip(shell):
+    """The shell, showing every mime type (as a kernel does), with a fresh namespace for the test
+    and GradMagics' settings restored afterwards."""
+    formatter = shell.display_formatter
+    active, saved_ns = formatter.active_types, dict(shell.user_ns)
+    formatter.active_types = list(formatter.formatters)
+    magics = magics_of(shell)
+    settings = {name: getattr(magics, name) for name in magics.trait_names() if name in
+                ("order", "graph", "max_nodes", "max_derivative_size")}
+    shell.run_cell("import numpy as np")
+    yield shell
+    formatter.active_types = active
+    for name, value in settings.items():
+        setattr(magics, name, value)
+    shell.user_ns.clear()
+    shell.user_ns.update(saved_ns)
+
+
+def magics_of(shell):
+    return shell.magics_manager.registry["GradMagics"]
+
+
+class Ran:
+    """What one cell did: its ExecutionResult, its displayed bundles, and what it printed."""
+
+    def __init__(self, shell, source):
+        with capture_output() as captured:
+            self.result = shell.run_cell(source)
+        self.bundles = [output.data for output in captured.outputs]
+        self.stdout, self.stderr = captured.stdout, captured.stderr
+        self.error = self.result.error_in_exec or self.result.error_before_exec
+
+    @property
+    def html(self):
+        (bundle,) = self.bundles
+        return bundle["text/html"]
+
+    def table(self):
+        """{row: {column: text}} read from the displayed HTML table."""
+        reader = _Cells()
+        reader.feed(self.html)
+        header, *rows = reader.rows
+        return {row[0]: dict(zip(header[1:], row[1:])) for row in rows}
+
+
+class _Cells(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cell, self.depth = [], None, 0
+
+    def handle_starttag(self, tag, attrs):
+        self.depth += tag == "table"
+        if self.depth == 1 and tag == "tr":
+            self.rows.append([])
+        elif self.depth == 1 and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def traced_in(namespace):
+    """Names whose values are (or hold, inside containers) admagic traced values."""
+    def holds(value, depth=0):
+        if type(value) is Traced:
+            return True
+        if depth > 5:
+            return False
+        if isinstance(value, dict):
+            return any(holds(v, depth + 1) for v in value.values())
+        if isinstance(value, (list, tuple, set)):
+            return any(holds(v, depth + 1) for v in value)
+        return False
+    return [k for k, v in namespace.items() if not k.startswith("_") and holds(v)]
+
+
+# ---- the classic lesson ---------------------------------------------------------------------------
+
+def test_square_at_three_shows_six(ip):
+    ran = Ran(ip, "%%grad x=3\ny = x * x\n")
+    assert ran.error is None
+    assert ran.table() == {"y": {"value": "9", "d/dx": "6"}}
+    assert ip.user_ns["_grad"]["dy/dx"] == 6.0
+    assert ip.user_ns["x"] == 3.0 and isinstance(ip.user_ns["x"], float) and ip.user_ns["y"] == 9.0
+
+
+def test_order_two_shows_six_and_two(ip):
+    ran = Ran(ip, "%%grad x=3 --order 2\ny = x * x\n")
+    assert ran.table()["y"] == {"value": "9", "d/dx": "6", "d²/dx²": "2"}
+
+
+def test_y_then_z_shows_6_and_108(ip):
+    ran = Ran(ip, "%%grad x=3 -n 2\ny = x * x\nz = y * y\n")
+    table = ran.table()
+    assert table["y"]["d/dx"] == "6" and table["z"]["d/dx"] == "108"
+    assert table["z"]["d²/dx²"] == "108"
+    res = ip.user_ns["_grad"]
+    assert (res["dz/dx"], res["d2z/dx2"], res["d2y/dx2"]) == (108.0, 108.0, 2.0)
+
+
+def test_the_bundle_has_html_latex_and_text_and_the_graph_as_an_image(ip):
+    ran = Ran(ip, "%%grad x=3\ny = x * x\n")
+    (bundle,) = ran.bundles
+    assert {"text/html", "text/latex", "text/plain"} <= set(bundle)
+    assert r"\frac{dy}{dx} &= 6" in bundle["text/latex"]
+    assert "d/dx" in bundle["text/plain"]
+    if ip.user_ns["_grad"].svg is not None:
+        assert '<img src="data:image/svg+xml;base64,' in bundle["text/html"]
+
+
+def test_arrays_loss_gives_2w_and_scaling_gives_3_identity(ip):
+    Ran(ip, "w0 = np.array([1.0, 2.0, 3.0])")
+    ran = Ran(ip, "%%grad w=w0\nloss = np.sum(w ** 2)\nv = w * 3\n")
+    assert ran.error is None
+    res = ip.user_ns["_grad"]
+    np.testing.assert_allclose(res["dloss/dw"], [2.0, 4.0, 6.0])
+    np.testing.assert_allclose(res["dv/dw"], 3 * np.eye(3))
+    assert ran.table()["loss"]["d/dw"] == "array(3,) [2, 4, 6]"
+    assert type(ip.user_ns["v"]) is np.ndarray and type(ip.user_ns["w"]) is np.ndarray
+
+
+def test_several_inputs_give_mixed_partials_matching_finite_differences(ip):
+    ran = Ran(ip, "%%grad x=0.5 y=-1.2 --order 2\nf = np.exp(x * y) * np.sin(x)\n")
+    assert ran.error is None
+    res = ip.user_ns["_grad"]
+
+    def f(x, y):
+        return np.exp(x * y) * np.sin(x)
+
+    h = 1e-4
+    x, y = 0.5, -1.2
+    fd_xy = (f(x + h, y + h) - f(x + h, y - h) - f(x - h, y + h) + f(x - h, y - h)) / (4 * h * h)
+    fd_xx = (f(x + h, y) - 2 * f(x, y) + f(x - h, y)) / (h * h)
+    assert res["d2f/dxdy"] == pytest.approx(fd_xy, rel=1e-6)
+    assert res["d2f/dx2"] == pytest.approx(fd_xx, rel=1e-6)
+
+
+# ---- the line -------------------------------------------------------------------------------------
+
+def test_inputs_are_expressions_or_bare_names(ip):
+    Ran(ip, "a = 2\nb = 4")
+    ran = Ran(ip, "%%grad x=a+1 b w=np.ones((2, 3))\ny = x * b + np.sum(w)\n")
+    assert ran.error is None
+    res = ip.user_ns["_grad"]
+    assert res.values["x"] == 3.0 and res.values["b"] == 4.0 and res["dy/dx"] == 4.0
+    assert res["dy/dw"].shape == (2, 3)
+
+
+def test_options_in_any_order_and_quoted_paths(tmp_path, ip):
+    path = tmp_path / "my graph.dot"
+    ran = Ran(ip, f'%%grad --order 2 x=1 --save "{path}" --no-graph --graph forward\ny = x ** 3\n')
+    assert ran.error is None, ran.stderr
+    assert ip.user_ns["_grad"]["d2y/dx2"] == 6.0
+    assert path.read_text(encoding="utf-8").startswith("digraph")
+
+
+def test_of_picks_outputs(ip):
+    ran = Ran(ip, "%%grad x=2 --of z,y\ny = x * x\nz = y + 1\nq = y * 3\n")
+    assert list(ran.table()) == ["z", "y"]
+
+
+def test_out_stores_the_result_under_a_name_too(ip):
+    Ran(ip, "%%grad x=2 -o first\ny = x * x\n")
+    Ran(ip, "%%grad x=5 --out second\ny = x * x\n")
+    assert ip.user_ns["first"]["dy/dx"] == 4.0 and ip.user_ns["second"]["dy/dx"] == 10.0
+    assert ip.user_ns["_grad"] is ip.user_ns["second"]
+
+
+def test_no_graph_and_graph_options(ip):
+    assert "<img" not in Ran(ip, "%%grad x=3 --no-graph\ny = x * x\n").html
+    res = Ran(ip, "%%grad x=3 --edges --graph-of y\ny = x * x\nz = y * y\n") and ip.user_ns["_grad"]
+    assert "∂y/∂x = 6" in res.graph.source
+    Ran(ip, "%%grad x=3 --graph backward\ny = x * x\n")
+    assert "backward" in ip.user_ns["_grad"].graph.source
+
+
+def test_check_adds_a_finite_difference_column(ip):
+    table = Ran(ip, "%%grad x=2 --check\ny = x ** 3\n").table()
+    estimate, error = table["y"]["d/dx by finite differences"].split("error")
+    assert float(estimate) == pytest.approx(12.0, rel=1e-8) and float(error) < 1e-6
+
+
+def test_save_writes_the_graph(tmp_path, ip):
+    Ran(ip, f"%%grad x=3 --save {tmp_path / 'g.svg'}\ny = x * x\n")
+    if ip.user_ns["_grad"].svg is not None:
+        assert "<svg" in (tmp_path / "g.svg").read_text(encoding="utf-8")
+
+
+def test_help_lists_every_option_with_examples(ip):
+    help_text = ip.find_cell_magic("grad").__doc__
+    for option in ("--order", "--of", "--no-graph", "--check", "--out", "--save", "--graph-of",
+                   "--edges", "--graph", "Examples", "%%grad x=3"):
+        assert option in help_text
+
+
+def test_split_line_keeps_brackets_and_quotes_together():
+    assert split_line("w=np.ones((2, 3)) s='a b' -n 2 --save 'x y.svg'") == [
+        "w=np.ones((2, 3))", "s='a b'", "-n", "2", "--save", "x y.svg"]
+
+
+BAD_LINES = [
+    ("", "at least one input"),
+    ("--order 2", "at least one input"),
+    ("x=", "has no value"),
+    ("3=x", "not a Python name"),
+    ("x=1 x=2", "given twice"),
+    ("x=1 --bogus", "unrecognized arguments: --bogus"),
+    ("x=1 --order 0", "--order 0"),
+    ("x=1 --order two", "invalid int value: 'two'"),
+    ("x=1 --of 3a", "--of 3a"),
+    ("x=1 --save graph.txt", "--save graph.txt"),
+    ("x=1 --graph sideways", "invalid choice"),
+    ("x=(1", "bracket is never closed"),
+    ("x=1+", "not a Python expression"),
+    ("x='text'", "input x"),
+    ("x=1 --of nothing_here", "not set by the cell"),
+]
+
+
+@pytest.mark.parametrize("line, reason", BAD_LINES)
+def test_a_bad_line_is_a_usage_error_with_reason_and_usage_and_runs_nothing(ip, line, reason):
+    ran = Ran(ip, f"%%grad {line}\nran_it = True\ny = x * x\n")
+    assert isinstance(ran.error, UsageError)
+    first, *rest = str(ran.error).splitlines()
+    assert reason in first
+    assert rest[0].startswith("usage: %%grad")
+    assert "ran_it" not in ip.user_ns and "_grad" not in ip.user_ns
+
+
+def test_an_input_that_fails_shows_its_own_error(ip):
+    ran = Ran(ip, "%%grad x=missing_name+1\ny = x * x\n")
+    assert isinstance(ran.error, NameError) and "missing_name" in str(ran.error)
+    assert "----> 1 %%grad x=missing_name+1" in _plain(ran.stdout)
+
+
+# ---- traitlets ------------------------------------------------------------------------------------
+
+def test_config_sets_defaults(ip):
+    ip.run_line_magic("config", "GradMagics.order = 2")
+    assert "d²/dx²" in Ran(ip, "%%grad x=3\ny = x * x\n").table()["y"]
+    ip.run_line_magic("config", "GradMagics.graph = False")
+    assert "<img" not in Ran(ip, "%%grad x=3\ny = x * x\n").html
+    ip.run_line_magic("config", "GradMagics.max_derivative_size = 10")
+    ran = Ran(ip, "%%grad w=np.ones(4) -n 1\nv = w * 2\n")
+    assert ran.table()["v"]["d/dw"] == "—" and "max_derivative_size" in ran.html
+
+
+def test_config_refuses_order_zero(ip):
+    with pytest.raises(Exception, match="order must be 1 or more"):
+        magics_of(ip).order = 0
+
+
+# ---- faults: an ordinary traceback at the cell's line, and a clean namespace -----------------------
+
+FAULTS = [
+    ("y = x * x\nraise ValueError('boom')\n", ValueError, 3),
+    ("y = x * x\nraise KeyboardInterrupt\n", KeyboardInterrupt, 3),
+    ("y = x * x\nq = 1 // 0\n", ZeroDivisionError, 3),
+    ("y = x * x\nys = [y, {'k': (y,)}]\nq = int(y)\n", TypeError, 4),
+    ("ys = [x]\nd = {'a': x * 2}\n\nnot_defined\n", NameError, 5),
+]
+
+
+@pytest.mark.parametrize("body, error, line", FAULTS)
+def test_a_failing_cell_shows_a_traceback_at_its_line_and_leaves_plain_values(ip, body, error, line):
+    ran = Ran(ip, f"%%grad x=3\n{body}")
+    assert isinstance(ran.error, error)
+    text = _plain(ran.stdout)
+    failing = body.splitlines()[line - 2]
+    assert re.search(rf"Cell In\[\d+\], line {line}", text), text
+    assert f"----> {line} {failing}" in text
+    assert "run_cell_magic" not in text and "admagic/cell.py" not in text
+    assert traced_in(ip.user_ns) == []
+    assert ip.user_ns["x"] == 3.0
+    if "y" in ip.user_ns:
+        assert ip.user_ns["y"] == 9.0
+
+
+def test_the_traceback_names_the_cell_by_its_own_number(ip):
+    with capture_output() as captured:
+        result = ip.run_cell("%%grad x=3\nraise ValueError('boom')\n", store_history=True)
+    assert result.execution_count is not None
+    assert f"Cell In[{result.execution_count}], line 2" in _plain(captured.stdout)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")
+def test_dividing_by_zero_shows_inf_and_leaves_plain_values(ip):
+    ran = Ran(ip, "%%grad x=3\ny = x / 0.0\n")
+    assert ran.error is None
+    assert ran.table()["y"] == {"value": "inf", "d/dx": "inf"}
+    assert ip.user_ns["y"] == np.inf and traced_in(ip.user_ns) == []
+
+
+def test_a_failing_cell_leaves_no_tape_alive(ip):
+    Ran(ip, "%%grad x=3\ny = x * x\nraise ValueError('boom')\n")
+    gc.collect()
+    assert [o for o in gc.get_objects() if type(o) is Traced] == []
+
+
+def test_a_syntax_error_points_at_its_line_and_runs_nothing(ip):
+    ran = Ran(ip, "%%grad x=3\nran_it = 1\ny = x *\n")
+    assert isinstance(ran.error, SyntaxError) and ran.error.lineno == 3
+    assert "ran_it" not in ip.user_ns
+
+
+def test_values_built_in_containers_are_plain(ip):
+    Ran(ip, "%%grad x=2\nys = [x * k for k in range(3)]\npair = (x, {'sq': x * x})\n")
+    assert ip.user_ns["ys"] == [0.0, 2.0, 4.0] and ip.user_ns["pair"] == (2.0, {"sq": 4.0})
+    assert traced_in(ip.user_ns) == []
+
+
+# ---- nothing is kept from cell to cell ------------------------------------------------------------
+
+def test_the_magic_returns_nothing_and_output_history_stays_empty(ip):
+    result = ip.run_cell("%%grad x=3\ny = x * x\n", store_history=True)
+    assert result.result is None
+    assert not any(isinstance(v, GradResult) for v in ip.user_ns["Out"].values())
+
+
+@pytest.mark.slow
+def test_hundreds_of_cells_keep_memory_flat(ip):
+    published = []
+    original = ip.display_pub.publish
+    ip.display_pub.publish = lambda data, *a, **k: published.append(len(data["text/html"]))
+    tracemalloc.start()  # before the warm-up, so that what caches free is counted too
+    try:
+        cell = "%%grad x=3 --order 2\ny = x * x\nz = np.sin(y) * y\nys = [y, z]\n"
+        # Warm up: Python's and IPython's caches (the type attribute cache, linecache, formatter
+        # lookups) fill over the first couple of hundred cells and then stay put.
+        for _ in range(200):
+            ip.run_cell(cell)
+        gc.collect()
+        alive_before = {id(o) for o in gc.get_objects() if type(o) is Traced}
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(300):
+            ip.run_cell(cell)
+        gc.collect()
+        growth = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+        ip.display_pub.publish = original
+    assert len(published) == 500 and all(size > 0 for size in published)
+    alive = [o for o in gc.get_objects() if type(o) is Traced and id(o) not in alive_before]
+    assert alive == []
+    # A result or a tape kept per cell would be several kilobytes each: ~1 MB over 300 cells.
+    assert growth < 64 * 1024, f"memory grew by {growth:,} bytes over 300 cells"
+
+
+def _plain(text):
+    """Text without terminal colour codes."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_magics_class_is_registered_with_its_traits():
+    assert set(GradMagics.class_trait_names(config=True)) >= {
+        "order", "graph", "max_nodes", "max_derivative_size"}
