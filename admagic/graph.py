@@ -21,77 +21,19 @@ True
 
 The layout engine's time grows faster than the number of nodes, so above `max_nodes` the picture
 keeps the inputs, the outputs and the operations nearest to them, and one "…" node says how many
-were left out. The numbers in every label come from `format_number` and `format_value`, which the
-result table uses too.
+were left out. The numbers in every label come from `formatting.py`, which the result table uses too.
 """
 
 import html
-import math
 from collections import deque
 
 import graphviz
 import numpy as np
 
 from . import rules
+from .formatting import format_number, format_value, shorten
 from .tape import backward
 from .traced import Traced, plain
-
-# ---- numbers, short ------------------------------------------------------------------------------
-
-
-def format_number(x):
-    """A number as a student would write it: ``6`` not ``6.000000000000001``, ~4 significant digits.
-
-    >>> format_number(6.000000000000001), format_number(2 / 3), format_number(12345.67)
-    ('6', '0.6667', '12346')
-    >>> format_number(1.5e-7), format_number(-2.5e9), format_number(float("nan"))
-    ('1.5e-7', '-2.5e9', 'nan')
-    """
-    x = plain(x)
-    if isinstance(x, np.ndarray) and x.ndim == 0:
-        x = x[()]
-    if isinstance(x, (bool, np.bool_)):
-        return str(bool(x))
-    if isinstance(x, (int, np.integer)) and abs(int(x)) < 10**6:
-        return str(int(x))
-    if isinstance(x, (complex, np.complexfloating)):
-        sign = "-" if x.imag < 0 else "+"
-        return f"{format_number(x.real)}{sign}{format_number(abs(x.imag))}j"
-    x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    if x == 0:
-        return "0"  # never "-0", which would puzzle a student
-    if 1e-4 <= abs(x) < 1e6:
-        text = f"{x:.4g}"
-        return str(round(x)) if "e" in text else text  # 12345.67 -> 12346, not 1.235e+04
-    mantissa, exponent = f"{x:.4g}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def format_value(v, items=4):
-    """A value in one short line: numbers as `format_number`, arrays as their shape and a few items.
-
-    >>> format_value(np.array([1.0, 2.0, 3.0]))
-    'array(3,) [1, 2, 3]'
-    >>> format_value(np.arange(12.0).reshape(3, 4))
-    'array(3, 4) [0, 1, 2, …, 11]'
-    """
-    v = plain(v)
-    if isinstance(v, np.ndarray) and v.ndim > 0:
-        flat = v.ravel()
-        shown = list(flat) if flat.size <= items else [*flat[:items - 1], None, flat[-1]]
-        numeric = v.dtype.kind in "biufc"
-        texts = ["…" if a is None else format_number(a) if numeric else str(a) for a in shown]
-        return f"array{v.shape} [{', '.join(texts)}]"
-    if isinstance(v, (int, float, complex, np.number, np.bool_, np.ndarray)):
-        return format_number(v)
-    return _shorten(repr(v))
-
-
-def _shorten(text, limit=40):
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
 # same picture reads on a light and on a dark notebook theme ---------------------------------------
@@ -175,7 +117,7 @@ def _argument_text(value):
         return repr(value)
     if isinstance(value, (tuple, list)) and all(isinstance(v, (int, np.integer)) for v in value):
         return str(tuple(int(v) for v in value))
-    return _shorten(format_value(value), 24)
+    return shorten(format_value(value), 24)
 
 
 def _is_array_constant(value):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .graph import format_number, format_value
+from .formatting import format_number, format_value
 
 
 class NotComputed:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from admagic import tensor
-from admagic.cell import GradUsageError, clean_namespace, differentiate
+from admagic.cell import GradUsageError, differentiate
+from admagic.namespace import clean_namespace
 from admagic.result import NotComputed
 from admagic.tape import EAGER
 from admagic.testing import numerical_jacobian

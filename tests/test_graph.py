@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from admagic import render
-from admagic.graph import HUB_USES, draw, format_number, format_value
+from admagic.formatting import format_number, format_value
+from admagic.graph import HUB_USES, draw
 from admagic.tape import Tape, backward
 from admagic.traced import new_leaf, plain
 
