@@ -192,7 +192,11 @@ class GradResult(Mapping):
             from .render import to_svg
 
             started = time.perf_counter()
-            self._svg = to_svg(self.graph) or ""
+            try:
+                self._svg = to_svg(self.graph) or ""
+            except (RuntimeError, ValueError) as error:  # dot failed or timed out: keep the table
+                self._svg = ""
+                self.notes.append(f"The graph could not be drawn: {error}")
             self.timings["rendering"] = time.perf_counter() - started
         return self._svg or None
 
@@ -249,6 +253,7 @@ class GradResult(Mapping):
         return "at " + ", ".join(f"{name} = {format_value(v)}" for name, v in self.inputs.items())
 
     def _repr_html_(self):
+        graph = self._graph_html()  # first, so a note about drawing it shows with the others
         columns = self._columns()
         head = [_th(""), _th("value")]
         for wrt in columns:
@@ -278,7 +283,7 @@ class GradResult(Mapping):
                  "<tbody>" + "".join(rows) + "</tbody></table>"]
         for note in self._all_notes():
             parts.append(f'<div style="padding:2px 10px;opacity:0.8">{_e(note)}</div>')
-        parts.append(self._graph_html())
+        parts.append(graph)
         parts.append("</div>")
         return "".join(parts)
 
