@@ -320,8 +320,14 @@ class _Arithmetic:
             return record(func, *args, **kwargs)
         if func in _UNTRACED_FUNCTIONS:
             return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
-        raise TypeError(f"np.{func.__name__} isn't supported on traced values yet "
+        raise TypeError(f"{_numpy_name(func)} isn't supported on traced values yet "
                         "(see admagic/rules.py for the functions there are).")
+
+
+def _numpy_name(func):
+    """np.sum, np.linalg.inv: the name a user typed."""
+    module = getattr(func, "__module__", None) or "numpy"
+    return module.replace("numpy", "np", 1) + "." + func.__name__
 
 
 def _plain_index(index):

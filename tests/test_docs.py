@@ -18,6 +18,7 @@ PUBLIC_MODULES = ["admagic"] + sorted(
     f"admagic.{m.name}" for m in pkgutil.iter_modules(admagic.__path__) if not m.name.startswith("_")
 )
 
+
 @pytest.mark.parametrize("name", PUBLIC_MODULES)
 def test_docstring_examples_print_what_they_show(name):
     module = importlib.import_module(name)
