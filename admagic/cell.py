@@ -70,7 +70,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     levels = max(order, 2 if graph and graph_kind == "backward" else 1)
     timings = {}
     try:
-        traced, derivatives, first, leaves = _run_traced(cell, values, namespace, of, levels,
+        traced, named, derivatives, first, leaves = _run_traced(cell, values, namespace, of, levels,
                                                          order, max_derivative_size,
                                                          graph and graph_kind == "backward",
                                                          timings)
@@ -83,7 +83,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     picture = None
     if graph:
         started = time.perf_counter()
-        picture = _draw(traced, leaves, first, graph_kind, graph_of, edges, max_nodes, notes)
+        picture = _draw(traced, named, leaves, first, graph_kind, graph_of, edges, max_nodes,
+                        notes)
         timings["drawing"] = time.perf_counter() - started
     checks = {}
     if check:
@@ -213,12 +214,14 @@ def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first
         started = time.perf_counter()
         last = cell.run(namespace)
         timings["tracing"] = time.perf_counter() - started
-        traced = _outputs(cell, namespace, values, of, last, leaves[-1][next(iter(values))].tape)
+        tape = leaves[-1][next(iter(values))].tape
+        traced = _outputs(cell, namespace, values, of, last, tape)
+        named = _outputs(cell, namespace, values, None, last, tape) if of else traced
         started = time.perf_counter()
         with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
             derivatives, first = compute_derivatives(traced, leaves, order, max_size, keep_first)
         timings["derivatives"] = time.perf_counter() - started
-    return traced, derivatives, first, leaves
+    return traced, named, derivatives, first, leaves
 
 
 def _outputs(cell, namespace, values, of, last, tape):
@@ -345,7 +348,7 @@ def _jacobian(tensor, tape, leaves):
 
 # ---- the graph -----------------------------------------------------------------------------------
 
-def _draw(traced, leaves, first, graph_kind, graph_of, edges, max_nodes, notes):
+def _draw(traced, named, leaves, first, graph_kind, graph_of, edges, max_nodes, notes):
     from . import graph
 
     if graph_kind == "backward":
@@ -365,7 +368,8 @@ def _draw(traced, leaves, first, graph_kind, graph_of, edges, max_nodes, notes):
                              f"are: {', '.join(outputs)}.")
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=edges,
-                          max_nodes=max_nodes, title=title)
+                          max_nodes=max_nodes, title=title,
+                          names=named if graph_kind == "forward" else None)
     except Exception as error:  # the numbers are right even if the picture fails: show them
         notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
         return None

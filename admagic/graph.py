@@ -61,6 +61,10 @@ DEEP = 8
 """Graphs more operations deep than this are laid out top to bottom, so that a notebook shows them
 at full size (scrolling down) instead of shrinking a long row to fit its width."""
 
+WIDE = 1000
+"""Pixels: a left-to-right drawing estimated wider than this (about 7 px a character of the widest
+label, per column) is laid out top to bottom, as one too wide would be shrunk unreadably."""
+
 # ---- operation symbols ---------------------------------------------------------------------------
 
 _INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", np.power: "^",
@@ -141,15 +145,12 @@ def _on_tape(value, tape):
 class _Record:
     """The part of a tape's record that leads to the outputs, with everyone's display name."""
 
-    def __init__(self, outputs, inputs):
+    def __init__(self, outputs, inputs, names):
         tape = next((leaf.tape for leaf in inputs.values() if type(leaf) is Traced), None)
         if tape is None:
             tape = next((v.tape for v in outputs.values() if type(v) is Traced), None)
-        self.outputs = []  # (name, node) of each traced output, in the cell's order
-        for name, value in outputs.items():
-            traced = _on_tape(value, tape)
-            if traced is not None:
-                self.outputs.append((name, traced.node))
+        self.outputs = self._traced(outputs, tape)  # (name, node) of each, in the cell's order
+        self.named = self._traced(names, tape)
         given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
         every = _walk_back([node for _, node in self.outputs])
         self.ops = [n for n in every if n.primitive is not None]
@@ -165,6 +166,11 @@ class _Record:
                 self.first_ops.append(node)
         self._name_everyone(inputs)
 
+    @staticmethod
+    def _traced(values, tape):
+        found = ((name, _on_tape(value, tape)) for name, value in values.items())
+        return [(name, traced) for name, traced in found if traced is not None]
+
     def _name_everyone(self, inputs):
         self.name = {}   # how other labels refer to a node
         self.title = {}  # the names at the start of its own label
@@ -177,6 +183,9 @@ class _Record:
         aliases = {}
         for name, node in self.outputs:
             aliases.setdefault(node, []).append(name)
+        for name, node in self.named:
+            if node not in aliases:
+                aliases[node] = [name]
         count = 0
         for node in self.ops:
             if node in aliases:
@@ -347,13 +356,15 @@ def _choose(record, target, max_nodes):
 # ---- drawing -------------------------------------------------------------------------------------
 
 
-def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None):
+def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None):
     """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph`.
 
     `outputs` maps the cell's names to its values (plain values are skipped), `inputs` the input
     names to the traced leaves. Gradients shown are those of the output `gradient_of` (by
     default the last traced one). ``edges=True`` labels each edge with the local partial
     derivative. Above `max_nodes` nodes the graph is summarised; the layout never gets more.
+    `names` maps further names to values (the cell's other variables): they only label the nodes
+    that are drawn anyway.
 
     >>> with Tape() as tape:                                  # doctest: +SKIP
     ...     x = new_leaf(tape, 3.0); y = x * x
@@ -361,7 +372,7 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     """
     if max_nodes < 3:
         raise ValueError(f"max_nodes={max_nodes} leaves no room for a picture; give 3 or more.")
-    record = _Record(outputs, inputs)
+    record = _Record(outputs, inputs, names or {})
     traced_names = [name for name, _ in record.outputs]
     if gradient_of is None:
         gradient_of = traced_names[-1] if traced_names else None
@@ -408,6 +419,7 @@ class _Picture:
         self._to_ellipsis = set()
         self._labelled = False  # any edge carries a partial derivative
         self._fills = set()  # the kinds of node drawn, for the legend
+        self._widest = 0  # characters in the longest line of any label
         for leaf in selection.drawn_leaves:
             line = f"{record.title[leaf]} = {format_value(leaf.value)}"
             self._node(_id(leaf), [line], INPUT, self._gradient(leaf))
@@ -417,7 +429,7 @@ class _Picture:
             self._edge(tail, head, copied, edges)
         if selection.summarised:
             self._ellipsis()
-        if plan.depth > DEEP:
+        if plan.depth > DEEP or (plan.depth + 1) * (self._widest * 7 + 50) > WIDE:
             self.graph.attr(rankdir="TB")
 
     def _gradient(self, node):
@@ -429,6 +441,7 @@ class _Picture:
 
     def _node(self, node_id, lines, fill, gradient=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
+        self._widest = max([self._widest] + [len(t) for t in lines + [gradient or ""]])
         rows = "".join(f"<TR><TD>{_html(line) if i or quiet else _b(line)}</TD></TR>"
                        for i, line in enumerate(lines))
         if gradient is not None:
