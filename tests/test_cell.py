@@ -427,3 +427,17 @@ def test_timings_cover_each_stage():
     res = differentiate("y = x * x", {"x": 3.0})
     res._repr_html_()
     assert {"tracing", "derivatives", "drawing", "cleaning", "rendering"} <= set(res.timings)
+
+
+def test_of_keeps_the_names_the_cell_gave_its_values_in_the_graph():
+    res = differentiate("y = x * x\nz = y * y", {"x": 3.0}, of=["z"])
+    assert "y = x × x" in res.graph.source
+    assert "v1" not in res.graph.source
+
+
+def test_a_graph_too_wide_for_a_notebook_is_laid_out_top_to_bottom():
+    wide = differentiate("pred = w * x + b\nloss = np.mean((pred - y) ** 2)", {"w": 0.0, "b": 0.0},
+                         namespace={"np": np, "x": np.linspace(-1, 1, 20), "y": np.zeros(20)})
+    assert "rankdir=TB" in wide.graph.source
+    narrow = differentiate("y = x * x\nz = y * y", {"x": 3.0})
+    assert "rankdir=TB" not in narrow.graph.source
