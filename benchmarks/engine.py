@@ -8,6 +8,7 @@ that are not installed are left out of the table.
 """
 
 import gc
+import importlib.metadata
 import sys
 import time
 import tracemalloc
@@ -166,7 +167,7 @@ def bytes_per_operation(steps=20_000):
 def main():
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else "")
-          + (f", autograd {getattr(autograd, '__version__', '?')}" if autograd else "")
+          + (f", autograd {importlib.metadata.version('autograd')}" if autograd else "")
           + (f", JAX {jax.__version__}" if jax else ""))
 
     per_step = scalar_loop()
