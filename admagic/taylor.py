@@ -34,7 +34,7 @@ import numpy as np
 from . import rules
 from .rules import _share_of_ties
 from .tape import ancestors
-from .traced import plain
+from .traced import Traced, plain
 
 __all__ = ["TAYLOR", "Series", "taylor_coefficients", "derivatives", "taylor_polynomial",
            "polynomial_text", "polynomial_latex"]
@@ -272,8 +272,11 @@ class Series:
     def __add__(self, other):
         if isinstance(other, Series):
             return Series([a + b for a, b in zip(self.c, other.c)])
-        return Series([self.c[0] + other] + [ck + _zeros(other) if np.ndim(other) else ck
-                                              for ck in self.c[1:]])
+        rest = self.c[1:]
+        if np.ndim(other):  # a constant array can widen the value by broadcasting, so widen all
+            zero = _zeros(other)
+            rest = [ck + zero for ck in rest]
+        return Series([self.c[0] + other] + rest)
 
     def __sub__(self, other):
         if isinstance(other, Series):
@@ -407,7 +410,7 @@ def _log(x, y0):
 
 def _power_rule(ans, x, y):
     if not isinstance(y, Series):  # x ** r, r fixed
-        if type(y) in (int, float) and float(y).is_integer() and y >= 0:
+        if type(y) is not Traced and np.ndim(y) == 0 and float(y).is_integer() and 0 <= y < 2**31:
             return _whole_power(x, int(y))
         return _power(x, y, ans)
     if not isinstance(x, Series):  # c ** y = exp(y log c); log taken as 0 where c <= 0, as in rules.py
