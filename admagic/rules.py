@@ -92,6 +92,15 @@ def _balanced(x, y):
     return np.where(np.equal(x, y), 0.5, 1.0)
 
 
+def _power_less_one(x, y):
+    """x ** (y - 1), but x ** 1 where a constant y is 0: then the rule's factor y makes the term 0,
+    and 0 ** -1 would turn it into nan (the third derivative of x ** 2 at 0). A traced y keeps
+    y - 1, since derivatives with respect to y need it."""
+    if isinstance(y, (int, float, np.number, np.ndarray)):  # a plain number: no tape varies it
+        return np.power(x, np.where(np.equal(y, 0), 1.0, y - 1))
+    return np.power(x, y - 1)
+
+
 def _var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
     centred = x - np.mean(x, axis=axis, keepdims=True)
     return _restore_reduced(g, x, axis, keepdims) * 2.0 * centred / (_count(x, axis) - ddof)
@@ -324,7 +333,7 @@ defvjp(np.add,         lambda g, ans, x, y: g,                         lambda g,
 defvjp(np.subtract,    lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g)
 defvjp(np.multiply,    lambda g, ans, x, y: g * y,                     lambda g, ans, x, y: g * x)
 defvjp(np.divide,      lambda g, ans, x, y: g / y,                     lambda g, ans, x, y: -g * ans / y)
-defvjp(np.power,       lambda g, ans, x, y: g * y * np.power(x, y - 1),    lambda g, ans, x, y: g * ans * np.log(np.where(x > 0, x, 1.0)))
+defvjp(np.power,       lambda g, ans, x, y: g * y * _power_less_one(x, y),         lambda g, ans, x, y: g * ans * np.log(np.where(x > 0, x, 1.0)))
 defvjp(np.remainder,   lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g * np.floor(x / y))
 defvjp(np.maximum,     lambda g, ans, x, y: g * (x >= y) * _balanced(x, y), lambda g, ans, x, y: g * (y >= x) * _balanced(x, y))
 defvjp(np.minimum,     lambda g, ans, x, y: g * (x <= y) * _balanced(x, y), lambda g, ans, x, y: g * (y <= x) * _balanced(x, y))

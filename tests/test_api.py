@@ -230,3 +230,12 @@ def test_the_public_api_works_without_ipython():
     code = ("import sys; sys.modules['IPython'] = None; import admagic; "
             "assert admagic.grad(lambda x: x * x)(3.0) == 6.0")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_nested_reverse_mode_gives_zero_not_nan_past_the_degree_of_a_power_at_zero():
+    # d³/dx³ x² = 0 and d⁴/dx⁴ x³ = 0 everywhere; at 0 the rule's 0 · 0**-1 must not become nan.
+    from admagic import grad
+    third = grad(grad(grad(lambda x: x ** 2)))
+    fourth = grad(grad(grad(grad(lambda x: x ** 3))))
+    assert third(0.0) == 0.0 and fourth(0.0) == 0.0
+    assert grad(grad(lambda x: x ** 3))(2.0) == 12.0
