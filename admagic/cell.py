@@ -28,7 +28,9 @@ import numpy as np
 
 from .result import GradResult, NotComputed, leibniz
 from .tape import Tape, backward
+from . import taylor
 from .namespace import clean_namespace
+from .polynomial import TaylorPolynomials
 from .traced import Traced, as_input, new_leaf, plain
 
 DEFAULT_MAX_DERIVATIVE_SIZE = 10_000
@@ -41,7 +43,7 @@ class GradUsageError(ValueError):
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
-                  max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False,
+                  max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
                   filename=None, first_line=1):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
@@ -53,7 +55,11 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     `graph` draws the computation graph (``graph_kind="backward"`` draws the first derivatives'
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
     than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
+    `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
     `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's).
+
+    With one scalar input, derivatives of order 2 and up come from Taylor mode (`taylor.py`): one
+    recording, then about order² work per operation, instead of `order` nested tapes.
 
     >>> differentiate("loss = np.sum(w ** 2)", {"w": np.array([1.0, 2.0])}, graph=False)["dloss/dw"]
     array([2., 4.])
@@ -66,14 +72,19 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     values = _input_values(inputs)
     namespace = {"np": np} if namespace is None else namespace
     _check_names(of, graph_of, cell, values, namespace)
+    one_number = len(values) == 1 and np.ndim(next(iter(values.values()))) == 0
+    if taylor and not one_number:
+        raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
+                             "input, a number (e.g. x=3).")
+    backward_graph = graph and graph_kind == "backward"
+    by_taylor = one_number and not backward_graph and (order > 1 or taylor)
     before = dict(namespace) if check else None
-    levels = max(order, 2 if graph and graph_kind == "backward" else 1)
+    levels = 1 if by_taylor else max(order, 2 if backward_graph else 1)
     timings = {}
     try:
-        traced, named, derivatives, first, leaves = _run_traced(cell, values, namespace, of, levels,
-                                                         order, max_derivative_size,
-                                                         graph and graph_kind == "backward",
-                                                         timings)
+        traced, named, derivatives, first, leaves, polynomials = _run_traced(
+            cell, values, namespace, of, levels, order, max_derivative_size, backward_graph,
+            by_taylor, timings)
     finally:
         started = time.perf_counter()
         clean_namespace(namespace)
@@ -91,9 +102,13 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         started = time.perf_counter()
         checks = finite_differences(cell, before, values, outputs, max_derivative_size)
         timings["checking"] = time.perf_counter() - started
+    if taylor:
+        (name, x0), = values.items()
+        polynomials = TaylorPolynomials(polynomials, name, _plain_copy(x0))
     return GradResult(inputs={n: _plain_copy(v) for n, v in values.items()}, outputs=outputs,
                       derivatives=derivatives, order=order, checks=checks, graph=picture,
-                      notes=notes, max_derivative_size=max_derivative_size, timings=timings)
+                      notes=notes, max_derivative_size=max_derivative_size, timings=timings,
+                      taylor=polynomials if taylor else None)
 
 
 # ---- the cell ------------------------------------------------------------------------------------
@@ -202,7 +217,8 @@ def _check_names(of, graph_of, cell, values, namespace):
 
 # ---- running it, traced --------------------------------------------------------------------------
 
-def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first, timings):
+def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first, by_taylor,
+                timings):
     """Run the cell inside `levels` nested tapes, and differentiate it while they still record."""
     with contextlib.ExitStack() as stack:
         leaves = []  # leaves[i][name]: the input as tape i (0 = outermost) sees it
@@ -219,9 +235,15 @@ def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first
         named = _outputs(cell, namespace, values, None, last, tape) if of else traced
         started = time.perf_counter()
         with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
-            derivatives, first = compute_derivatives(traced, leaves, order, max_size, keep_first)
+            if by_taylor:
+                (derivatives, polynomials), first = taylor_derivatives(traced, leaves[-1], order,
+                                                                       max_size), {}
+            else:
+                polynomials = {}
+                derivatives, first = compute_derivatives(traced, leaves, order, max_size,
+                                                         keep_first)
         timings["derivatives"] = time.perf_counter() - started
-    return traced, named, derivatives, first, leaves
+    return traced, named, derivatives, first, leaves, polynomials
 
 
 def _outputs(cell, namespace, values, of, last, tape):
@@ -276,6 +298,26 @@ class _Blocks:
         if not self.prefix:
             return self.blocks[0]
         return np.reshape(np.stack(self.blocks), self.prefix + self.block_shape)
+
+
+def taylor_derivatives(outputs, leaves, order, max_size):
+    """Every derivative of every output with respect to the one scalar input, up to `order`, from
+    one Taylor-mode sweep over the record; and each output's Taylor coefficients.
+
+    Gives ``({(output, (input,) * k): value}, {output: [c_0, ..., c_order]})``; an array output
+    has its derivatives elementwise (the input is one number), `NotComputed` above `max_size`.
+    """
+    (name, leaf), = leaves.items()
+    coefficients = taylor.taylor_coefficients(list(outputs.values()), leaf, order)
+    results, polynomials = {}, {}
+    for out, c in zip(outputs, coefficients):
+        polynomials[out] = [_plain_copy(c_k) for c_k in c]
+        size = int(np.size(c[0]))
+        for k in range(1, order + 1):
+            results[(out, (name,) * k)] = (NotComputed(np.shape(c[0]), size, max_size)
+                                           if size > max_size else
+                                           _plain_copy(math.factorial(k) * c[k]))
+    return results, polynomials
 
 
 def compute_derivatives(outputs, leaves, order, max_size, keep_first=False):

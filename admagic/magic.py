@@ -68,6 +68,9 @@ class GradMagics(Magics):
               help="the output whose gradients the graph shows (default: the last one)")
     @argument("--edges", action="store_true",
               help="label each edge of the graph with its local partial derivative")
+    @argument("--taylor", action="store_true",
+              help="also show each output's Taylor polynomial around the input, to --order "
+                   "(one input, a number)")
     @argument("--graph", dest="graph_kind", choices=("forward", "backward"), default=None,
               help="draw the cell's own computation (forward, the default) or the one that "
                    "computed the first derivatives (backward)")
@@ -86,6 +89,12 @@ class GradMagics(Magics):
 
             %%grad w=np.array([1.0, 2.0]) --of loss --check
             loss = np.sum(w ** 2)      # dloss/dw = 2w, beside its finite-difference estimate
+
+            %%grad x=3 --order 2 --taylor
+            y = x * x                  # also y ≈ 9 + 6(x−3) + (x−3)²
+
+        With one input that is a number, orders 2 and up come from Taylor mode, so
+        ``--order 12`` is instant.
 
         The result is stored as ``_grad`` (and under ``--out NAME``): ``_grad['dy/dx']``,
         ``_grad.d('z', 'x', 'y')``, ``_grad.values``, ``_grad.graph``.
@@ -113,7 +122,7 @@ class GradMagics(Magics):
                 of=args.of, namespace=self.shell.user_ns, graph=graph, graph_of=args.graph_of,
                 edges=args.edges, graph_kind=args.graph_kind or "forward",
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
-                check=args.check, filename=filename, first_line=2)
+                check=args.check, taylor=args.taylor, filename=filename, first_line=2)
         except GradUsageError as error:
             raise UsageError(f"{error}\n{_usage()}") from None
         except SyntaxError as error:  # shown as the cell's own: its line and a caret, no frames
@@ -126,6 +135,8 @@ class GradMagics(Magics):
         if args.out:
             self.shell.user_ns[args.out] = result
         display(result)
+        if result.taylor is not None:
+            display(result.taylor)  # LaTeX in a notebook, plain text in a terminal
         if args.save:
             result.save(args.save)
 

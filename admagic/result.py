@@ -84,7 +84,7 @@ class GradResult(Mapping):
     """
 
     def __init__(self, *, inputs, outputs, derivatives, order, checks=None, graph=None, notes=(),
-                 max_derivative_size=None, timings=None):
+                 max_derivative_size=None, timings=None, taylor=None):
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
         self.order = order
@@ -94,6 +94,7 @@ class GradResult(Mapping):
         self.notes = list(notes)
         self.max_derivative_size = max_derivative_size
         self.timings = dict(timings or {})
+        self.taylor = taylor  # a TaylorPolynomials (--taylor), shown as its own output, or None
         self._svg = None
 
     # ---- the numbers -----------------------------------------------------------------------------

@@ -36,8 +36,7 @@ from .rules import _share_of_ties
 from .tape import ancestors
 from .traced import Traced, plain
 
-__all__ = ["TAYLOR", "Series", "taylor_coefficients", "derivatives", "taylor_polynomial",
-           "polynomial_text", "polynomial_latex"]
+__all__ = ["TAYLOR", "Series", "taylor_coefficients", "derivatives", "taylor_polynomial"]
 
 TAYLOR = {}  # primitive -> rule(ans, *args, **kwargs) -> Series; traced args arrive as Series
 
@@ -77,8 +76,8 @@ def taylor_polynomial(output, input_node, order):
     >>> with Tape() as tape:
     ...     x = new_leaf(tape, 3.0)
     ...     y = x * x
-    >>> polynomial_text(taylor_polynomial(y, x, 2), "x", 3.0)
-    '9 + 6(x−3) + (x−3)²'
+    >>> taylor_polynomial(y, x, 2)
+    [9.0, 6.0, 1.0]
     """
     (series,) = _sweep([output], input_node, order)
     return [_plain_copy(c) for c in series.c]
@@ -151,80 +150,6 @@ def _stacked(coefficients):
 def _plain_copy(value):
     value = plain(value)
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-# ---- the Taylor polynomial, written out ----------------------------------------------------------
-
-def polynomial_text(coeffs, var="x", x0=0.0, digits=6):
-    """Plain text for ``Σ c_k (var - x0)^k``, for a terminal.
-
-    >>> polynomial_text([9.0, 6.0, 1.0], "x", 3.0)
-    '9 + 6(x−3) + (x−3)²'
-    >>> polynomial_text([0.0, 1.0, 0.0, -1/6], "x", 0.0)
-    'x − 0.166667x³'
-    """
-    base = var if x0 == 0 else f"({var}{_MINUS}{_text_number(x0, digits)})" if x0 > 0 \
-        else f"({var}+{_text_number(-x0, digits)})"
-    return _written(coeffs, lambda k: base + (str(k).translate(_SUPERSCRIPTS) if k > 1 else ""),
-                    lambda c: _text_number(c, digits), _MINUS, "")
-
-
-def polynomial_latex(coeffs, var="x", x0=0.0, digits=6):
-    """LaTeX (math mode, without the $ signs) for ``Σ c_k (var - x0)^k``, for a notebook.
-
-    >>> polynomial_latex([9.0, 6.0, 1.0], "x", 3.0)
-    '9 + 6 (x - 3) + (x - 3)^{2}'
-    """
-    base = var if x0 == 0 else f"({var} - {_latex_number(x0, digits)})" if x0 > 0 \
-        else f"({var} + {_latex_number(-x0, digits)})"
-    return _written(coeffs, lambda k: base + (f"^{{{k}}}" if k > 1 else ""),
-                    lambda c: _latex_number(c, digits), "-", " ")
-
-
-def _written(coeffs, power, number, minus, space):
-    """Join the nonzero terms: ``c_0 + c_1·power(1) + ...``; a ±1 in front of a power is left out."""
-    terms = []
-    for k, c in enumerate(coeffs):
-        c = plain(c)
-        if np.ndim(c):  # an array output: its coefficients written as arrays, all joined by +
-            if np.any(c != 0):
-                terms.append(("+", _array_text(c, number) + (space + power(k) if k else "")))
-            continue
-        if c == 0:
-            continue
-        sign = minus if c < 0 else "+"
-        magnitude = number(abs(c))
-        if k == 0:
-            terms.append((sign, magnitude))
-        elif magnitude == "1":
-            terms.append((sign, power(k)))
-        else:
-            terms.append((sign, magnitude + space + power(k)))
-    if not terms:
-        return "0"
-    first_sign, first = terms[0]
-    written = (minus if first_sign == minus else "") + first
-    for sign, term in terms[1:]:
-        written += f" {sign} {term}"
-    return written
-
-
-_MINUS = "\u2212"
-_SUPERSCRIPTS = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
-
-
-def _text_number(c, digits):
-    return f"{float(c):.{digits}g}".replace("-", _MINUS)
-
-
-def _latex_number(c, digits):
-    mantissa, _, exponent = f"{float(c):.{digits}g}".partition("e")
-    return f"{mantissa} \\cdot 10^{{{int(exponent)}}}" if exponent else mantissa
-
-
-def _array_text(c, number):
-    return "[" + ", ".join(number(v) for v in np.ravel(c)) + "]" if np.ndim(c) == 1 else \
-        "[" + ", ".join(_array_text(row, number) for row in c) + "]"
 
 
 # ---- truncated power series -----------------------------------------------------------------------

@@ -387,3 +387,38 @@ def _plain(text):
 def test_magics_class_is_registered_with_its_traits():
     assert set(GradMagics.class_trait_names(config=True)) >= {
         "order", "graph", "max_nodes", "max_derivative_size"}
+
+
+# ---- high orders and the Taylor polynomial (Taylor mode, one scalar input) -----------------------
+
+def test_order_8_of_one_input_matches_the_closed_form(ip):
+    # d⁸/dx⁸ (sin x · eˣ) = 2⁴ eˣ sin(x + 2π) = 16 eˣ sin x
+    ran = Ran(ip, "%%grad x=0.5 --order 8 --no-graph\ny = np.sin(x) * np.exp(x)")
+    assert ran.error is None
+    res = ip.user_ns["_grad"]
+    for k in range(1, 9):
+        closed_form = 2 ** (k / 2) * np.exp(0.5) * np.sin(0.5 + k * np.pi / 4)
+        assert res[f"d{k}y/dx{k}" if k > 1 else "dy/dx"] == pytest.approx(closed_form, rel=1e-12)
+
+
+def test_an_array_output_of_one_input_gets_elementwise_high_derivatives(ip):
+    ran = Ran(ip, "%%grad x=2 --order 3 --no-graph\nv = np.array([1.0, 2.0, 3.0]) * x ** 3")
+    assert ran.error is None
+    np.testing.assert_allclose(ip.user_ns["_grad"]["d3v/dx3"], [6.0, 12.0, 18.0])
+    np.testing.assert_allclose(ip.user_ns["_grad"]["d2v/dx2"], [12.0, 24.0, 36.0])
+
+
+def test_taylor_shows_the_polynomial_as_latex_and_as_text(ip):
+    ran = Ran(ip, "%%grad x=3 --order 2 --taylor --no-graph\ny = x * x")
+    assert ran.error is None
+    table, polynomial = ran.bundles
+    assert "y ≈ 9 + 6(x−3) + (x−3)²" in polynomial["text/plain"]
+    assert r"y &\approx 9 + 6 (x - 3) + (x - 3)^{2}" in polynomial["text/latex"]
+    assert ip.user_ns["_grad"].taylor.coefficients["y"] == [9.0, 6.0, 1.0]
+
+
+def test_taylor_needs_one_input_that_is_a_number(ip):
+    for line in ("x=1 y=2 --taylor", "w=np.ones(2) --taylor"):
+        ran = Ran(ip, f"%%grad {line}\nz = np.sum(x * 2) if 'x' in dir() else np.sum(w)")
+        assert isinstance(ran.error, UsageError)
+        assert "--taylor writes a polynomial in one variable" in str(ran.error)

@@ -19,8 +19,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from admagic import Tape, grad, rules
-from admagic.taylor import (TAYLOR, derivatives, polynomial_latex, polynomial_text,
-                            taylor_coefficients, taylor_polynomial)
+from admagic.polynomial import polynomial_latex, polynomial_text
+from admagic.taylor import TAYLOR, derivatives, taylor_coefficients, taylor_polynomial
 from admagic.traced import new_leaf
 from test_rules import CASES
 
