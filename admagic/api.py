@@ -35,7 +35,7 @@ def _traced_call(f, args, kwargs, argnums):
 
 def _one_level_down(out, tape):
     """The output as the tape's caller sees it: the tape's own wrapper removed."""
-    traced = tape._own(out)
+    traced = tape.own(out)
     return traced.value if traced is not None else out
 
 
@@ -48,7 +48,7 @@ def _zeros_like(leaf):
 
 
 def _gradients(tape, leaves, out, seed):
-    traced = tape._own(out)
+    traced = tape.own(out)
     if traced is None:
         return [_zeros_like(leaf) for leaf in leaves]
     adjoints = backward(traced, seed)

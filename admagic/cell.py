@@ -267,7 +267,7 @@ def _outputs(cell, namespace, values, of, last, tape):
 
 
 def _on(value, tape):
-    return type(value) is Traced and tape._own(value) is not None
+    return type(value) is Traced and tape.own(value) is not None
 
 
 def _is_numeric(value):
@@ -374,7 +374,7 @@ def _jacobian(tensor, tape, leaves):
     jacobians = [[] for _ in leaves]
     zeros = [np.zeros(np.shape(plain(leaf))) if np.ndim(plain(leaf)) else 0.0 for leaf in leaves]
     for block in tensor.blocks:
-        traced = tape._own(block) if type(block) is Traced else None
+        traced = tape.own(block) if type(block) is Traced else None
         for index in np.ndindex(*tensor.block_shape):
             adjoints = {}
             if traced is not None:

@@ -131,17 +131,6 @@ def _is_array_constant(value):
 # ---- what to draw --------------------------------------------------------------------------------
 
 
-def _on_tape(value, tape):
-    """`value` as traced by `tape`, looking through the wrappers of tapes further in; else None."""
-    while type(value) is Traced:
-        if value.tape is tape:
-            return value
-        if tape is None or value.tape.level is None or value.tape.level < tape.level:
-            return None
-        value = value.value
-    return None
-
-
 class _Record:
     """The part of a tape's record that leads to the outputs, with everyone's display name."""
 
@@ -168,7 +157,8 @@ class _Record:
 
     @staticmethod
     def _traced(values, tape):
-        found = ((name, _on_tape(value, tape)) for name, value in values.items())
+        found = ((name, tape.own(value) if tape is not None else None)
+                 for name, value in values.items())
         return [(name, traced) for name, traced in found if traced is not None]
 
     def _name_everyone(self, inputs):

@@ -214,7 +214,7 @@ class Tape:
                 "record with Tape(persistent=True)."
             )
         self._used = True
-        target = self._own(target)
+        target = self.own(target)
         adjoints = {}
         if target is not None:
             seed = output_gradients
@@ -234,8 +234,10 @@ class Tape:
             return [answer(s) for s in sources]
         return answer(sources)
 
-    def _own(self, value):
-        """`value` as traced by this tape, looking through inner tapes' wrappers; None if not."""
+    def own(self, value):
+        """`value` as this tape traced it, looking through the wrappers of tapes further in (a
+        value from an inner tape is also a value of this one, one level down); None if this tape
+        did not trace it."""
         while getattr(value, "tape", None) is not None:
             if value.tape is self:
                 return value
@@ -248,7 +250,7 @@ class Tape:
         entry = self._leaves.get(id(source))
         if entry is not None and entry[0] is source:
             return entry[1]
-        traced = self._own(source)
+        traced = self.own(source)
         return traced
 
     @staticmethod

@@ -88,7 +88,7 @@ def _sweep(output_nodes, input_node, order):
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
         raise ValueError(f"order must be a whole number >= 0, got {order!r}.")
     tape = input_node.tape
-    outputs = [tape._own(out) if getattr(out, "tape", None) is not None else None
+    outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
     nodes = set()
     for node in outputs:

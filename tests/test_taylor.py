@@ -13,6 +13,7 @@
 import math
 import zlib
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
@@ -23,8 +24,6 @@ from admagic.polynomial import polynomial_latex, polynomial_text
 from admagic.taylor import TAYLOR, derivatives, taylor_coefficients, taylor_polynomial
 from admagic.traced import new_leaf
 from test_rules import CASES
-
-mpmath = pytest.importorskip("mpmath")
 
 
 def taylor_derivatives(f, x0, order):
