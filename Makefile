@@ -65,7 +65,7 @@ docs: $(VENV)/.installed-docs
 	@echo "--> open $(CURDIR)/build/docs/index.html"
 
 bench: $(VENV)/.installed-bench
-	@set -e; scripts="$(sort $(wildcard benchmarks/*.py))"; \
+	@set -e; scripts="$(sort $(filter-out benchmarks/common.py,$(wildcard benchmarks/*.py)))"; \
 	if [ -z "$$scripts" ]; then echo "--> no benchmarks/*.py yet"; fi; \
 	for script in $$scripts; do echo "--> $$script"; $(PY) $$script; done
 

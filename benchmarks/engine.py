@@ -8,7 +8,6 @@ that are not installed are left out of the table.
 """
 
 import gc
-import importlib.metadata
 import sys
 import time
 import tracemalloc
@@ -16,6 +15,7 @@ import tracemalloc
 import numpy as np
 
 import admagic
+from common import optional, version
 
 STEPS = 10_000
 REPEATS = 7
@@ -30,13 +30,6 @@ def best_time(fn, repeats=REPEATS, number=1):
             fn()
         times.append((time.perf_counter() - start) / number)
     return min(times)
-
-
-def optional(name):
-    try:
-        return __import__(name)
-    except ImportError:
-        return None
 
 
 torch = optional("torch")
@@ -167,7 +160,7 @@ def bytes_per_operation(steps=20_000):
 def main():
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else "")
-          + (f", autograd {importlib.metadata.version('autograd')}" if autograd else "")
+          + (f", autograd {version('autograd')}" if autograd else "")
           + (f", JAX {jax.__version__}" if jax else ""))
 
     per_step = scalar_loop()

@@ -23,6 +23,7 @@ import admagic
 from admagic import Tape
 from admagic.taylor import derivatives
 from admagic.traced import new_leaf
+from common import optional, version
 
 X0, ORDER = 0.5, 8
 REPEATS = 7
@@ -41,19 +42,6 @@ def best_time(fn, budget=0.2, repeats=REPEATS):
             fn()
         times.append((time.perf_counter() - start) / number)
     return min(times)
-
-
-def _version(name):
-    from importlib.metadata import version
-
-    return version(name)
-
-
-def optional(name):
-    try:
-        return __import__(name)
-    except ImportError:
-        return None
 
 
 torch = optional("torch")
@@ -172,7 +160,7 @@ def growth():
 def main():
     print(f"Python {platform.python_version()}, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else "")
-          + (f", autograd {_version('autograd')}" if autograd else "")
+          + (f", autograd {version('autograd')}" if autograd else "")
           + (f", JAX {jax.__version__}" if jax else "") + f", on {platform.machine()}")
     times = side_by_side(X0, ORDER, f"Order-{ORDER} derivative of sin(x)·exp(x) at {X0}", 0.5)
     taylor = times["admagic, Taylor mode"]
