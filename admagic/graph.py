@@ -524,15 +524,14 @@ class _Picture:
         if notes:
             rows += "<TR>" + _legend_cell(QUIET, "; ".join(notes), len(cells)) + "</TR>"
         if title:
-            rows = "<TR>" + _legend_cell(QUIET, title, len(cells), bold=True) + "</TR>" + rows
+            # Not bold: Graphviz sizes the cell with plain-text widths, and bold would overflow it.
+            rows = "<TR>" + _legend_cell(QUIET, title, len(cells)) + "</TR>" + rows
         self.graph.attr(label=(f'<<FONT COLOR="{TEXT}" POINT-SIZE="10"><TABLE BORDER="0" '
                                f'CELLSPACING="2" CELLPADDING="2">{rows}</TABLE></FONT>>'))
 
 
-
-def _legend_cell(fill, text, span=1, bold=False):
-    return (f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">'
-            f'{_b(text) if bold else _html(text)}</TD>')
+def _legend_cell(fill, text, span=1):
+    return f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">{_html(text)}</TD>'
 
 
 def _local_partial(node, parent):
