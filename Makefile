@@ -56,8 +56,9 @@ demo: $(STAMP)
 	$(VENV)/bin/jupyter nbconvert --execute --to html --output-dir build/demo notebooks/01-tour.ipynb
 	@echo "--> open $(CURDIR)/build/demo/01-tour.html"
 
+# JupyterLab refuses to start as root (containers, CI boxes) unless told it may.
 lab: $(VENV)/bin/jupyter-lab
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 docs: $(VENV)/.installed-docs
 	@echo "--> building the docs into build/docs/"
