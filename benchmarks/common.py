@@ -1,6 +1,7 @@
 """What the benchmark scripts share: the comparison libraries, each only if it is installed."""
 
 import importlib.metadata
+import time
 
 
 def optional(name):
@@ -14,3 +15,15 @@ def optional(name):
 def version(name):
     """The installed version of distribution `name`."""
     return importlib.metadata.version(name)
+
+
+def best_of(fn, repeats, number):
+    """The best time per call of `fn` over `repeats` rounds of `number` calls: the round least
+    disturbed by whatever else the machine was doing."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - start) / number)
+    return min(times)

@@ -15,7 +15,7 @@ import tracemalloc
 import numpy as np
 
 import admagic
-from common import optional, version
+from common import best_of, optional, version
 
 STEPS = 10_000
 REPEATS = 7
@@ -23,13 +23,7 @@ REPEATS = 7
 
 def best_time(fn, repeats=REPEATS, number=1):
     fn()  # warm up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
+    return best_of(fn, repeats, number)
 
 
 torch = optional("torch")

@@ -23,7 +23,7 @@ import admagic
 from admagic import Tape
 from admagic.taylor import derivatives
 from admagic.traced import new_leaf
-from common import optional, version
+from common import best_of, optional, version
 
 X0, ORDER = 0.5, 8
 REPEATS = 7
@@ -35,13 +35,7 @@ def best_time(fn, budget=0.2, repeats=REPEATS):
     fn()  # warm up, and find how many calls make a round
     once = time.perf_counter() - start
     number = max(1, int(budget / max(once, 1e-9) / repeats))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
+    return best_of(fn, repeats, number)
 
 
 torch = optional("torch")
