@@ -120,6 +120,18 @@ def test_save_writes_each_format(name, only, tmp_path):
         assert (tmp_path / f"graph{suffix}").read_bytes().startswith(start)
 
 
+@pytest.mark.parametrize("name", [
+    pytest.param("dot", marks=needs_dot),
+    pytest.param("pygraphviz", marks=needs_pygraphviz),
+])
+def test_a_saved_png_has_twice_the_default_resolution_for_slides(name, only, tmp_path):
+    only(name)
+    width, height = png_size(render.to_png(chain(), dpi=96))
+    saved = png_size((tmp_path / "graph.png").read_bytes() if render.save(chain(), tmp_path / "graph.png")
+                     else b"")
+    assert saved == (pytest.approx(2 * width, abs=2), pytest.approx(2 * height, abs=2))
+
+
 def test_the_graphs_own_engine_is_used(only):
     if not (HAS_DOT or HAS_PYGRAPHVIZ):
         pytest.skip("no layout engine installed")
