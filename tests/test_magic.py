@@ -2,7 +2,6 @@
 it reports a bad line or a failing cell, and that it keeps no memory from cell to cell."""
 
 import gc
-import html.parser
 import re
 import tracemalloc
 
@@ -15,6 +14,7 @@ from IPython.utils.capture import capture_output
 from admagic.magic import GradMagics, split_line
 from admagic.result import GradResult
 from admagic.traced import Traced
+from html_table import table_of
 
 
 @pytest.fixture(scope="module")
@@ -64,32 +64,7 @@ class Ran:
 
     def table(self):
         """{row: {column: text}} read from the displayed HTML table."""
-        reader = _Cells()
-        reader.feed(self.html)
-        header, *rows = reader.rows
-        return {row[0]: dict(zip(header[1:], row[1:])) for row in rows}
-
-
-class _Cells(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cell, self.depth = [], None, 0
-
-    def handle_starttag(self, tag, attrs):
-        self.depth += tag == "table"
-        if self.depth == 1 and tag == "tr":
-            self.rows.append([])
-        elif self.depth == 1 and tag in ("td", "th"):
-            self.cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self.cell is not None:
-            self.rows[-1].append(self.cell.strip())
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell += data
+        return table_of(self.html)
 
 
 def traced_in(namespace):

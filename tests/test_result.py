@@ -1,7 +1,6 @@
 """`GradResult`: Leibniz keys, lookups by name, and the HTML, text and LaTeX views."""
 
 import base64
-import html.parser
 import re
 
 import graphviz
@@ -11,6 +10,7 @@ from IPython.lib.pretty import pretty
 
 from admagic.cell import differentiate
 from admagic.result import GradResult, NotComputed, leibniz
+from html_table import table_of
 
 
 def made(extra=()):
@@ -19,39 +19,6 @@ def made(extra=()):
     table.update(extra)
     return GradResult(inputs={"x": 3.0}, outputs={"y": 9.0, "z": 81.0}, order=2,
                       derivatives=table)
-
-
-class TableReader(html.parser.HTMLParser):
-    """The text of each <th>/<td> of the first table, row by row."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self._cell, self._tables = [], None, 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self._tables += 1
-        if self._tables == 1 and tag == "tr":
-            self.rows.append([])
-        if self._tables == 1 and tag in ("td", "th"):
-            self._cell = ""
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(self._cell.strip())
-            self._cell = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell += data
-
-
-def table_of(html_text):
-    """{row name: {column header: cell text}} from a result's HTML."""
-    reader = TableReader()
-    reader.feed(html_text)
-    header, *rows = reader.rows
-    return {row[0]: dict(zip(header[1:], row[1:])) for row in rows}
 
 
 # ---- keys -----------------------------------------------------------------------------------------
