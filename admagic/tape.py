@@ -79,10 +79,10 @@ def ancestors(output_node):
             if parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
-    return sorted(seen, key=_number, reverse=True)
+    return sorted(seen, key=by_number, reverse=True)
 
 
-_number = operator.attrgetter("number")
+by_number = operator.attrgetter("number")  # the order nodes were made in: a topological order
 
 
 def backward(output_node, seed):

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import rules
 from .rules import _share_of_ties
-from .tape import ancestors
+from .tape import ancestors, by_number
 from .traced import Traced, plain
 
 __all__ = ["TAYLOR", "Series", "taylor_coefficients", "derivatives", "taylor_polynomial"]
@@ -96,7 +96,7 @@ def _sweep(output_nodes, input_node, order):
             nodes.update(ancestors(node))
     x0 = input_node.value
     series = {input_node: Series([x0, _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])}
-    for node in sorted(nodes, key=_number):
+    for node in sorted(nodes, key=by_number):
         if not node.parents:
             continue  # a leaf: the input, or another input that stays constant here
         args = list(node.args)
@@ -123,10 +123,6 @@ def _sweep(output_nodes, input_node, order):
             s = Series.constant(value, order)
         answers.append(s)
     return answers
-
-
-def _number(node):
-    return node.number
 
 
 def _ones(like):
