@@ -51,8 +51,9 @@ def _gradients(tape, leaves, out, seed):
     traced = tape.own(out)
     if traced is None:
         return [_zeros_like(leaf) for leaf in leaves]
-    adjoints = backward(traced, seed)
-    return [_like_input(adjoints.get(leaf, _zeros_like(leaf)), leaf) for leaf in leaves]
+    adjoints = backward(traced, seed, keep_interior=False)
+    return [_like_input(adjoints[leaf], leaf) if leaf in adjoints else _zeros_like(leaf)
+            for leaf in leaves]
 
 
 def _like_input(gradient, leaf):
@@ -80,6 +81,7 @@ def value_and_grad(f, argnum=0):
                 f"{np.shape(plain(value))}. Use jacobian(f) for array outputs, or reduce the "
                 "output first, e.g. np.sum(...).")
         grads = _gradients(tape, leaves, out, 1.0)
+        tape.release()
         if isinstance(value, (np.floating, np.ndarray)):
             value = float(value)  # a number, not a 0-d array (checked above that it is one)
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
@@ -123,6 +125,7 @@ def derivative(f, order=1):
 
     def df(x):
         tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
+        tape.release()  # Taylor mode and nested reverse walk the graph, not the tape's list
         shape, in_shape = np.shape(plain(_one_level_down(out, tape))), np.shape(plain(leaf))
         if shape not in ((), in_shape):
             raise TypeError(f"derivative() needs f to map a number to a number (or act "
@@ -152,7 +155,9 @@ def _elementwise_derivative(f):
                             f"elementwise); it returned shape {np.shape(value)} for input shape "
                             f"{np.shape(plain(leaf))}. Use jacobian(f).")
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
-        return _gradients(tape, [leaf], out, seed)[0]
+        (gradient,) = _gradients(tape, [leaf], out, seed)
+        tape.release()
+        return gradient
 
     return df
 
@@ -175,6 +180,7 @@ def jacobian(f, argnum=0):
             seed[index] = 1.0
             for block, g in zip(blocks, _gradients(tape, leaves, out, seed if out_shape else 1.0)):
                 block.append(g)
+        tape.release()
         results = []
         for leaf, block in zip(leaves, blocks):
             in_shape = np.shape(plain(leaf))

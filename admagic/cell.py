@@ -224,6 +224,7 @@ def _run_traced(cell, values, namespace, of, levels, order, max_size, keep_first
         leaves = []  # leaves[i][name]: the input as tape i (0 = outermost) sees it
         for level in range(levels):
             tape = stack.enter_context(Tape(persistent=True, watch_accessed_variables=False))
+            stack.callback(tape.release)  # once the derivatives are taken, or on error
             leaves.append({name: new_leaf(tape, leaves[-1][name] if leaves else value)
                            for name, value in values.items()})
         namespace.update(leaves[-1])

@@ -196,7 +196,7 @@ def _walk_back(nodes):
     for node in nodes:
         seen[id(node)] = node
     while stack:
-        for _, parent in stack.pop().parents:
+        for _, parent in stack.pop().in_edges():
             if id(parent) not in seen:
                 seen[id(parent)] = parent
                 stack.append(parent)
@@ -204,12 +204,12 @@ def _walk_back(nodes):
 
 
 def _distinct_parents(node):
-    return list({id(p): p for _, p in node.parents}.values())
+    return list({id(p): p for p in node.parents if p is not None}.values())
 
 
 def _constants(node):
     """The argument numbers of `node`'s array constants, each drawn as a small node."""
-    traced = {argnum for argnum, _ in node.parents}
+    traced = {argnum for argnum, _ in node.in_edges()}
     return [i for i, a in enumerate(node.args) if i not in traced and _is_array_constant(plain(a))]
 
 
@@ -259,7 +259,7 @@ class _Selection:
     def _grow(self, budget):
         """Breadth-first from both ends: two steps back from the outputs, one on from the inputs."""
         children = self.record.children
-        back = deque(p for n in self.kept for _, p in n.parents)
+        back = deque(p for n in self.kept for _, p in n.in_edges())
         on = deque(self.record.first_ops)
         while (back or on) and self.size < budget:
             for queue, steps in ((back, 2), (on, 1)):
@@ -268,7 +268,7 @@ class _Selection:
                     if node is None or self.size + self._cost(node) > budget:
                         continue
                     self._keep(node)
-                    back.extend(p for _, p in node.parents if p.primitive is not None)
+                    back.extend(p for _, p in node.in_edges() if p.primitive is not None)
                     on.extend(children.get(node, ()))
 
     def _next(self, queue, forward):
@@ -279,7 +279,7 @@ class _Selection:
             if node.primitive is None or node in self.kept:
                 continue
             if forward and any(p.primitive is not None and p not in self.kept
-                               for _, p in node.parents):
+                               for _, p in node.in_edges()):
                 continue  # it comes back when its last operand is kept
             return node
         return None
@@ -298,7 +298,7 @@ class _Plan:
         drawn = selection.kept | selection.leaves
         rank = {}
         for node in self.ops:
-            rank[node] = 1 + max((rank.get(p, 0) for _, p in node.parents if p in drawn), default=0)
+            rank[node] = 1 + max((rank.get(p, 0) for _, p in node.in_edges() if p in drawn), default=0)
         for leaf in selection.drawn_leaves:  # dot puts an input just before its first user
             users = [rank[c] for c in record.children.get(leaf, ()) if c in selection.kept]
             rank[leaf] = min(users, default=1) - 1
@@ -450,7 +450,7 @@ class _Picture:
 
     def _operation(self, node):
         record, kept = self.record, self.selection.kept
-        by_argnum = dict(node.parents)
+        by_argnum = dict(node.in_edges())
         operands, constants = [], []
         for argnum, arg in enumerate(node.args):
             if argnum in by_argnum:
@@ -468,7 +468,7 @@ class _Picture:
             self._node(f"{_id(node)}_{name}", [f"{name} = {format_value(value)}"], QUIET,
                        quiet=True)
             self.graph.edge(f"{_id(node)}_{name}", _id(node), style="dashed")
-        if any(p not in kept and p not in self.selection.leaves for _, p in node.parents):
+        if any(p not in kept and p not in self.selection.leaves for _, p in node.in_edges()):
             self._ellipsis_edge("more", _id(node))
         if any(child not in kept for child in record.children.get(node, ())):
             self._ellipsis_edge(_id(node), "more")
@@ -543,7 +543,7 @@ def _local_partial(node, parent):
         return None
     kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
     total = None
-    for argnum, each in node.parents:
+    for argnum, each in node.in_edges():
         rule = rules.VJP[node.primitive][argnum]
         if each is not parent or rule is None:
             continue

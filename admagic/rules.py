@@ -96,7 +96,9 @@ def _power_less_one(x, y):
     """x ** (y - 1), but x ** 1 where a constant y is 0: then the rule's factor y makes the term 0,
     and 0 ** -1 would turn it into nan (the third derivative of x ** 2 at 0). A traced y keeps
     y - 1, since derivatives with respect to y need it."""
-    if isinstance(y, (int, float, np.number, np.ndarray)):  # a plain number: no tape varies it
+    if isinstance(y, (int, float, np.number)):  # a plain number: no tape varies it
+        return np.power(x, y - 1 if y != 0 else 1)  # a number exponent takes NumPy's fast path
+    if isinstance(y, np.ndarray):
         return np.power(x, np.where(np.equal(y, 0), 1.0, y - 1))
     return np.power(x, y - 1)
 
@@ -373,7 +375,7 @@ defvjp(np.rint,        _zero)
 defvjp(np.floor_divide, _zero, _zero)
 
 defvjp(np.sum,         lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims))
-defvjp(np.mean,        lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims) / _count(x, axis))
+defvjp(np.mean,        lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g / _count(x, axis), x, axis, keepdims))
 defvjp(np.prod,        _prod_vjp)
 defvjp(np.var,         _var_vjp)
 defvjp(np.std,         _std_vjp)

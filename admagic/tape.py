@@ -2,15 +2,15 @@
 
 Every operation on a traced value leaves a `Node`: which primitive ran, on which arguments, with
 what result, and which earlier nodes it was computed from. Nodes point back at their parents, so
-the record is a DAG that lives exactly as long as the values that need it (as in PyTorch).
+they form a DAG; and the `Tape` keeps a list of its nodes in the order they were made.
 
 A `Tape` is one *level* of recording. Tapes nest: an operation is recorded by the innermost tape
 among its arguments, which then unwraps its own level and lets the operation run again one level
 down, where outer tapes record it too. That is the whole of higher-order derivatives, and what keeps
 nested tapes from confusing each other's variables (perturbation confusion).
 
-`backward()` below is reverse mode: visit nodes from the output back to the inputs, and at each
-one apply the chain rule with the primitive's vector-Jacobian product from `rules.py`.
+`backward()` below is reverse mode: walk the tape backwards, from the output to the inputs, and
+at each node apply the chain rule with the primitive's vector-Jacobian product from `rules.py`.
 """
 
 import gc
@@ -33,10 +33,11 @@ class Node:
 
     Every traced value is a node (`Traced` adds arithmetic to this class), so the values a
     program holds are the record itself, as in micrograd. ``args`` and ``value`` are one level down
-    from the tape: plain numbers, or values traced by an outer tape. ``parents`` lists
-    ``(argnum, node)`` for the arguments this tape traced. A leaf (an input) has no primitive and
-    no parents; ``source`` is the user's `Tensor` it stands for, if any. ``number`` grows with every
-    node, so it orders them in time.
+    from the tape: plain numbers, or values traced by an outer tape. ``parents`` lines up with
+    ``args``: ``parents[i]`` is the node argument i came from, or None where this tape did not
+    trace that argument. A leaf (an input) has no primitive and no parents; ``source`` is the
+    user's `Tensor` it stands for, if any. ``number`` grows with every node, so it orders them in
+    time.
     """
 
     __slots__ = ("value", "tape", "primitive", "args", "kwargs", "parents", "number", "source")
@@ -50,6 +51,12 @@ class Node:
         self.parents = parents
         self.number = next(_node_numbers)
         self.source = source
+        if tape.nodes is not None:
+            tape.nodes.append(self)
+
+    def in_edges(self):
+        """``(argnum, parent)`` for each argument this tape traced: the edges into this node."""
+        return [(argnum, parent) for argnum, parent in enumerate(self.parents) if parent is not None]
 
     @property
     def node(self):
@@ -59,9 +66,6 @@ class Node:
     def __repr__(self):
         name = getattr(self.primitive, "__name__", "input")
         return f"<Node #{self.number} {name}>"
-
-
-_SCALARS = {float, int, np.float64}  # values that need no unbroadcast: the common, fast case
 
 
 def ancestors(output_node):
@@ -75,8 +79,8 @@ def ancestors(output_node):
     stack = [output_node]
     while stack:
         node = stack.pop()
-        for _, parent in node.parents:
-            if parent not in seen:
+        for parent in node.parents:
+            if parent is not None and parent not in seen:
                 seen.add(parent)
                 stack.append(parent)
     return sorted(seen, key=by_number, reverse=True)
@@ -85,38 +89,59 @@ def ancestors(output_node):
 by_number = operator.attrgetter("number")  # the order nodes were made in: a topological order
 
 
-def backward(output_node, seed):
+def backward(output_node, seed, keep_interior=True):
     """Reverse mode: the adjoint d(output)/d(node), times `seed`, for every node the output needs.
 
     Returns ``{node: adjoint}``. When an outer tape is recording, the adjoints are traced values of
-    that tape, so the derivative can itself be differentiated.
+    that tape, so the derivative can itself be differentiated. With ``keep_interior=False`` only
+    the inputs' adjoints are kept: the others are dropped as soon as they are passed on, so the
+    sweep never holds them all at once.
     """
     adjoints = {output_node: seed}
-    for node in ancestors(output_node):
-        if not node.parents:
-            continue
-        g = adjoints[node]
-        rules, args, kwargs, ans = VJP[node.primitive], node.args, node.kwargs, node.value
-        for argnum, parent in node.parents:
-            rule = rules[argnum]
-            if rule is None:  # an argument with no derivative, like np.where's condition
+    take = adjoints.get if keep_interior else adjoints.pop
+    _pause_cyclic_gc()  # see _pause_cyclic_gc
+    try:
+        for node in output_node.tape.latest_first(output_node):
+            primitive = node.primitive
+            if primitive is None:  # an input: nothing to pass on
                 continue
-            # The chain rule: what flows to the parent is g times d(node)/d(parent).
-            try:
-                contribution = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
-            except ZeroDivisionError:  # Python floats raise where NumPy gives inf: do it NumPy's way
-                g = np.float64(g)
-                contribution = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
-            if type(contribution) not in _SCALARS or type(args[argnum]) not in _SCALARS:
-                contribution = unbroadcast(contribution, args[argnum])
-            earlier = adjoints.get(parent)
-            adjoints[parent] = contribution if earlier is None else earlier + contribution
+            g = take(node, None)
+            if g is None:  # not on the way to the output
+                continue
+            rules, args, kwargs, ans = VJP[primitive], node.args, node.kwargs, node.value
+            for argnum, parent in enumerate(node.parents):
+                if parent is None:
+                    continue
+                rule = rules[argnum]
+                if rule is None:  # an argument with no derivative, like np.where's condition
+                    continue
+                # The chain rule: what flows to the parent is g times d(node)/d(parent).
+                try:
+                    contribution = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
+                except ZeroDivisionError:  # Python floats raise where NumPy gives inf: be NumPy
+                    g = np.float64(g)
+                    contribution = rule(g, ans, *args, **kwargs) if kwargs else rule(g, ans, *args)
+                if type(contribution) is not float or type(args[argnum]) is not float:
+                    contribution = _shaped_like(contribution, args[argnum])
+                earlier = adjoints.get(parent)
+                adjoints[parent] = contribution if earlier is None else earlier + contribution
+    finally:
+        _resume_cyclic_gc()
     return adjoints
 
 
-# A record is a large, growing heap of small objects with no reference cycles among them; Python's
-# cyclic garbage collector would walk it again and again as it grows (measured: ~45% of recording
-# time in a scalar loop). So the collector pauses while any Tape records, and resumes after.
+def _shaped_like(gradient, arg):
+    """The gradient of `arg` in arg's shape (see `unbroadcast`); a Python float for a float arg,
+    though a rule's np.cos(x) gives an np.float64, whose arithmetic is about three times slower."""
+    if type(gradient) is np.float64 and type(arg) is float:
+        return float(gradient)
+    return unbroadcast(gradient, arg)
+
+
+# A record is a large, growing heap of small objects, all in use until the tape is done; Python's
+# cyclic garbage collector would walk it again and again as it grows, finding nothing to free
+# (measured: ~45% of recording time in a scalar loop). So the collector pauses while any Tape
+# records, and during each backward sweep (~3% of its time), and resumes after.
 _gc_was_enabled = []
 
 
@@ -156,6 +181,7 @@ class Tape:
         self.recording = False
         self._leaves = {}  # id(tensor) -> (tensor, leaf node) for what this tape watched
         self._used = False
+        self.nodes = []  # every node recorded, in the order they were made: the tape itself
 
     def __enter__(self):
         if self.level is not None:
@@ -222,6 +248,8 @@ class Tape:
                 shape = np.shape(target.value)
                 seed = np.ones(shape) if shape else 1.0
             adjoints = backward(target, seed)
+        if not self.persistent:
+            self.release()
 
         def answer(source):
             node = self._leaf_of(source)
@@ -233,6 +261,25 @@ class Tape:
         if isinstance(sources, (list, tuple)):
             return [answer(s) for s in sources]
         return answer(sources)
+
+    def latest_first(self, output):
+        """The nodes a reverse sweep from `output` visits: the tape read backwards.
+
+        A tape that keeps no list (the eager tape, or one released) finds `output`'s ancestors by
+        walking the graph instead, which gives them in the same order.
+        """
+        if self.nodes is None:
+            return ancestors(output)
+        return reversed(self.nodes)
+
+    def release(self):
+        """Let go of the list of nodes, once no more gradients will be asked of this tape.
+
+        Nodes point at their tape, and the tape at its nodes: a reference cycle, which only the
+        cyclic garbage collector would free. Values still held keep their own part of the
+        record, and `gradient()` still works, walking the graph instead of the list.
+        """
+        self.nodes = None
 
     def own(self, value):
         """`value` as this tape traced it, looking through the wrappers of tapes further in (a
@@ -275,6 +322,7 @@ class _EagerTape(Tape):
         super().__init__(persistent=True, watch_accessed_variables=False)
         self.level = 0
         self.recording = True
+        self.nodes = None  # it never ends, so a list would only grow: its sweeps walk the graph
 
     def __enter__(self):
         raise RuntimeError("The eager tape is always on; use admagic.Tape() for a `with` block.")

@@ -97,11 +97,11 @@ def _sweep(output_nodes, input_node, order):
     x0 = input_node.value
     series = {input_node: Series([x0, _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])}
     for node in sorted(nodes, key=by_number):
-        if not node.parents:
+        if node.primitive is None:
             continue  # a leaf: the input, or another input that stays constant here
         args = list(node.args)
         moving = False
-        for argnum, parent in node.parents:
+        for argnum, parent in node.in_edges():
             s = series.get(parent)
             if s is not None:
                 args[argnum] = s

@@ -32,11 +32,11 @@ def record(primitive, *args, **kwargs):
     if top is None:
         return primitive(*args, **kwargs)
     inner_args = list(args)
-    parents = []
+    parents = [None] * len(args)
     for argnum, a in enumerate(args):
         if type(a) is Traced and a.tape is top:
             inner_args[argnum] = a.value
-            parents.append((argnum, a))
+            parents[argnum] = a
     ans = record(primitive, *inner_args, **kwargs)
     return Traced(ans, top, primitive, tuple(inner_args), kwargs or None, tuple(parents))
 
@@ -44,58 +44,60 @@ def record(primitive, *args, **kwargs):
 # The same as `record`, for one or two arguments of which the traced ones are on one live tape:
 # the case of nearly every operation in a loop, taken without building argument lists. Python
 # floats go through the `math`/`operator` twin of the primitive (NumPy takes ~1 µs per scalar call).
-_NUMBERS = {float, int, np.float64}
+_CONSTANTS = {float, int, np.float64, np.ndarray}  # untraced arguments the fast paths take
+_PYTHON_NUMBERS = {float, int}
 _SCALAR_TWINS = {
     np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
     np.divide: operator.truediv, np.negative: operator.neg, np.sin: math.sin, np.cos: math.cos,
     np.tan: math.tan, np.exp: math.exp, np.log: math.log, np.tanh: math.tanh,
     np.sqrt: math.sqrt, np.sinh: math.sinh, np.cosh: math.cosh, np.arctan: math.atan,
+    np.power: math.pow,  # not operator.pow, which makes (-8.0) ** (1/3) complex: math.pow refuses
 }
 
 
 def record_unary(primitive, a):
     """`record(primitive, a)`, fast."""
-    if type(a) is Traced and a.tape.recording:
-        value = a.value
-        twin = _SCALAR_TWINS.get(primitive) if type(value) is float else None
-        ans = _compute(primitive, twin, value)
-        return Traced(ans, a.tape, primitive, (value,), None, ((0, a),))
-    return record(primitive, a)
+    if type(a) is not Traced or not a.tape.recording:
+        return record(primitive, a)
+    args = (a.value,)
+    twin = _SCALAR_TWINS.get(primitive) if type(args[0]) is float else None
+    return Traced(_compute(primitive, twin, args), a.tape, primitive, args, None, (a,))
 
 
 def record_binary(primitive, a, b):
     """`record(primitive, a, b)`, fast."""
     if type(a) is Traced:
         tape = a.tape
-        if tape.recording:
-            if type(b) is Traced:
-                if b.tape is tape:
-                    av, bv = a.value, b.value
-                    twin = _SCALAR_TWINS.get(primitive) if type(av) is float and type(bv) is float else None
-                    ans = _compute(primitive, twin, av, bv)
-                    return Traced(ans, tape, primitive, (av, bv), None, ((0, a), (1, b)))
-            elif type(b) in _NUMBERS:
-                av = a.value
-                twin = _SCALAR_TWINS.get(primitive) if type(av) is float else None
-                ans = _compute(primitive, twin, av, b)
-                return Traced(ans, tape, primitive, (av, b), None, ((0, a),))
-    elif type(b) is Traced and type(a) in _NUMBERS:
+        if type(b) is Traced:
+            if b.tape is not tape or not tape.recording:
+                return record(primitive, a, b)
+            av, bv, parents = a.value, b.value, (a, b)
+        elif type(b) in _CONSTANTS and tape.recording:
+            av, bv, parents = a.value, b, (a, None)
+        else:
+            return record(primitive, a, b)
+    elif type(b) is Traced and type(a) in _CONSTANTS and b.tape.recording:
         tape = b.tape
-        if tape.recording:
-            bv = b.value
-            twin = _SCALAR_TWINS.get(primitive) if type(bv) is float else None
-            ans = _compute(primitive, twin, a, bv)
-            return Traced(ans, tape, primitive, (a, bv), None, ((1, b),))
-    return record(primitive, a, b)
+        av, bv, parents = a, b.value, (None, b)
+    else:
+        return record(primitive, a, b)
+    args = (av, bv)
+    twin = _SCALAR_TWINS.get(primitive) if type(av) in _PYTHON_NUMBERS and type(bv) in _PYTHON_NUMBERS else None
+    return Traced(_compute(primitive, twin, args), tape, primitive, args, None, parents)
 
 
-def _compute(primitive, twin, *args):
+def _compute(primitive, twin, args):
+    """primitive(*args) on arguments one level down: by its twin on Python numbers, through
+    `record` when an outer tape traces an argument, else plainly."""
     if twin is not None:
         try:
             return twin(*args)
         except (ArithmeticError, ValueError):  # 1/0, log(0), ...: NumPy gives inf/nan as usual
             pass
-    return record(primitive, *args)
+    for a in args:
+        if type(a) is Traced:
+            return record(primitive, *args)
+    return primitive(*args)
 
 
 def _live(args):

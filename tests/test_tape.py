@@ -4,6 +4,8 @@ Every expected value is worked out by hand in the test's comment or name: y = x�
 z = y² = x⁴ has dz/dx = 4x³, and so on.
 """
 
+import gc
+
 import numpy as np
 import pytest
 
@@ -248,3 +250,132 @@ def test_a_100000_step_chain_differentiates_through_grad():
             y = y * 1.0
         return y
     assert admagic.grad(chain)(2.0) == 1.0
+
+
+# ---- the tape's list of nodes, which the reverse sweep reads backwards --------------------------
+
+def test_the_tape_lists_its_nodes_in_the_order_they_were_made():
+    x = Variable(0.5)
+    with Tape() as tape:
+        y = np.sin(x)
+        z = y * x
+    assert [node.primitive for node in tape.nodes] == [None, np.sin, np.multiply]
+    assert tape.nodes[1] is y and tape.nodes[2] is z
+    assert tape.nodes[2].in_edges() == [(0, y), (1, tape.nodes[0])]
+
+
+def test_parents_line_up_with_the_arguments_and_none_marks_an_untraced_one():
+    x = constant(2.0)
+    with Tape() as tape:
+        tape.watch(x)
+        y = 3.0 - x
+    assert y.args == (3.0, 2.0)
+    assert y.parents == (None, tape.nodes[0])
+    assert y.in_edges() == [(1, tape.nodes[0])]
+
+
+def test_a_released_tape_walks_the_graph_instead_and_gives_the_same_gradient():
+    # z = sin(x²)·x², so dz/dx = 2x·(cos(x²)·x² + sin(x²)).
+    x = Variable(0.7)
+    with Tape(persistent=True) as tape:
+        y = x * x
+        z = np.sin(y) * y
+    from_the_list = tape.gradient(z, x).numpy()
+    tape.release()
+    assert tape.nodes is None
+    assert tape.gradient(z, x).numpy() == from_the_list
+    assert from_the_list == pytest.approx(2 * 0.7 * (np.cos(0.49) * 0.49 + np.sin(0.49)), rel=1e-14)
+
+
+def test_a_non_persistent_tape_lets_go_of_its_list_after_its_gradient():
+    x = Variable(3.0)
+    with Tape() as tape:
+        y = x * x
+    assert len(tape.nodes) == 2
+    tape.gradient(y, x)
+    assert tape.nodes is None
+
+
+def test_the_eager_tape_keeps_no_list_so_nothing_piles_up():
+    from admagic.tape import EAGER
+
+    x = tensor(3.0, requires_grad=True)
+    for _ in range(3):
+        y = x * x
+    y.backward()
+    assert EAGER.nodes is None
+    assert x.grad == 6.0
+
+
+def test_a_100000_step_chain_of_eager_tensors_walks_without_recursion_error():
+    # The eager tape has no list: backward() finds the nodes by walking the graph, in a loop.
+    x = tensor(2.0, requires_grad=True)
+    y = x
+    for _ in range(N_STEPS):
+        y = y * 1.0
+    y.backward()
+    assert x.grad == 1.0
+
+
+def _operations_left_for_the_collector(call):
+    from admagic.tape import Node
+
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # what the collector frees stays in gc.garbage, to count
+    try:
+        call()
+        gc.collect()
+        return sum(isinstance(o, Node) and o.primitive is not None for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+def _non_persistent_tape_gradient():
+    x = Variable(0.3)
+    with Tape() as tape:
+        y = x
+        for _ in range(50):
+            y = y * x + np.sin(y)
+    tape.gradient(y, x)
+
+
+def _loop(x):
+    y = x
+    for _ in range(50):
+        y = y * x + np.sin(y)
+    return y
+
+
+@pytest.mark.parametrize("call", [
+    lambda: admagic.grad(_loop)(0.3),
+    lambda: admagic.value_and_grad(_loop)(0.3),
+    lambda: admagic.jacobian(lambda w: np.sin(w) * w)(np.ones(3)),
+    lambda: admagic.hessian(lambda w: np.sum(w ** 3))(np.ones(2)),
+    lambda: admagic.derivative(_loop, 2)(0.3),
+    lambda: admagic.differentiate("y = x\nfor _ in range(50):\n    y = y * x + np.sin(y)",
+                                  {"x": 0.3}, order=2),
+    _non_persistent_tape_gradient,
+], ids=["grad", "value_and_grad", "jacobian", "hessian", "derivative", "differentiate",
+        "Tape.gradient"])
+def test_the_record_is_freed_at_once_not_left_to_the_cyclic_collector(call):
+    # The tape lists its nodes and each node names its tape: a cycle, unless the tape lets go of
+    # its list once it has answered. Otherwise every record would wait for the cyclic collector.
+    assert _operations_left_for_the_collector(call) == 0
+
+
+def test_backward_can_keep_only_the_inputs_adjoints():
+    # y = sin(x)·x, so dy/dx = cos(x)·x + sin(x).
+    from admagic.tape import backward
+
+    x = Variable(0.5)
+    with Tape(persistent=True) as tape:
+        y = np.sin(x) * x
+    leaf = tape.nodes[0]
+    every = backward(y, 1.0)
+    inputs_only = backward(y, 1.0, keep_interior=False)
+    assert set(every) == set(tape.nodes)
+    assert list(inputs_only) == [leaf]
+    assert inputs_only[leaf] == every[leaf] == pytest.approx(np.cos(0.5) * 0.5 + np.sin(0.5))

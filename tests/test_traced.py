@@ -302,3 +302,29 @@ def test_nothing_traced_leaks_out_of_grad_or_jacobian():
     results = [grad(lambda x: x * x)(2.0), grad(lambda w: np.sum(w * w))(np.ones(2)),
                jacobian(lambda w: w * 2.0)(np.ones(2)), value_and_grad(np.sin)(0.3)[0]]
     assert not any(isinstance(r, Traced) for r in results)
+
+
+# ---- Python floats take math/operator twins of the primitives: they must agree with NumPy -----
+
+EDGES = [
+    ("1/0", np.divide, 1.0, 0.0), ("-1/0", np.divide, -1.0, 0.0), ("0/0", np.divide, 0.0, 0.0),
+    ("log 0", np.log, 0.0), ("log -1", np.log, -1.0), ("sqrt -1", np.sqrt, -1.0),
+    ("(-8)^(1/3)", np.power, -8.0, 1.0 / 3.0), ("0^-1", np.power, 0.0, -1.0),
+    ("10^400", np.power, 10.0, 400.0), ("(-2)^3", np.power, -2.0, 3.0),
+    ("exp 1000", np.exp, 1000.0), ("cosh 1000", np.cosh, 1000.0), ("sinh -1000", np.sinh, -1000.0),
+    ("1e200 squared", np.multiply, 1e200, 1e200), ("int exponent", np.power, 1.5, 2),
+]
+
+
+@pytest.mark.parametrize("primitive, a, rest", [(e[1], e[2], e[3:]) for e in EDGES],
+                         ids=[e[0] for e in EDGES])
+def test_python_floats_give_what_numpy_gives_even_at_the_edges(primitive, a, rest):
+    with np.errstate(all="ignore"):
+        expected = primitive(a, *rest)
+        traced_first, _ = value_and_grad(lambda t: primitive(t, *rest))(a)
+        values = [traced_first]
+        if rest:  # and traced as the second argument
+            values.append(value_and_grad(lambda t: primitive(a, t))(float(rest[0]))[0])
+    for value in values:
+        assert isinstance(value, float)  # never complex, as Python's own ** would make (-8) ** (1/3)
+        np.testing.assert_allclose(value, expected, rtol=1e-15)
