@@ -56,7 +56,7 @@ class Node:
 
     def in_edges(self):
         """``(argnum, parent)`` for each argument this tape traced: the edges into this node."""
-        return [(argnum, parent) for argnum, parent in enumerate(self.parents) if parent is not None]
+        return [(argnum, p) for argnum, p in enumerate(self.parents) if p is not None]
 
     @property
     def node(self):

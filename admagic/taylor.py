@@ -101,7 +101,7 @@ def _sweep(output_nodes, input_node, order):
             continue  # a leaf: the input, or another input that stays constant here
         args = list(node.args)
         moving = False
-        for argnum, parent in node.in_edges():
+        for argnum, parent in enumerate(node.parents):  # a None parent has no series
             s = series.get(parent)
             if s is not None:
                 args[argnum] = s

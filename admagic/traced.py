@@ -82,7 +82,8 @@ def record_binary(primitive, a, b):
     else:
         return record(primitive, a, b)
     args = (av, bv)
-    twin = _SCALAR_TWINS.get(primitive) if type(av) in _PYTHON_NUMBERS and type(bv) in _PYTHON_NUMBERS else None
+    both_numbers = type(av) in _PYTHON_NUMBERS and type(bv) in _PYTHON_NUMBERS
+    twin = _SCALAR_TWINS.get(primitive) if both_numbers else None
     return Traced(_compute(primitive, twin, args), tape, primitive, args, None, parents)
 
 

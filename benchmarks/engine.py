@@ -15,6 +15,7 @@ import tracemalloc
 import numpy as np
 
 import admagic
+import minimal_tape
 from common import best_of, optional, version
 
 STEPS = 10_000
@@ -24,6 +25,17 @@ REPEATS = 7
 def best_time(fn, repeats=REPEATS, number=1):
     fn()  # warm up
     return best_of(fn, repeats, number)
+
+
+def alternately(rows, repeats, number):
+    """Best seconds per call of each row, the rows taking turns so they all see the same machine."""
+    times = {name: [] for name in rows}
+    for name, fn in rows.items():
+        fn()  # warm up
+    for _ in range(repeats):
+        for name, fn in rows.items():
+            times[name].append(best_of(fn, 1, number))
+    return {name: min(t) for name, t in times.items()}
 
 
 torch = optional("torch")
@@ -45,7 +57,8 @@ def loop_numpy(x, steps=STEPS):
 
 
 def scalar_loop():
-    rows = {"admagic": lambda: admagic.grad(loop_numpy)(0.3)}
+    rows = {"admagic": lambda: admagic.grad(loop_numpy)(0.3),
+            "yardstick: minimal_tape.py": lambda: minimal_tape.grad(loop_numpy, 0.3)}
     if torch:
         def torch_loop():
             x = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
@@ -69,7 +82,7 @@ def scalar_loop():
                 y = y * x + jnp.sin(y) * 0.5
             return y
         rows["JAX (eager, 1/10 of the steps)"] = lambda: jax.grad(loop_jax)(0.3)
-    seconds = {name: best_time(fn, repeats=5) for name, fn in rows.items()}
+    seconds = alternately(rows, repeats=5, number=1)
     per_step = {name: s / (STEPS // 10 if name.startswith("JAX") else STEPS) * 1e6
                 for name, s in seconds.items()}
     return per_step
@@ -93,7 +106,14 @@ def mlp():
     def loss(W1, b1, W2, b2):
         return np.mean((np.tanh(X @ W1 + b1) @ W2 + b2 - Y) ** 2)
 
+    def gradient_by_hand(W1, b1, W2, b2):  # the backward pass a person would write in NumPy
+        H = np.tanh(X @ W1 + b1)
+        G = (H @ W2 + b2 - Y) * (2.0 / Y.size)
+        GH = (G @ W2.T) * (1.0 - H * H)
+        return X.T @ GH, GH.sum(axis=0), H.T @ G, G.sum(axis=0)
+
     rows = {"NumPy forward only": lambda: loss(*params),
+            "NumPy gradient by hand": lambda: gradient_by_hand(*params),
             "admagic": lambda: admagic.grad(loss, (0, 1, 2, 3))(*params)}
     if torch:
         tX, tY = torch.tensor(X), torch.tensor(Y)
@@ -109,11 +129,9 @@ def mlp():
         def loss_ag(W1, b1, W2, b2):
             return anp.mean((anp.tanh(X @ W1 + b1) @ W2 + b2 - Y) ** 2)
         rows["autograd"] = lambda: autograd.grad(loss_ag, (0, 1, 2, 3))(*params)
-    times = {name: [] for name in rows}
-    for _ in range(REPEATS):  # alternate, so every library sees the same machine
-        for name, fn in rows.items():
-            times[name].append(best_time(fn, repeats=1, number=50))
-    return {name: min(t) * 1e6 for name, t in times.items()}
+    ours, by_hand = rows["admagic"](), rows["NumPy gradient by hand"]()
+    assert all(np.allclose(a, b) for a, b in zip(ours, by_hand)), "the gradients differ"
+    return {name: s * 1e6 for name, s in alternately(rows, REPEATS, number=50).items()}
 
 
 # ---- 3. first and second derivative of a tiny function ---------------------------------------------

@@ -27,7 +27,8 @@ class Value:
 
     def __mul__(self, other):
         if type(other) is Value:
-            return Value(self.value * other.value, self.tape, (self, other), (other.value, self.value))
+            partials = (other.value, self.value)
+            return Value(self.value * other.value, self.tape, (self, other), partials)
         return Value(self.value * other, self.tape, (self,), (other,))
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
