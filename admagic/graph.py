@@ -298,7 +298,8 @@ class _Plan:
         drawn = selection.kept | selection.leaves
         rank = {}
         for node in self.ops:
-            rank[node] = 1 + max((rank.get(p, 0) for _, p in node.in_edges() if p in drawn), default=0)
+            rank[node] = 1 + max((rank.get(p, 0) for _, p in node.in_edges() if p in drawn),
+                                 default=0)
         for leaf in selection.drawn_leaves:  # dot puts an input just before its first user
             users = [rank[c] for c in record.children.get(leaf, ()) if c in selection.kept]
             rank[leaf] = min(users, default=1) - 1

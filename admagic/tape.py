@@ -277,7 +277,18 @@ class Tape:
 
         Nodes point at their tape, and the tape at its nodes: a reference cycle, which only the
         cyclic garbage collector would free. Values still held keep their own part of the
-        record, and `gradient()` still works, walking the graph instead of the list.
+        record, and `gradient()` still works, walking the graph instead of the list:
+
+        >>> from admagic import Tape, Variable
+        >>> x = Variable(3.0)
+        >>> with Tape(persistent=True) as tape:
+        ...     y = x * x
+        >>> tape.release()
+        >>> tape.gradient(y, x)
+        constant(6.0)
+
+        ``grad``, ``jacobian`` and the rest, ``%%grad``, and a non-persistent tape's
+        ``gradient()`` release their tapes themselves.
         """
         self.nodes = None
 
