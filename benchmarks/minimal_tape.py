@@ -1,7 +1,7 @@
 """The least a reverse-mode tape in pure Python can do, as a yardstick for `engine.py`.
 
 It runs the benchmark's scalar loop (``y = y*x + np.sin(y)*0.5``) and nothing else: Python floats
-only, four primitives, one tape, no nesting, no broadcasting, no error handling. Whatever admagic
+only, three primitives (+, *, np.sin), one tape, no nesting, no broadcasting, no error handling. Whatever admagic
 costs above it is the price of what admagic does and this does not; whatever this costs is the
 price of recording and sweeping in Python at all.
 """

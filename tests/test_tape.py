@@ -333,20 +333,18 @@ def _operations_left_for_the_collector(call):
         gc.enable()
 
 
-def _non_persistent_tape_gradient():
-    x = Variable(0.3)
-    with Tape() as tape:
-        y = x
-        for _ in range(50):
-            y = y * x + np.sin(y)
-    tape.gradient(y, x)
-
-
 def _loop(x):
     y = x
     for _ in range(50):
         y = y * x + np.sin(y)
     return y
+
+
+def _non_persistent_tape_gradient():
+    x = Variable(0.3)
+    with Tape() as tape:
+        y = _loop(x)
+    tape.gradient(y, x)
 
 
 @pytest.mark.parametrize("call", [
