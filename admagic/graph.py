@@ -1,5 +1,8 @@
 """Drawing the computation graph: what a tape recorded, as a `graphviz.Digraph`.
 
+The graph is an `admagic.render.Digraph`: graphviz's own class, with its editing API, that displays
+and saves itself through admagic's layout engine (`render.py`).
+
 Every node is a small table. Inputs are green (``x = 3``), operations blue, the cell's outputs
 purple; each is named the way a Wengert list names them (the user's names where there are any,
 ``v1, v2, …`` for the intermediate values the user never named), so every operation reads as a
@@ -27,12 +30,13 @@ were left out. The numbers in every label come from `formatting.py`, which the r
 import html
 from collections import deque
 
-import graphviz
 import numpy as np
 
 from . import rules
 from .formatting import format_number, format_value, shorten
-from .tape import backward
+from .notation import operand
+from .render import Digraph
+from .tape import ancestors, backward
 from .traced import Traced, plain
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
@@ -67,7 +71,7 @@ label, per column) is laid out top to bottom, as one too wide would be shrunk un
 
 # ---- operation symbols ---------------------------------------------------------------------------
 
-_INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", np.power: "^",
+_INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", np.power: "**",
           np.matmul: "@", np.remainder: "mod", np.floor_divide: "//"}
 _REDUCTIONS = {np.sum: "Σ", np.prod: "Π", np.mean: "mean", np.max: "max", np.min: "min",
                np.var: "var", np.std: "std", np.cumsum: "cumsum"}
@@ -99,19 +103,26 @@ def _expression(node, operands):
 
 
 def _index_text(index):
-    parts = index if isinstance(index, tuple) else (index,)
-    texts = []
-    for part in parts:
-        if isinstance(part, slice):
-            text = ":".join("" if p is None else str(p) for p in (part.start, part.stop, part.step))
-            texts.append(text.rstrip(":") if part.step is None else text)
-        elif part is None:
-            texts.append("None")
-        elif part is Ellipsis:
-            texts.append("...")
-        else:
-            texts.append(format_value(part) if np.ndim(part) else str(part))
-    return ", ".join(texts) or ":"
+    """An index as Python writes it: ``1:``, ``:, 0``, ``::2``, ``..., 1``, ``[0, 2]``."""
+    if isinstance(index, tuple):
+        if not index:
+            return "()"
+        return ", ".join(_index_part(part) for part in index) + ("," if len(index) == 1 else "")
+    return _index_part(index)
+
+
+def _index_part(part):
+    if isinstance(part, slice):
+        start, stop = ("" if p is None else _index_part(p) for p in (part.start, part.stop))
+        step = "" if part.step is None else f":{_index_part(part.step)}"
+        return f"{start}:{stop}{step}"
+    if part is Ellipsis:
+        return "..."
+    if isinstance(part, (list, np.ndarray)) and np.size(part) <= 6:
+        return str(np.asarray(part).tolist())  # a fancy index: [0, 2], [True, False]
+    if np.ndim(part):
+        return format_value(part)
+    return str(part.item() if isinstance(part, np.generic) else part)
 
 
 def _argument_text(value):
@@ -141,7 +152,8 @@ class _Record:
         self.outputs = self._traced(outputs, tape)  # (name, node) of each, in the cell's order
         self.named = self._traced(names, tape)
         given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
-        every = _walk_back([node for _, node in self.outputs])
+        every = sorted({n for _, out in self.outputs for n in ancestors(out)},
+                       key=lambda n: n.number)
         self.ops = [n for n in every if n.primitive is not None]
         known = set(given)
         self.leaves = given + [n for n in every if n.primitive is None and n not in known]
@@ -187,20 +199,6 @@ class _Record:
             self.title[node] = " = ".join(aliases.get(node, []) + [self.name[node]])
         for node in self.ops:
             self.title[node] = " = ".join(aliases.get(node, [self.name[node]]))
-
-
-def _walk_back(nodes):
-    """Every node the given ones depend on, oldest first (a loop with a stack, no recursion)."""
-    seen = {}
-    stack = list(nodes)
-    for node in nodes:
-        seen[id(node)] = node
-    while stack:
-        for _, parent in stack.pop().in_edges():
-            if id(parent) not in seen:
-                seen[id(parent)] = parent
-                stack.append(parent)
-    return sorted(seen.values(), key=lambda n: n.number)
 
 
 def _distinct_parents(node):
@@ -348,7 +346,8 @@ def _choose(record, target, max_nodes):
 
 
 def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None):
-    """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph`.
+    """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph` (an
+    `admagic.render.Digraph`, which displays and saves itself through admagic's layout engine).
 
     `outputs` maps the cell's names to its values (plain values are skipped), `inputs` the input
     names to the traced leaves. Gradients shown are those of the output `gradient_of` (by
@@ -398,11 +397,11 @@ class _Picture:
 
     def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges):
         self.record, self.selection, self.adjoints = record, selection, adjoints
-        self.graph = graphviz.Digraph(graph_attr=_GRAPH_STYLE, node_attr=_NODE_STYLE,
+        self.graph = Digraph(graph_attr=_GRAPH_STYLE, node_attr=_NODE_STYLE,
                                       edge_attr=_EDGE_STYLE)
         self.grad_of = None
         if target is not None:
-            self.grad_of = _in_partial(gradient_of)
+            self.grad_of = operand(gradient_of)
             if np.ndim(plain(target.value)):
                 self.grad_of = f"Σ{self.grad_of}"  # an array's gradient is that of its sum
         self.outputs = {n for _, n in record.outputs}
@@ -428,7 +427,7 @@ class _Picture:
             return None
         g = self.adjoints.get(node)
         g = format_value(0.0 if g is None else g)
-        return f"∂{self.grad_of}/∂{_in_partial(self.record.name[node])} = {g}"
+        return f"∂{self.grad_of}/∂{operand(self.record.name[node])} = {g}"
 
     def _node(self, node_id, lines, fill, gradient=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
@@ -483,7 +482,7 @@ class _Picture:
         partial = _local_partial(head, tail) if labelled else None
         if partial is not None:
             self._labelled = True
-            names = [_in_partial(self.record.name[n]) for n in (head, tail)]
+            names = [operand(self.record.name[n]) for n in (head, tail)]
             label = _edge_label(f"∂{names[0]}/∂{names[1]} = {partial}")
         self.graph.edge(tail_id, _id(head), label=label)
 
@@ -557,11 +556,6 @@ def _local_partial(node, parent):
             return None
         total = partial if total is None else total + partial
     return None if total is None else format_number(total)
-
-
-def _in_partial(name):
-    """A name as it reads after ∂: ``x``, but ``(dz/dx)``."""
-    return name if name.isidentifier() else f"({name})"
 
 
 def _id(node):

@@ -6,6 +6,7 @@ coefficients come from Taylor mode (`taylor.py`), the writing from here.
 
 import numpy as np
 
+from .notation import latex_name
 from .traced import plain
 
 
@@ -37,15 +38,9 @@ class TaylorPolynomials:
         printer.text(str(self))
 
     def _repr_latex_(self):
-        rows = " \\\\ ".join(f"{_latex_name(name)} &\\approx {self.latex(name)}"
+        rows = " \\\\ ".join(f"{latex_name(name)} &\\approx {self.latex(name)}"
                               for name in self.coefficients)
         return f"$$\\begin{{aligned}} {rows} \\end{{aligned}}$$"
-
-
-def _latex_name(name):
-    head, _, tail = name.partition("_")
-    return f"\\mathrm{{{head}}}" + (f"_{{\\mathrm{{{tail}}}}}" if tail else "") if len(head) > 1 \
-        else head + (f"_{{{tail}}}" if tail else "")
 
 
 def polynomial_text(coeffs, var="x", x0=0.0, digits=6):
@@ -68,6 +63,7 @@ def polynomial_latex(coeffs, var="x", x0=0.0, digits=6):
     >>> polynomial_latex([9.0, 6.0, 1.0], "x", 3.0)
     '9 + 6 (x - 3) + (x - 3)^{2}'
     """
+    var = latex_name(var)
     base = var if x0 == 0 else f"({var} - {_latex_number(x0, digits)})" if x0 > 0 \
         else f"({var} + {_latex_number(-x0, digits)})"
     return _written(coeffs, lambda k: base + (f"^{{{k}}}" if k > 1 else ""),

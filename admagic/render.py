@@ -16,11 +16,14 @@ True
 
 Whatever the engine prints on stderr (warnings about fonts, say) is captured, never shown: ``dot``
 runs with its stderr piped, and around pygraphviz, which prints from C, file descriptor 2 itself is
-pointed elsewhere for the length of the call. admagic never calls the `graphviz` package's own
-``render()``/``pipe()``, which raise ``ExecutableNotFound`` where there is no ``dot``; with no
-layout engine at all, `to_svg` and `to_png` give None.
+pointed elsewhere for the length of the call. admagic never runs the `graphviz` package's own
+drawing, which raises ``ExecutableNotFound`` where there is no ``dot``: the graphs it hands out are
+a `Digraph` whose display, ``save()`` and ``pipe()`` come here. With no layout engine at all,
+`to_svg` and `to_png` give None.
 """
 
+import base64
+import html as html_module
 import os
 import shutil
 import subprocess
@@ -29,7 +32,10 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+import graphviz
+
 FORMATS = (".svg", ".png", ".pdf", ".dot")
+"""The files a graph can be saved as (`save`, ``--save``), by suffix."""
 _RENDERERS = ("dot", "pygraphviz")
 _MINIMUM_PYGRAPHVIZ = (2, 0, 4)
 SLIDE_DPI = 192
@@ -101,9 +107,113 @@ def save(graph, path):
     return str(path)
 
 
-def _render(graph, fmt, dpi=None):
+class Digraph(graphviz.Digraph):
+    """A `graphviz.Digraph` that admagic draws: it shows itself in a notebook, saves itself and
+    pipes itself through `renderer()` (the system ``dot`` or pygraphviz), so it works wherever
+    admagic can draw, and ``save("g.svg")`` writes a picture. Everything else is graphviz's own:
+    ``node()``, ``edge()``, ``attr()``, ``source``, ``engine``, ``copy()``.
+
+    >>> g = Digraph()
+    >>> g.edge("x", "y")
+    >>> g.save("xy.svg"), g.save("xy.dot")  # doctest: +SKIP
+    ('xy.svg', 'xy.dot')
+
+    (graphviz's ``render()`` and ``view()`` still run its own ``dot`` command.)
+    """
+
+    def svg(self):
+        """The graph laid out as SVG text; None without a layout engine, RuntimeError if Graphviz
+        can't draw it. The picture is kept until the graph (or the layout engine) changes."""
+        key = (self.source, self.engine, renderer())
+        drawn = getattr(self, "_drawn", None)
+        if drawn is None or drawn[0] != key:
+            try:
+                drawn = (key, to_svg(self), None)
+            except RuntimeError as error:
+                drawn = (key, None, str(error))
+            self._drawn = drawn
+        _, picture, problem = drawn
+        if problem is not None:
+            raise RuntimeError(problem)
+        return picture
+
+    def _repr_svg_(self):
+        try:
+            return self.svg()
+        except RuntimeError:
+            return None
+
+    def _repr_html_(self):
+        try:
+            return html(self, self.svg())
+        except RuntimeError as error:
+            return f"<pre>{_escape(f'The graph could not be drawn: {error}')}</pre>"
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        """What a notebook shows: the picture as an <img> (which untrusted notebooks show, unlike
+        bare SVG), or the DOT source and what to install; never graphviz's ExecutableNotFound."""
+        wanted = set(include) if include else {"text/html", "text/plain"}
+        wanted -= set(exclude or ())
+        bundle = {"text/plain": f"<computation graph: {len(self.body)} lines of DOT; "
+                                ".save('graph.svg') writes it>"}
+        if "text/html" in wanted:
+            bundle["text/html"] = self._repr_html_()
+        for mimetype, fmt in (("image/svg+xml", "svg"), ("image/png", "png")):
+            if mimetype in wanted:
+                picture = _render(self, fmt)
+                if picture is not None:
+                    bundle[mimetype] = picture.decode("utf-8") if fmt == "svg" else picture
+        return {mimetype: data for mimetype, data in bundle.items() if mimetype in wanted}
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+             engine=None, encoding=None):
+        """The graph drawn as `format` (``"svg"``, ``"png"``, ...): bytes, or text if `encoding`
+        is given. Drawn by admagic's layout engine; RuntimeError, with the advice, without one."""
+        if renderer or formatter or neato_no_op:  # options only graphviz's own call of dot knows
+            return super().pipe(format, renderer=renderer, formatter=formatter,
+                                neato_no_op=neato_no_op, quiet=quiet, engine=engine,
+                                encoding=encoding)
+        picture = _render(self, format or self.format, engine=engine)
+        if picture is None:
+            raise RuntimeError(f"Can't draw the graph: no layout engine was found. "
+                               f"{install_advice()}")
+        return picture.decode(encoding) if encoding else picture
+
+    def save(self, filename=None, directory=None, *, skip_existing=False):
+        """Write the graph to `filename` in `directory`: a picture for .svg, .png or .pdf, DOT
+        source for .dot, .gv or no suffix; give the path back."""
+        # graphviz's own render() saves its DOT source first, with skip_existing=None.
+        if filename is None or skip_existing is None \
+                or Path(filename).suffix.lower() in ("", ".gv"):
+            return super().save(filename, directory=directory, skip_existing=skip_existing)
+        path = Path(directory or "") / filename
+        if skip_existing and path.exists():
+            return str(path)
+        return save(self, path)
+
+
+def html(graph, svg):
+    """The graph for a notebook: an <img> of `svg`, or, where there was no layout engine to draw
+    it (`svg` None), its DOT source folded away and what to install."""
+    if svg is not None:
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return (f'<div style="padding:4px 10px"><img src="data:image/svg+xml;base64,{data}" '
+                'alt="the computation graph" style="max-width:100%;background:transparent">'
+                "</div>")
+    return ('<details style="padding:2px 10px"><summary>the computation graph, as DOT source '
+            "(no layout engine here to draw it)</summary>"
+            f'<pre style="background:transparent;color:inherit">{_escape(_source(graph))}</pre>'
+            f'</details><div style="padding:2px 10px">{_escape(install_advice())}</div>')
+
+
+def _escape(text):
+    return html_module.escape(str(text), quote=True)
+
+
+def _render(graph, fmt, dpi=None, engine=None):
     """Rendered bytes, or None if no layout engine works here."""
-    source, engine = _source(graph), getattr(graph, "engine", "dot") or "dot"
+    source = _source(graph)
+    engine = engine or getattr(graph, "engine", "dot") or "dot"
     if dpi is not None:
         source = _with_dpi(source, dpi)
     chosen = renderer()

@@ -4,6 +4,8 @@
 pygraphviz, and with neither, and each test skips (saying why) where its engine is missing.
 """
 
+import base64
+import html
 import os
 import re
 import shutil
@@ -181,10 +183,100 @@ def test_where_graphviz_itself_raises_executable_not_found_admagic_does_not(only
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
     only("dot")
     graph = chain()
+    plain_graph = graphviz.Digraph()
+    plain_graph.body[:] = graph.body
     with pytest.raises(graphviz.ExecutableNotFound):
-        graph.pipe(format="svg")
+        plain_graph.pipe(format="svg")
     assert render.renderer() is None
     assert render.to_svg(graph) is None
+    assert graph._repr_svg_() is None  # no picture, and no exception either
+    with pytest.raises(RuntimeError, match=r'pip install "admagic\[render\]"'):
+        graph.pipe(format="svg")
+
+
+# ---- the graph admagic hands out ----------------------------------------------------------------
+
+
+def _img_svg(page):
+    """The SVG inside the <img> of an HTML fragment."""
+    match = re.search(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', page)
+    assert match, page[:200]
+    return base64.b64decode(match.group(1)).decode("utf-8")
+
+
+@needs_pygraphviz
+def test_the_graph_displays_pipes_and_saves_through_pygraphviz_without_dot(monkeypatch, tmp_path):
+    """Issue 10.7: displaying the graph used to run `dot`, so it raised where only pygraphviz was."""
+    monkeypatch.delenv("ADMAGIC_RENDERER", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    assert render.renderer() == "pygraphviz"
+    graph = chain()
+    assert isinstance(graph, graphviz.Digraph)
+    bundle = graph._repr_mimebundle_()
+    assert "∂z/∂x = 108" in _img_svg(bundle["text/html"])
+    assert "∂z/∂x = 108" in graph._repr_svg_()
+    svg_and_png = graph._repr_mimebundle_(include=["image/svg+xml", "image/png"])
+    assert "</svg>" in svg_and_png["image/svg+xml"] and png_size(svg_and_png["image/png"])
+    assert "</svg>" in graph.pipe("svg", encoding="utf-8")
+    assert png_size(graph.pipe(format="png"))[0] > 200
+    starts = {".svg": b"<?xml", ".png": b"\x89PNG", ".pdf": b"%PDF", ".dot": b"digraph",
+              ".gv": b"digraph"}
+    for suffix, start in starts.items():
+        assert graph.save(tmp_path / f"g{suffix}") == str(tmp_path / f"g{suffix}")
+        assert (tmp_path / f"g{suffix}").read_bytes().startswith(start), suffix
+
+
+def test_without_any_engine_the_graph_shows_its_source_and_the_advice(only, tmp_path):
+    only("none")
+    graph = chain()
+    bundle = graph._repr_mimebundle_()
+    assert "<img" not in bundle["text/html"] and "digraph" in bundle["text/html"]
+    assert 'pip install "admagic[render]"' in html.unescape(bundle["text/html"])
+    assert "save('graph.svg')" in bundle["text/plain"]
+    assert graph.save(str(tmp_path / "g.dot")).endswith("g.dot")
+    with pytest.raises(RuntimeError, match="no layout engine"):
+        graph.save(tmp_path / "g.svg")
+
+
+def test_save_by_suffix_means_a_picture_where_graphviz_would_write_source(tmp_path):
+    """graphviz's own Digraph.save("g.svg") writes DOT text into g.svg; admagic's draws it."""
+    if render.renderer() is None:
+        pytest.skip("no layout engine installed")
+    graph = chain()
+    graph.save("g.svg", directory=tmp_path)
+    assert "</svg>" in (tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert graph.save(tmp_path / "g.svg", skip_existing=True) == str(tmp_path / "g.svg")
+    graph.save("g", directory=tmp_path)  # no suffix: DOT source, as graphviz does
+    assert (tmp_path / "g").read_text(encoding="utf-8") == graph.source
+    with pytest.raises(ValueError, match=r"\.svg, \.png, \.pdf, \.dot"):
+        graph.save(tmp_path / "g.jpg")
+
+
+def test_graphviz_editing_api_is_intact_and_the_picture_follows_the_edits(only):
+    if not (HAS_DOT or HAS_PYGRAPHVIZ):
+        pytest.skip("no layout engine installed")
+    only("auto")
+    graph = chain()
+    before = graph.svg()
+    graph.node("note", label="a note for the slide")
+    graph.edge("note", "n0")
+    graph.attr(rankdir="TB")
+    assert "a note for the slide" in graph.source and "rankdir=TB" in graph.source
+    after = graph.svg()
+    assert "a note for the slide" in after and "a note for the slide" not in before
+    assert graph.svg() is after  # kept while the graph doesn't change
+    copied = graph.copy()
+    assert type(copied) is type(graph) and copied.source == graph.source
+    graph.engine = "neato"
+    assert graph.svg() != after
+
+
+@needs_dot
+def test_graphviz_render_still_works_with_dot(only, tmp_path):
+    only("dot")
+    out = chain().render(filename="g", directory=tmp_path, format="svg")
+    assert (tmp_path / "g").read_text(encoding="utf-8").startswith("digraph")
+    assert "</svg>" in open(out, encoding="utf-8").read()
 
 
 def test_a_misspelt_choice_says_what_to_write(only):
