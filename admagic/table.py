@@ -225,6 +225,8 @@ def _fraction(output, wrt, partial):
 
 def _latex_value(value):
     value = np.asarray(value)
+    if value.dtype.kind not in "biufc":  # not numbers: written as text
+        return rf"\mathtt{{{latex_text(format_value(value))}}}"
     if value.ndim == 0:
         return latex_number(value[()])
     if value.ndim <= 2 and value.shape[0] <= 8 and value.shape[-1] <= 8 and value.size:

@@ -1,13 +1,18 @@
 """`GradResult`: Leibniz keys, lookups by name, and the HTML, text and LaTeX views."""
 
 import base64
+import html
+import itertools
 import re
 
 import graphviz
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from IPython.lib.pretty import pretty
 
+from admagic import render
 from admagic.cell import differentiate
 from admagic.result import GradResult, NotComputed, leibniz
 from html_table import table_of
@@ -80,6 +85,56 @@ def test_mixed_partials_of_arrays_follow_the_order_asked():
     np.testing.assert_array_equal(res.d("z", "b", "a"), stored.transpose(0, 2, 1))
 
 
+def every_derivative(inputs, outputs, order):
+    """A result holding every derivative up to `order`, each a different number, so that reading
+    the wrong one back shows; what each key should give is worked out here, not by GradResult."""
+    numbers = itertools.count(1.0)
+    table = {(o, wrt): next(numbers) for o in outputs for k in range(1, order + 1)
+             for wrt in itertools.combinations_with_replacement(inputs, k)}
+    res = GradResult(inputs={n: 1.0 for n in inputs}, outputs={o: 0.0 for o in outputs},
+                     order=order, derivatives=table)
+    return res, table
+
+
+def test_inputs_x_and_x2_at_order_2_every_key_is_retrievable():
+    """Issue 11.8: list(res) had d2y/dx2, and res["d2y/dx2"] raised a KeyError listing it."""
+    res, table = every_derivative(["x", "x2"], ["y"], 2)
+    assert list(res) == ["dy/dx", "dy/dx2", "d2y/dx2", "d2y/dxdx2", "d2y/dx2^2"]
+    assert res["d2y/dx2"] == table[("y", ("x", "x"))]
+    assert res["dy/dx2"] == table[("y", ("x2",))]
+    assert res["d2y/dx2^2"] == res["d²y/dx2²"] == table[("y", ("x2", "x2"))]
+
+
+NAMES = ["x", "x2", "xx", "x_1", "y", "w", "w1", "w11", "dx", "xd", "d", "z2", "x22", "ddx"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(inputs=st.lists(st.sampled_from(NAMES), min_size=1, max_size=3, unique=True),
+       outputs=st.lists(st.sampled_from(NAMES + ["loss", "y2", "dy"]), min_size=1, max_size=2,
+                        unique=True),
+       order=st.integers(1, 3))
+def test_every_key_listed_reads_back_as_its_own_derivative(inputs, outputs, order):
+    res, table = every_derivative(inputs, outputs, order)
+    keys = list(res)
+    assert len(keys) == len(set(keys)) == len(table)
+    for key, (output, wrt) in zip(keys, res._ordered()):
+        assert res[key] == table[(output, wrt)], (key, output, wrt)
+        assert key in res
+        for other in set(itertools.permutations(wrt)):  # any order of the inputs, by name
+            assert res.d(output, *other) == table[(output, wrt)]
+
+
+def test_an_ambiguous_spelling_is_refused_with_the_readings():
+    res, table = every_derivative(["x", "xdx"], ["y"], 3)
+    with pytest.raises(KeyError) as info:
+        res["d2y/dxdxdx"]  # d²y/dx d(xdx), or d²y/d(xdx) dx
+    message = str(info.value)
+    assert "d2y/d(x)d(xdx)" in message and "d2y/d(xdx)d(x)" in message
+    assert res["d2y/d(x)d(xdx)"] == table[("y", ("x", "xdx"))]
+    assert res["d3y/dx3"] == table[("y", ("x", "x", "x"))]
+    assert "d2y/d(x)d(xdx)" in list(res)  # the listed key is the unambiguous one
+
+
 def test_mapping_protocol_and_values():
     res = made()
     assert set(res) == {"dy/dx", "dz/dx", "d2z/dx2"} and len(res) == 3
@@ -125,9 +180,12 @@ def test_check_columns_show_the_estimate_with_its_error():
     res = differentiate("y = x ** 3", {"x": 2.0}, check=True, graph=False)
     row = table_of(res._repr_html_())["y"]
     estimate, error = row["d/dx by finite differences"].split("error")
-    assert float(estimate) == pytest.approx(12.0, rel=1e-8) and float(estimate) != 12.0
-    assert 0 < float(error) < 1e-6
+    # The estimate shown is the one computed, to 12 digits, and close to 3x² = 12 ...
+    assert float(estimate) == pytest.approx(res.checks[("y", "x")], rel=1e-12)
+    assert float(estimate) == pytest.approx(12.0, rel=1e-6)
+    # ... and the error beside it is its distance from the exact value in the next column.
     assert row["d/dx"] == "12"
+    assert float(error) == pytest.approx(abs(res.checks[("y", "x")] - 12.0), rel=1e-3)
 
 
 def test_html_embeds_the_graph_as_an_svg_image_that_untrusted_notebooks_show():
@@ -206,5 +264,92 @@ def test_save_without_a_graph_says_so(tmp_path):
         differentiate("y = x * x", {"x": 3.0}, graph=False).save(tmp_path / "g.svg")
 
 
-def test_graph_is_a_digraph():
-    assert isinstance(differentiate("y = x * x", {"x": 3.0}).graph, graphviz.Digraph)
+def test_graph_is_a_digraph_that_admagic_draws():
+    graph = differentiate("y = x * x", {"x": 3.0}).graph
+    assert isinstance(graph, graphviz.Digraph) and isinstance(graph, render.Digraph)
+
+
+def test_showing_the_result_changes_nothing_in_it():
+    """Issue 10.6: showing the HTML once used to add a note that the text then showed too."""
+    res = differentiate("y = x * x", {"x": 3.0})
+    res.graph.body.append("\tthis is { not DOT\n")  # Graphviz will refuse to draw it
+    if render.renderer() is None:
+        pytest.skip("no Graphviz layout engine here")
+    text, notes = str(res), list(res.notes)
+    page = res._repr_html_()
+    assert "The graph could not be drawn" in page and "<img" not in page
+    assert table_of(page)["y"]["d/dx"] == "6"
+    assert str(res) == text and res.notes == notes
+    assert res._repr_html_() == page
+
+
+def test_render_is_the_explicit_step_and_keeps_its_picture():
+    res = differentiate("y = x * x", {"x": 3.0})
+    if render.renderer() is None:
+        assert res.render() is None
+        return
+    svg = res.render()
+    assert "y = x × x" in svg and res.render() is svg and "rendering" in res.timings
+    assert res.render_problem is None
+
+
+
+# ---- names: hints, LaTeX and HTML escaping ---------------------------------------------------------
+
+def test_hints_use_the_results_own_name():
+    """Issue 15.9: the hints said res.values['y'] and res.graph, but the result is _grad."""
+    res = differentiate("y = x * x", {"x": 3.0})
+    assert "_grad.graph" in str(res) and "_grad.save('graph.svg')" in str(res)
+    assert 'title="_grad[&#x27;dy/dx&#x27;]"' in res._repr_html_()
+    assert 'title="_grad.values[&#x27;y&#x27;]"' in res._repr_html_()
+    named = GradResult(inputs={"x": 3.0}, outputs={"y": 9.0}, order=1,
+                       derivatives={("y", ("x",)): 6.0}, graph=res.graph, name="first")
+    assert "first.graph" in str(named) and "_grad" not in str(named)
+    assert "first[&#x27;dy/dx&#x27;]" in named._repr_html_() and "_grad" not in named._repr_html_()
+
+
+def test_a_name_is_written_the_same_in_the_table_and_in_the_taylor_polynomial():
+    res = differentiate("y1 = w1 * w1", {"w1": 3.0}, order=2, taylor=True, graph=False)
+    table_latex, taylor_latex = res._repr_latex_(), res.taylor._repr_latex_()
+    assert r"\frac{dy_{1}}{dw_{1}} &= 6" in table_latex
+    assert r"y_{1} &\approx 9 + 6 (w_{1} - 3) + (w_{1} - 3)^{2}" in taylor_latex
+
+
+HOSTILE = r'\href{javascript:alert(1)}{click} $x$ <b>&</b> 50% #1 {a}_^~'
+
+
+def _latex_is_inert(latex, hostile=HOSTILE):
+    """No command but admagic's own, and no $ or brace of the name's own that isn't escaped."""
+    body = latex[2:-2]  # inside the $$ ... $$
+    assert "$" not in body.replace(r"\$", ""), latex
+    assert r"\href" not in latex, latex
+    commands = set(re.findall(r"\\([A-Za-z]+)", body))
+    assert commands <= {"begin", "end", "frac", "mathrm", "mathtt", "partial", "backslash",
+                        "hat", "sim", "approx", "ldots", "times", "infty", "cdot"}, commands
+    assert body.count("{") - body.count(r"\{") == body.count("}") - body.count(r"\}")
+
+
+def test_latex_escapes_hostile_names_in_the_table_and_the_taylor_polynomial():
+    """Issue 11.17: --taylor's LaTeX escaped nothing, and the table's didn't escape $."""
+    code = f"x * 2 + len({HOSTILE!r})"  # the last expression is an output, named by its text
+    res = differentiate(code, {"x": 3.0}, order=2, taylor=True, graph=False)
+    (name,) = res.outputs
+    assert "href" in name
+    _latex_is_inert(res._repr_latex_())
+    _latex_is_inert(res.taylor._repr_latex_())
+    by_hand = GradResult(inputs={"x": 1.0}, outputs={"$y$": np.array(["$", "\\"]), "a_b%": 2.0},
+                         order=1, derivatives={("a_b%", ("x",)): 1.0})
+    _latex_is_inert(by_hand._repr_latex_())
+
+
+def test_html_escapes_hostile_names_and_values_everywhere():
+    code = f"x * 2 + len({HOSTILE!r})"
+    res = differentiate(code, {"x": 3.0}, check=True)
+    page = res._repr_html_()
+    assert "<b>" not in page and "&lt;b&gt;" in page  # the name's markup is text, escaped
+    (name,) = res.outputs
+    assert name in table_of(page)  # and it reads back exactly, as the student wrote it
+    for title in re.findall(r'title="([^"]*)"', page):
+        assert "<" not in title and ">" not in title
+    graph_page = res.graph._repr_mimebundle_()["text/html"]
+    assert "<b>" not in graph_page
