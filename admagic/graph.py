@@ -24,11 +24,10 @@ True
 
 The layout engine's time grows faster than the number of nodes, so above `max_nodes` the picture
 keeps the inputs, the outputs and the operations nearest to them, and one "…" node says how many
-were left out. The numbers in every label come from `formatting.py`, which the result table uses too.
+were left out; `summary.py` chooses what to keep. The numbers in every label come from `formatting.py`, which the result table uses too.
 """
 
 import html
-from collections import deque
 
 import numpy as np
 
@@ -36,8 +35,9 @@ from . import rules
 from .formatting import format_number, format_value, shorten
 from .notation import operand
 from .render import Digraph
-from .tape import ancestors, backward
-from .traced import Traced, plain
+from .summary import Record, choose, is_array_constant
+from .tape import backward
+from .traced import plain
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
 # same picture reads on a light and on a dark notebook theme ---------------------------------------
@@ -52,14 +52,6 @@ _GRAPH_STYLE = {"rankdir": "LR", "bgcolor": "transparent", "fontname": FONT, "fo
 _NODE_STYLE = {"shape": "plain", "fontname": FONT, "fontsize": "12", "fontcolor": TEXT}
 _EDGE_STYLE = {"color": EDGE, "penwidth": "1.3", "arrowsize": "0.7", "fontname": FONT,
                "fontsize": "10", "fontcolor": TEXT}
-
-HUB_USES = 3
-"""A value used by more operations than this (an input feeding every step of a loop) is drawn once
-more, as a dashed copy, for each further use: long edges fanning out of one node to every step make
-`dot`'s layout time explode (measured: 34 s for 150 nodes, against 0.03 s with copies)."""
-
-LONG_EDGES = 200
-"""How many ranks, in all, the drawn edges may cross before the longest start from copies."""
 
 DEEP = 8
 """Graphs more operations deep than this are laid out top to bottom, so that a notebook shows them
@@ -135,213 +127,6 @@ def _argument_text(value):
     return shorten(format_value(value), 24)
 
 
-def _is_array_constant(value):
-    return isinstance(value, np.ndarray) and value.size > 1
-
-
-# ---- what to draw --------------------------------------------------------------------------------
-
-
-class _Record:
-    """The part of a tape's record that leads to the outputs, with everyone's display name."""
-
-    def __init__(self, outputs, inputs, names):
-        tape = next((leaf.tape for leaf in inputs.values() if type(leaf) is Traced), None)
-        if tape is None:
-            tape = next((v.tape for v in outputs.values() if type(v) is Traced), None)
-        self.outputs = self._traced(outputs, tape)  # (name, node) of each, in the cell's order
-        self.named = self._traced(names, tape)
-        given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
-        every = sorted({n for _, out in self.outputs for n in ancestors(out)},
-                       key=lambda n: n.number)
-        self.ops = [n for n in every if n.primitive is not None]
-        known = set(given)
-        self.leaves = given + [n for n in every if n.primitive is None and n not in known]
-        self.children = {}  # node -> the operations using it, each once, in order
-        self.first_ops = []  # the operations on inputs alone
-        for node in self.ops:
-            parents = _distinct_parents(node)
-            for parent in parents:
-                self.children.setdefault(parent, []).append(node)
-            if all(p.primitive is None for p in parents):
-                self.first_ops.append(node)
-        self._name_everyone(inputs)
-
-    @staticmethod
-    def _traced(values, tape):
-        found = ((name, tape.own(value) if tape is not None else None)
-                 for name, value in values.items())
-        return [(name, traced) for name, traced in found if traced is not None]
-
-    def _name_everyone(self, inputs):
-        self.name = {}   # how other labels refer to a node
-        self.title = {}  # the names at the start of its own label
-        for name, leaf in inputs.items():
-            if type(leaf) is Traced and leaf.node not in self.name:
-                self.name[leaf.node] = name
-        unnamed = (n for n in self.leaves if n not in self.name)
-        for count, leaf in enumerate(unnamed, start=1):
-            self.name[leaf] = f"in{count}"  # a leaf the caller didn't list, like a Variable
-        aliases = {}
-        for name, node in self.outputs:
-            aliases.setdefault(node, []).append(name)
-        for name, node in self.named:
-            if node not in aliases:
-                aliases[node] = [name]
-        count = 0
-        for node in self.ops:
-            if node in aliases:
-                self.name[node] = aliases[node][0]
-            else:
-                count += 1
-                self.name[node] = f"v{count}"
-        for node in self.leaves:
-            self.title[node] = " = ".join(aliases.get(node, []) + [self.name[node]])
-        for node in self.ops:
-            self.title[node] = " = ".join(aliases.get(node, [self.name[node]]))
-
-
-def _distinct_parents(node):
-    return list({id(p): p for p in node.parents if p is not None}.values())
-
-
-def _constants(node):
-    """The argument numbers of `node`'s array constants, each drawn as a small node."""
-    traced = {argnum for argnum, _ in node.in_edges()}
-    return [i for i, a in enumerate(node.args) if i not in traced and _is_array_constant(plain(a))]
-
-
-class _Selection:
-    """Which nodes to draw: all of them, or, within a budget, those nearest the inputs and outputs.
-
-    ``size`` estimates the nodes the layout engine will get (its operations and inputs, their
-    array constants, copies of hub values, the "…" node); `_Plan` counts them exactly.
-    """
-
-    def __init__(self, record, target, budget=None):
-        self.record = record
-        self.kept, self.leaves, self.uses, self.size = set(), set(), {}, 0
-        self.summarised = budget is not None
-        if not self.summarised:
-            self.kept, self.leaves = set(record.ops), set(record.leaves)
-        else:
-            self.size = 1  # the "…" node
-            ends = sorted({id(n): n for _, n in record.outputs}.values(),
-                          key=lambda n: (n is not target, -n.number))
-            for node in ends + record.leaves:
-                self._add(node, budget)
-            self._grow(budget)
-        self.drawn_leaves = [n for n in record.leaves if n in self.leaves]
-
-    def _cost(self, node):
-        cost = 1 + len(_constants(node))
-        for parent in _distinct_parents(node):
-            if self.uses.get(parent, 0) >= HUB_USES:
-                cost += 1
-        return cost
-
-    def _keep(self, node):
-        self.size += self._cost(node)
-        self.kept.add(node)
-        for parent in _distinct_parents(node):
-            self.uses[parent] = self.uses.get(parent, 0) + 1
-
-    def _add(self, node, budget):
-        if node.primitive is None:
-            if node not in self.leaves and self.size + 1 <= budget:
-                self.leaves.add(node)
-                self.size += 1
-        elif node not in self.kept and self.size + self._cost(node) <= budget:
-            self._keep(node)
-
-    def _grow(self, budget):
-        """Breadth-first from both ends: two steps back from the outputs, one on from the inputs."""
-        children = self.record.children
-        back = deque(p for n in self.kept for _, p in n.in_edges())
-        on = deque(self.record.first_ops)
-        while (back or on) and self.size < budget:
-            for queue, steps in ((back, 2), (on, 1)):
-                for _ in range(steps):
-                    node = self._next(queue, forward=queue is on)
-                    if node is None or self.size + self._cost(node) > budget:
-                        continue
-                    self._keep(node)
-                    back.extend(p for _, p in node.in_edges() if p.primitive is not None)
-                    on.extend(children.get(node, ()))
-
-    def _next(self, queue, forward):
-        """The next operation to keep from `queue`. Going forward, only one whose operands are all
-        kept already: a hub input's later uses are one edge away from it, but far along the loop."""
-        while queue:
-            node = queue.popleft()
-            if node.primitive is None or node in self.kept:
-                continue
-            if forward and any(p.primitive is not None and p not in self.kept
-                               for _, p in node.in_edges()):
-                continue  # it comes back when its last operand is kept
-            return node
-        return None
-
-
-class _Plan:
-    """The edges between the selected nodes, and which of them start from a dashed copy instead.
-
-    `dot` spends its time on long edges (it threads each through every rank it crosses), so a
-    value's uses beyond the first `HUB_USES` start from a copy drawn next to the user, and so do
-    the longest edges until the ranks they cross add up to at most `LONG_EDGES`.
-    """
-
-    def __init__(self, record, selection):
-        self.ops = [n for n in record.ops if n in selection.kept]
-        drawn = selection.kept | selection.leaves
-        rank = {}
-        for node in self.ops:
-            rank[node] = 1 + max((rank.get(p, 0) for _, p in node.in_edges() if p in drawn),
-                                 default=0)
-        for leaf in selection.drawn_leaves:  # dot puts an input just before its first user
-            users = [rank[c] for c in record.children.get(leaf, ()) if c in selection.kept]
-            rank[leaf] = min(users, default=1) - 1
-        self.depth = max((rank[n] for n in self.ops), default=0)
-        self.edges = []  # [tail, head, from a copy?]
-        uses = {}
-        for node in self.ops:
-            for parent in _distinct_parents(node):
-                if parent in drawn:
-                    uses[parent] = uses.get(parent, 0) + 1
-                    self.edges.append([parent, node, uses[parent] > HUB_USES])
-        crossed = {id(e): rank[e[1]] - rank[e[0]] - 1 for e in self.edges}
-        longest = sorted((e for e in self.edges if not e[2]), key=lambda e: -crossed[id(e)])
-        total = sum(max(0, crossed[id(e)]) for e in longest)
-        for edge in longest:
-            if total <= LONG_EDGES:
-                break
-            edge[2] = True
-            total -= max(0, crossed[id(edge)])
-        self.size = (len(selection.drawn_leaves) + len(self.ops) + selection.summarised
-                     + sum(len(_constants(n)) for n in self.ops) + sum(e[2] for e in self.edges))
-
-
-def _choose(record, target, max_nodes):
-    """Everything if it fits in `max_nodes`, else the largest summary that does."""
-    if len(record.ops) + len(record.leaves) <= max_nodes:
-        selection = _Selection(record, target)
-        plan = _Plan(record, selection)
-        if plan.size <= max_nodes:
-            return selection, plan
-    # Copies make the count grow faster than the budget, so search for the largest budget that fits.
-    low, high = 1, max_nodes
-    best = None
-    while low <= high:
-        budget = (low + high) // 2
-        selection = _Selection(record, target, budget)
-        plan = _Plan(record, selection)
-        if plan.size <= max_nodes:
-            best, low = (selection, plan), budget + 1
-        else:
-            high = budget - 1
-    return best
-
-
 # ---- drawing -------------------------------------------------------------------------------------
 
 
@@ -362,14 +147,14 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     """
     if max_nodes < 3:
         raise ValueError(f"max_nodes={max_nodes} leaves no room for a picture; give 3 or more.")
-    record = _Record(outputs, inputs, names or {})
+    record = Record(outputs, inputs, names or {})
     traced_names = [name for name, _ in record.outputs]
     if gradient_of is None:
         gradient_of = traced_names[-1] if traced_names else None
     elif gradient_of not in traced_names:
         raise ValueError(_unknown_output(gradient_of, outputs, traced_names))
     target = dict(record.outputs).get(gradient_of)
-    selection, plan = _choose(record, target, max_nodes)
+    selection, plan = choose(record, target, max_nodes)
     picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges)
     picture.legend(title, max_nodes)
     return picture.graph
@@ -455,7 +240,7 @@ class _Picture:
         for argnum, arg in enumerate(node.args):
             if argnum in by_argnum:
                 operands.append(record.name[by_argnum[argnum]])
-            elif _is_array_constant(plain(arg)):
+            elif is_array_constant(plain(arg)):
                 self._constants += 1
                 constants.append((f"c{self._constants}", arg))
                 operands.append(constants[-1][0])

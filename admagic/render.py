@@ -154,8 +154,8 @@ class Digraph(graphviz.Digraph):
         bare SVG), or the DOT source and what to install; never graphviz's ExecutableNotFound."""
         wanted = set(include) if include else {"text/html", "text/plain"}
         wanted -= set(exclude or ())
-        bundle = {"text/plain": f"<computation graph: {len(self.body)} lines of DOT; "
-                                ".save('graph.svg') writes it>"}
+        bundle = {"text/plain": "<the computation graph: a notebook shows it; "
+                                ".save('graph.svg') writes it, or .png, .pdf, .dot>"}
         if "text/html" in wanted:
             bundle["text/html"] = self._repr_html_()
         for mimetype, fmt in (("image/svg+xml", "svg"), ("image/png", "png")):

@@ -192,8 +192,8 @@ def text(result):
         lines.append(NO_OUTPUTS)
     lines += notes(result)
     if result.graph is not None:
-        lines.append(f"graph: {result.name}.graph shows it; {result.name}.save('graph.svg') "
-                     "writes it (.png, .pdf, .dot too)")
+        lines.append(f"graph: {result.name}.graph; {result.name}.save('graph.svg') writes it "
+                     "(or .png, .pdf, .dot)")
     return "\n".join(lines)
 
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from admagic import render
 from admagic.formatting import format_number, format_value
-from admagic.graph import HUB_USES, LONG_EDGES, draw
+from admagic.graph import draw
+from admagic.summary import HUB_USES, LONG_EDGES
 from admagic.tape import Tape, backward
 from admagic.traced import new_leaf, plain
 
