@@ -17,8 +17,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import table
+from .formatting import format_value
 from .notation import leibniz, operand, readings
-from .render import save
+from .render import save, to_svg
 
 
 class NotComputed:
@@ -212,7 +213,7 @@ class GradResult(Mapping):
 
     @property
     def svg(self):
-        """The graph as SVG text, or None: the same as `render()`, kept for older code."""
+        """The graph as SVG text, or None: `render()`, under the name older code used."""
         return self.render()
 
     def save(self, path):
@@ -239,7 +240,7 @@ class GradResult(Mapping):
 
     def __repr__(self):
         keys = list(self)
-        shown = ", ".join(f"{key}={table.format_value(self[key])}" for key in keys[:6])
+        shown = ", ".join(f"{key}={format_value(self[key])}" for key in keys[:6])
         more = ", …" if len(keys) > 6 else ""
         return f"<GradResult {shown}{more}>"
 
@@ -251,8 +252,6 @@ def _svg_of(graph):
     """An admagic Digraph keeps its picture; a plain graphviz one (built by hand) is drawn now."""
     if hasattr(graph, "svg") and callable(graph.svg):
         return graph.svg()
-    from .render import to_svg
-
     return to_svg(graph)
 
 

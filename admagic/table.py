@@ -72,7 +72,7 @@ class Grid:
                 self.cells[row.output][(row.wrt, row.check)] = _cell(row)
 
     def header(self, column):
-        wrt, check = column
+        wrt, _ = column
         symbol = "∂" if self.partial else "d"
         top = symbol + (superscript(len(wrt)) if len(wrt) > 1 else "")
         bottom = "".join(symbol + name + (superscript(p) if p > 1 else "")
