@@ -4,7 +4,7 @@ This is Taylor mode's table, as `rules.py` is reverse mode's: adding a primitive
 to each. A rule gets ``(ans, *args, **kwargs)`` as the primitive was recorded, with every argument
 that moves replaced by its `Series` (``x.c[k]`` is its coefficient of tᵏ), and gives the Series of
 ``ans``; the sweep in `taylor.py` sets coefficient 0 to ``ans`` itself. The series arithmetic and
-the recurrences of exp, sin, sqrt, ... the rules are written in are in `taylor.py`; what the two
+the recurrences of exp, sin, sqrt, ... the rules are written in are in `series.py`; what the two
 tables share about reductions (axes, counts, ties) and np.clip's bounds is in `reductions.py`.
 
 Keywords: a rule names each keyword it honours. Any other is refused with a TypeError when the
@@ -22,10 +22,10 @@ import itertools
 
 import numpy as np
 
-from . import rules
+from . import rules, series
 from .reductions import LN2, LN10, clip_bounds, count, positive_axes, share_of_ties
-from .taylor import (_VALUE_NEUTRAL, Series, _cast, _exp, _integrate, _lift, _log, _power, _sin_cos,
-                     _sqrt, _tan, _total, _value, _whole_power, deftaylor)
+from .series import Series, integrate, lift, total, value_of
+from .taylor import VALUE_NEUTRAL_KEYWORDS, cast_to_dtype, deftaylor
 from .traced import Traced
 
 # ---- rules that need more than one line -----------------------------------------------------------
@@ -34,40 +34,40 @@ from .traced import Traced
 def _power_rule(ans, x, y):
     if not isinstance(y, Series):  # x ** r, r fixed
         if type(y) is not Traced and np.ndim(y) == 0 and float(y).is_integer() and 0 <= y < 2**31:
-            return _whole_power(x, int(y))
-        return _power(x, y, ans)
+            return series.whole_power(x, int(y))
+        return series.power(x, y, ans)
     if not isinstance(x, Series):  # c ** y = exp(y log c); log taken as 0 where c <= 0, as in rules.py
-        return _exp(y * np.log(np.where(np.greater(x, 0.0), x, 1.0)), ans)
-    return _exp(y * _log(x, np.log(x.c[0])), ans)  # x ** y = exp(y log x)
+        return series.exp(y * np.log(np.where(np.greater(x, 0.0), x, 1.0)), ans)
+    return series.exp(y * series.log(x, np.log(x.c[0])), ans)  # x ** y = exp(y log x)
 
 
 def _winner(ans, x, y, x_wins):
     """max/min: the coefficients of the argument that wins; a tie shares them equally, as rules.py."""
-    x0, y0 = _value(x), _value(y)
+    x0, y0 = value_of(x), value_of(y)
     share = np.where(np.equal(x0, y0), 0.5, np.where(x_wins(x0, y0), 1.0, 0.0))
-    x, y = _lift(x, y)
+    x, y = lift(x, y)
     return x * share + y * (1.0 - share)
 
 
 def _logaddexp(ans, x, y):
-    x, y = _lift(x, y)
+    x, y = lift(x, y)
     top = np.maximum(x.c[0], y.c[0])  # log(e^x + e^y) = top + log(e^(x-top) + e^(y-top))
-    u = _exp(x - top, np.exp(x.c[0] - top)) + _exp(y - top, np.exp(y.c[0] - top))
-    return _integrate(ans, u.d() / u)
+    u = series.exp(x - top, np.exp(x.c[0] - top)) + series.exp(y - top, np.exp(y.c[0] - top))
+    return integrate(ans, u.d() / u)
 
 
 def _hypot(ans, x, y):
-    x, y = _lift(x, y)
-    return _sqrt(x * x + y * y, ans)
+    x, y = lift(x, y)
+    return series.sqrt(x * x + y * y, ans)
 
 
 def _arctan2(ans, y, x):
-    y, x = _lift(y, x)  # d/dt arctan2(y, x) = (x y' - y x') / (x² + y²)
-    return _integrate(ans, (x * y.d() - y * x.d()) / (x * x + y * y))
+    y, x = lift(y, x)  # d/dt arctan2(y, x) = (x y' - y x') / (x² + y²)
+    return integrate(ans, (x * y.d() - y * x.d()) / (x * x + y * y))
 
 
 def _remainder(ans, x, y):
-    x, y = _lift(x, y)  # x mod y = x - floor(x/y)·y, the floor constant between its jumps
+    x, y = lift(x, y)  # x mod y = x - floor(x/y)·y, the floor constant between its jumps
     return x - y * np.floor(x.c[0] / y.c[0])
 
 
@@ -87,7 +87,7 @@ def _linear(primitive):
 def _linear_in_all(primitive):
     """A function linear in all its arguments together (concatenate, stack)."""
     def rule(ans, *arrays, **kwargs):
-        arrays = _lift(*arrays)
+        arrays = lift(*arrays)
         return Series([ans] + [primitive(*[a.c[k] for a in arrays], **kwargs)
                                for k in range(1, len(arrays[0]))])
     return rule
@@ -106,7 +106,7 @@ def _multilinear(primitive):
                 for i, j in zip(moving, orders):
                     call[i] = args[i].c[j]
                 terms.append(primitive(*call, **kwargs))
-            coefficients.append(_total(terms))
+            coefficients.append(total(terms))
         return Series(coefficients)
     return rule
 
@@ -119,18 +119,18 @@ def _compositions(k, parts):
 
 
 def _where(ans, condition, x, y):
-    condition = _value(condition)
-    x, y = _lift(x, y)
+    condition = value_of(condition)
+    x, y = lift(x, y)
     return Series([ans] + [np.where(condition, x.c[k], y.c[k]) for k in range(1, len(x))])
 
 
 def _clip(ans, x, lo=None, hi=None, **keywords):
     lo, hi, rest = clip_bounds(lo, hi, keywords)  # the rest is for the ufunc under np.clip
     dtype = rest.pop("dtype", None)
-    if set(rest) - _VALUE_NEUTRAL:
-        raise _refused_clip(set(rest) - _VALUE_NEUTRAL)
+    if set(rest) - VALUE_NEUTRAL_KEYWORDS:
+        raise _refused_clip(set(rest) - VALUE_NEUTRAL_KEYWORDS)
     present = [a for a in (x, lo, hi) if a is not None]
-    lifted = iter(_lift(*present))
+    lifted = iter(lift(*present))
     x = next(lifted)
     lo = next(lifted) if lo is not None else None
     hi = next(lifted) if hi is not None else None
@@ -145,7 +145,7 @@ def _clip(ans, x, lo=None, hi=None, **keywords):
         if hi is not None:
             ck = np.where(above, hi.c[k], ck)
         coefficients.append(ck)
-    return Series(coefficients) if dtype is None else _cast(Series(coefficients), dtype)
+    return Series(coefficients) if dtype is None else cast_to_dtype(Series(coefficients), dtype)
 
 
 def _refused_clip(keywords):
@@ -181,7 +181,7 @@ def _prod(ans, x, axis=None, dtype=None, keepdims=False, initial=None, where=Tru
     if initial is not None:
         product = product * initial
     product = product.map(lambda c: np.reshape(c, np.shape(ans)), ans)
-    return product if dtype is None else _cast(product, dtype)
+    return product if dtype is None else cast_to_dtype(product, dtype)
 
 
 def _var(ans, x, axis=None, dtype=None, ddof=0, keepdims=False, where=True, correction=None):
@@ -200,7 +200,7 @@ def _var(ans, x, axis=None, dtype=None, ddof=0, keepdims=False, where=True, corr
 def _std(ans, x, axis=None, dtype=None, ddof=0, keepdims=False, where=True, correction=None):
     # Where std is 0 (one element, or all equal) its derivatives are taken as 0, as rules.py does.
     safe = np.where(np.equal(ans, 0.0), np.inf, ans)
-    return _sqrt(_var(ans * ans, x, axis, dtype, ddof, keepdims, where, correction), safe)
+    return series.sqrt(_var(ans * ans, x, axis, dtype, ddof, keepdims, where, correction), safe)
 
 
 def _max_min(ans, x, axis=None, keepdims=False, initial=None, where=True):
@@ -212,10 +212,10 @@ def _max_min(ans, x, axis=None, keepdims=False, initial=None, where=True):
 # ---- the table ------------------------------------------------------------------------------------
 # One line per primitive, aligned; keep an auto-formatter off it.
 # fmt: off
-deftaylor(np.add,            lambda ans, x, y: _lift(x, y)[0] + y)
-deftaylor(np.subtract,       lambda ans, x, y: _lift(x, y)[0] - y)
+deftaylor(np.add,            lambda ans, x, y: lift(x, y)[0] + y)
+deftaylor(np.subtract,       lambda ans, x, y: lift(x, y)[0] - y)
 deftaylor(np.multiply,       lambda ans, x, y: x * y if isinstance(x, Series) else y * x)
-deftaylor(np.divide,         lambda ans, x, y: _lift(x, y)[0] / y)
+deftaylor(np.divide,         lambda ans, x, y: lift(x, y)[0] / y)
 deftaylor(np.power,          _power_rule)
 deftaylor(np.remainder,      _remainder)
 deftaylor(np.maximum,        lambda ans, x, y: _winner(ans, x, y, np.greater))
@@ -227,27 +227,27 @@ deftaylor(np.negative,       lambda ans, x: -x)
 deftaylor(np.absolute,       lambda ans, x: x * np.sign(x.c[0]))
 deftaylor(np.square,         lambda ans, x: x * x)
 deftaylor(np.reciprocal,     lambda ans, x: 1.0 / x)
-deftaylor(np.sqrt,           lambda ans, x: _sqrt(x, ans))
-deftaylor(np.cbrt,           lambda ans, x: _power(x, 1.0 / 3.0, ans, root=np.cbrt))
-deftaylor(np.exp,            lambda ans, x: _exp(x, ans))
-deftaylor(np.exp2,           lambda ans, x: _exp(x * LN2, ans))
-deftaylor(np.expm1,          lambda ans, x: _exp(x, ans + 1.0))
-deftaylor(np.log,            lambda ans, x: _log(x, ans))
-deftaylor(np.log2,           lambda ans, x: _integrate(ans, x.d() / (x * LN2)))
-deftaylor(np.log10,          lambda ans, x: _integrate(ans, x.d() / (x * LN10)))
-deftaylor(np.log1p,          lambda ans, x: _integrate(ans, x.d() / (x + 1.0)))
-deftaylor(np.sin,            lambda ans, x: _sin_cos(x, ans, np.cos(x.c[0]))[0])
-deftaylor(np.cos,            lambda ans, x: _sin_cos(x, np.sin(x.c[0]), ans)[1])
-deftaylor(np.tan,            lambda ans, x: _tan(x, ans))
-deftaylor(np.arcsin,         lambda ans, x: _integrate(ans, x.d() / _sqrt(1.0 - x * x)))
-deftaylor(np.arccos,         lambda ans, x: _integrate(ans, -x.d() / _sqrt(1.0 - x * x)))
-deftaylor(np.arctan,         lambda ans, x: _integrate(ans, x.d() / (1.0 + x * x)))
-deftaylor(np.sinh,           lambda ans, x: _sin_cos(x, ans, np.cosh(x.c[0]), sign=1.0)[0])
-deftaylor(np.cosh,           lambda ans, x: _sin_cos(x, np.sinh(x.c[0]), ans, sign=1.0)[1])
-deftaylor(np.tanh,           lambda ans, x: _tan(x, ans, sign=-1.0))
-deftaylor(np.arcsinh,        lambda ans, x: _integrate(ans, x.d() / _sqrt(x * x + 1.0)))
-deftaylor(np.arccosh,        lambda ans, x: _integrate(ans, x.d() / _sqrt(x * x - 1.0)))
-deftaylor(np.arctanh,        lambda ans, x: _integrate(ans, x.d() / (1.0 - x * x)))
+deftaylor(np.sqrt,           lambda ans, x: series.sqrt(x, ans))
+deftaylor(np.cbrt,           lambda ans, x: series.power(x, 1.0 / 3.0, ans, root=np.cbrt))
+deftaylor(np.exp,            lambda ans, x: series.exp(x, ans))
+deftaylor(np.exp2,           lambda ans, x: series.exp(x * LN2, ans))
+deftaylor(np.expm1,          lambda ans, x: series.exp(x, ans + 1.0))
+deftaylor(np.log,            lambda ans, x: series.log(x, ans))
+deftaylor(np.log2,           lambda ans, x: integrate(ans, x.d() / (x * LN2)))
+deftaylor(np.log10,          lambda ans, x: integrate(ans, x.d() / (x * LN10)))
+deftaylor(np.log1p,          lambda ans, x: integrate(ans, x.d() / (x + 1.0)))
+deftaylor(np.sin,            lambda ans, x: series.sin_cos(x, ans, np.cos(x.c[0]))[0])
+deftaylor(np.cos,            lambda ans, x: series.sin_cos(x, np.sin(x.c[0]), ans)[1])
+deftaylor(np.tan,            lambda ans, x: series.tan(x, ans))
+deftaylor(np.arcsin,         lambda ans, x: integrate(ans, x.d() / series.sqrt(1.0 - x * x)))
+deftaylor(np.arccos,         lambda ans, x: integrate(ans, -x.d() / series.sqrt(1.0 - x * x)))
+deftaylor(np.arctan,         lambda ans, x: integrate(ans, x.d() / (1.0 + x * x)))
+deftaylor(np.sinh,           lambda ans, x: series.sin_cos(x, ans, np.cosh(x.c[0]), sign=1.0)[0])
+deftaylor(np.cosh,           lambda ans, x: series.sin_cos(x, np.sinh(x.c[0]), ans, sign=1.0)[1])
+deftaylor(np.tanh,           lambda ans, x: series.tan(x, ans, sign=-1.0))
+deftaylor(np.arcsinh,        lambda ans, x: integrate(ans, x.d() / series.sqrt(x * x + 1.0)))
+deftaylor(np.arccosh,        lambda ans, x: integrate(ans, x.d() / series.sqrt(x * x - 1.0)))
+deftaylor(np.arctanh,        lambda ans, x: integrate(ans, x.d() / (1.0 - x * x)))
 deftaylor(np.sign,           _constant_pieces)
 deftaylor(np.floor,          _constant_pieces)
 deftaylor(np.ceil,           _constant_pieces)
