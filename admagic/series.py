@@ -218,7 +218,8 @@ def _zero_where(value):
 
 def _merged(coefficients, zero, at_zero):
     """Coefficients 1, 2, ... replaced by `at_zero`'s where `zero` holds."""
-    return coefficients[:1] + [_scalar(np.where(zero, z, c)) for c, z in zip(coefficients[1:], at_zero)]
+    rest = zip(coefficients[1:], at_zero)
+    return coefficients[:1] + [_scalar(np.where(zero, z, c)) for c, z in rest]
 
 
 def _scalar(value):

@@ -12,10 +12,10 @@ that come from the differential equation each one satisfies (``y' = y·x'`` for 
 
 Nothing is run twice: `taylor_coefficients` replays a tape that has already recorded the function
 (first order, one `Tape`), visiting its nodes in the order they were made and applying each
-primitive's rule from `TAYLOR`. The rules themselves are a table of their own, one line per
-primitive, in `taylor_rules.py` (as the reverse-mode rules are in `rules.py`); this module holds
-the sweep and the registry they fill; the series arithmetic is in `series.py`. An argument that does not depend on
-the input is a constant: its coefficients beyond the 0th are 0.
+primitive's rule from `TAYLOR`. The rules are a table of their own, one line per primitive, in
+`taylor_rules.py` (as the reverse-mode rules are in `rules.py`); this module holds the sweep and
+the registry the table fills. An argument that does not depend on the input is a constant: its
+coefficients beyond the 0th are 0.
 
 At a point where the function or a derivative is infinite or undefined (``1/x``, ``log(x)``,
 ``sqrt(x)`` at 0) the answers are NumPy's: inf or nan, never an exception; where the derivatives
@@ -101,7 +101,7 @@ def taylor_coefficients(output_nodes, input_node, order):
 
 
 def derivatives(output_nodes, input_node, order):
-    """For each output, ``[f, f', f'', ..., f⁽ᵒʳᵈᵉʳ⁾]`` at the input's value: ``f⁽ᵏ⁾ = k!·coefficient k``.
+    """For each output, ``[f, f', f'', ..., f⁽ᵒʳᵈᵉʳ⁾]`` at the input's value (f⁽ᵏ⁾ = k!·c_k).
 
     Values are as the tape's caller sees them: plain numbers and arrays, or (inside an outer tape)
     values that tape traces, so the derivatives can be differentiated further.
@@ -200,6 +200,9 @@ def _honoured_keywords(primitive, rule, kwargs):
     if kwargs.pop("out", None) is not None:
         raise _refused(primitive, "out", "it writes into an array admagic can't follow",
                        "assign the result instead: y = f(x)")
+    if kwargs.get("dtype") is not None and np.dtype(kwargs["dtype"]).kind != "f":
+        raise _refused(primitive, "dtype", f"dtype={np.dtype(kwargs['dtype']).name} rounds or "
+                       "converts the result, which has no derivative", "use dtype=np.float64")
     dtype = None
     if isinstance(primitive, np.ufunc):
         if kwargs.get("where", True) is not True:
@@ -219,7 +222,7 @@ def _honoured_keywords(primitive, rule, kwargs):
         for name in kwargs:
             if name not in accepted:
                 raise _refused(primitive, name, "Taylor mode has no rule for it yet",
-                               "leave it out, or ask for --order 1")
+                               "leave it out, or ask for --order 1 (reverse mode)")
     return kwargs, dtype
 
 
@@ -237,16 +240,16 @@ def _refused(primitive, keyword, why, instead):
 
 def _call_name(primitive):
     name = getattr(primitive, "__name__", repr(primitive))
-    numpy = isinstance(primitive, np.ufunc) or (getattr(primitive, "__module__", None) or "").startswith("numpy")
-    return f"np.{name}" if numpy else name
+    module = getattr(primitive, "__module__", None) or ""
+    return f"np.{name}" if isinstance(primitive, np.ufunc) or module.startswith("numpy") else name
 
 
 def cast_to_dtype(series, dtype):
-    """A ufunc's ``dtype=``: every coefficient computed in that type (a traced one stays float64)."""
+    """The Series with every coefficient in `dtype` (a ufunc's ``dtype=``; traced ones stay)."""
     dtype = np.dtype(dtype)
     if dtype.kind != "f":
         raise TypeError(f"dtype={dtype.name} makes the result other than a real float, which "
-                        "Taylor mode can't differentiate; use dtype=np.float64, or leave dtype out.")
+                        "Taylor mode can't differentiate; use dtype=np.float64 or leave it out.")
     if dtype == np.float64:
         return series
     return Series([c if type(c) is Traced else np.asarray(c, dtype=dtype)[()] for c in series.c])

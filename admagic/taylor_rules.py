@@ -36,13 +36,13 @@ def _power_rule(ans, x, y):
         if type(y) is not Traced and np.ndim(y) == 0 and float(y).is_integer() and 0 <= y < 2**31:
             return series.whole_power(x, int(y))
         return series.power(x, y, ans)
-    if not isinstance(x, Series):  # c ** y = exp(y log c); log taken as 0 where c <= 0, as in rules.py
+    if not isinstance(x, Series):  # c ** y = exp(y log c); log c taken as 0 where c <= 0, as rules.py
         return series.exp(y * np.log(np.where(np.greater(x, 0.0), x, 1.0)), ans)
     return series.exp(y * series.log(x, np.log(x.c[0])), ans)  # x ** y = exp(y log x)
 
 
 def _winner(ans, x, y, x_wins):
-    """max/min: the coefficients of the argument that wins; a tie shares them equally, as rules.py."""
+    """max/min: the coefficients of the argument that wins; a tie shares them equally (rules.py)."""
     x0, y0 = value_of(x), value_of(y)
     share = np.where(np.equal(x0, y0), 0.5, np.where(x_wins(x0, y0), 1.0, 0.0))
     x, y = lift(x, y)
@@ -72,7 +72,7 @@ def _remainder(ans, x, y):
 
 
 def _constant_pieces(ans, *args, decimals=0):
-    """Piecewise constant functions (floor, sign, round, ...): every coefficient beyond the 0th is 0."""
+    """Piecewise constant (floor, sign, round, ...): every coefficient beyond the 0th is 0."""
     order = next(len(a) for a in args if isinstance(a, Series)) - 1
     return Series.constant(ans, order)
 
@@ -174,7 +174,8 @@ def _prod(ans, x, axis=None, dtype=None, keepdims=False, initial=None, where=Tru
     n = count(x.c[0], axis)
     if n == 0:
         return Series.constant(ans, len(x) - 1)
-    flat = x.map(lambda c: np.reshape(np.transpose(np.broadcast_to(c, shape), order), kept_shape + (n,)))
+    flat = x.map(lambda c: np.reshape(np.transpose(np.broadcast_to(c, shape), order),
+                                      kept_shape + (n,)))
     product = flat.map(lambda c: c[..., 0])
     for i in range(1, n):
         product = product * flat.map(lambda c: c[..., i])
@@ -193,14 +194,16 @@ def _var(ans, x, axis=None, dtype=None, ddof=0, keepdims=False, where=True, corr
     else:
         n = np.sum(np.broadcast_to(where, np.shape(x.c[0])), axis=axis, keepdims=keepdims)
     centred = x.map(lambda c: c - np.mean(c, axis=axis, dtype=dtype, keepdims=True, where=where))
-    return (centred * centred).map(
-        lambda c: np.sum(c, axis=axis, dtype=dtype, keepdims=keepdims, where=where) / (n - ddof), ans)
+    square = centred * centred
+    return square.map(lambda c: np.sum(c, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+                      / (n - ddof), ans)
 
 
 def _std(ans, x, axis=None, dtype=None, ddof=0, keepdims=False, where=True, correction=None):
     # Where std is 0 (one element, or all equal) its derivatives are taken as 0, as rules.py does.
     safe = np.where(np.equal(ans, 0.0), np.inf, ans)
-    return series.sqrt(_var(ans * ans, x, axis, dtype, ddof, keepdims, where, correction), safe)
+    root = series.sqrt(_var(ans * ans, x, axis, dtype, ddof, keepdims, where, correction), safe)
+    return root if dtype is None else cast_to_dtype(root, dtype)
 
 
 def _max_min(ans, x, axis=None, keepdims=False, initial=None, where=True):

@@ -479,7 +479,8 @@ def test_std_with_correction_matches_finite_differences():
     (lambda w: np.var(w, mean=np.mean(W0, keepdims=True)), r"np.var\(..., mean=...\)"),
     (lambda w: np.clip(w, 0.1, 0.4, where=MASK), r"np.clip\(..., where=...\)"),
     (lambda w: np.add(w, 1.0, dtype=np.int64, casting="unsafe"), r"dtype=int64"),
-], ids=["ufunc-where", "var-mean", "clip-where", "dtype-int"])
+    (lambda w: np.sum(w, dtype=np.int64), r"np.sum\(..., dtype=...\) .* dtype=int64 rounds"),
+], ids=["ufunc-where", "var-mean", "clip-where", "ufunc-dtype-int", "sum-dtype-int"])
 def test_keywords_taylor_mode_cannot_honour_are_refused_with_a_message(f, message):
     with pytest.raises(TypeError, match=message):
         along_v(f)

@@ -27,36 +27,38 @@ REDUCTION = {"axis": [OMIT, None, 0, 1, -1, (0, 1)], "keepdims": [OMIT, True]}
 away_from_bounds = _shaped(lambda rng, shape: rng.choice([-1.5, -0.2, 0.2, 1.5], shape)
                            + rng.uniform(-0.1, 0.1, shape))
 
+WHERE, INITIAL, DTYPE = [OMIT, MASK], [OMIT, 2.5], [OMIT, np.float64, np.float32]
+MATRIX, TWO_MATRICES = [(normal(), (3, 4))], [(normal(), (2, 3)), (normal(), (3, 4))]
+
 # primitive: (call, inputs as (domain, shape), the keywords to draw from, keywords refused)
 KEYWORD_CALLS = {
-    np.sum: (np.sum, [(normal(), (3, 4))],
-             {**REDUCTION, "where": [OMIT, MASK], "initial": [OMIT, 2.5], "dtype": [OMIT, np.float32]}, ()),
-    np.mean: (np.mean, [(normal(), (3, 4))], {**REDUCTION, "where": [OMIT, MASK], "dtype": [OMIT, np.float64]}, ()),
-    np.prod: (np.prod, [(normal(), (3, 4))], {**REDUCTION, "where": [OMIT, MASK], "initial": [OMIT, -1.5]}, ()),
-    np.var: (np.var, [(normal(), (3, 4))],
-             {**REDUCTION, "where": [OMIT, MASK], "ddof": [OMIT, 1], "correction": [OMIT, 1],
-              "mean": [OMIT, "mean"]}, ("mean",)),
-    np.std: (np.std, [(normal(), (3, 4))],
-             {**REDUCTION, "where": [OMIT, MASK], "ddof": [OMIT, 1], "correction": [OMIT, 1]}, ()),
-    np.max: (np.max, [(distinct, (3, 4))], {**REDUCTION, "where": [OMIT, MASK], "initial": [OMIT, 3.0, 100.0]}, ()),
-    np.min: (np.min, [(distinct, (3, 4))], {**REDUCTION, "where": [OMIT, MASK], "initial": [OMIT, 3.0, -100.0]}, ()),
-    np.cumsum: (np.cumsum, [(normal(), (3, 4))], {"axis": [OMIT, 0, 1], "dtype": [OMIT, np.float64]}, ()),
-    np.trace: (np.trace, [(normal(), (3, 4))], {"offset": [OMIT, 1], "dtype": [OMIT, np.float64]}, ()),
-    np.reshape: (lambda x, **kw: np.reshape(x, (4, 3), **kw), [(normal(), (3, 4))], {"order": [OMIT, "F"]}, ()),
-    np.ravel: (np.ravel, [(normal(), (3, 4))], {"order": [OMIT, "F"]}, ()),
-    np.round: (np.round, [(normal(3.0), (3, 4))], {"decimals": [OMIT, 1]}, ()),
-    np.einsum: (lambda a, b, **kw: np.einsum("ij,jk->ik", a, b, **kw), [(normal(), (2, 3)), (normal(), (3, 4))],
-                {"optimize": [OMIT, True]}, ()),
-    np.clip: (lambda x, **kw: np.clip(x, **kw), [(away_from_bounds, (3, 4))],
-              {"a_min": [OMIT, -0.5], "max": [OMIT, 0.5], "where": [OMIT, MASK], "dtype": [OMIT, np.float64]},
-              ("where",)),
-    np.matmul: (np.matmul, [(normal(), (2, 3)), (normal(), (3, 4))], {"dtype": [OMIT, np.float64]}, ()),
+    np.sum:     (np.sum, MATRIX, {**REDUCTION, "where": WHERE, "initial": INITIAL, "dtype": DTYPE}, ()),
+    np.mean:    (np.mean, MATRIX, {**REDUCTION, "where": WHERE, "dtype": DTYPE}, ()),
+    np.prod:    (np.prod, MATRIX, {**REDUCTION, "where": WHERE, "initial": [OMIT, -1.5]}, ()),
+    np.var:     (np.var, MATRIX, {**REDUCTION, "where": WHERE, "ddof": [OMIT, 1],
+                                  "correction": [OMIT, 1], "mean": [OMIT, "mean"]}, ("mean",)),
+    np.std:     (np.std, MATRIX, {**REDUCTION, "where": WHERE, "ddof": [OMIT, 1],
+                                  "correction": [OMIT, 1], "dtype": DTYPE}, ()),
+    np.max:     (np.max, [(distinct, (3, 4))],
+                 {**REDUCTION, "where": WHERE, "initial": [OMIT, 3.0, 100.0]}, ()),
+    np.min:     (np.min, [(distinct, (3, 4))],
+                 {**REDUCTION, "where": WHERE, "initial": [OMIT, 3.0, -100.0]}, ()),
+    np.cumsum:  (np.cumsum, MATRIX, {"axis": [OMIT, 0, 1], "dtype": DTYPE}, ()),
+    np.trace:   (np.trace, MATRIX, {"offset": [OMIT, 1], "dtype": DTYPE}, ()),
+    np.reshape: (lambda x, **kw: np.reshape(x, (4, 3), **kw), MATRIX, {"order": [OMIT, "F"]}, ()),
+    np.ravel:   (np.ravel, MATRIX, {"order": [OMIT, "F"]}, ()),
+    np.round:   (np.round, [(normal(3.0), (3, 4))], {"decimals": [OMIT, 1]}, ()),
+    np.einsum:  (lambda a, b, **kw: np.einsum("ij,jk->ik", a, b, **kw), TWO_MATRICES,
+                 {"optimize": [OMIT, True], "dtype": DTYPE}, ()),
+    np.clip:    (lambda x, **kw: np.clip(x, **kw), [(away_from_bounds, (3, 4))],
+                 {"a_min": [OMIT, -0.5], "max": [OMIT, 0.5], "where": WHERE, "dtype": DTYPE},
+                 ("where",)),
+    np.matmul:  (np.matmul, TWO_MATRICES, {"dtype": DTYPE}, ()),
 }
-for _ufunc, _domain in UNARY_DOMAINS.items():
+for _ufunc, _domain in UNARY_DOMAINS.items():  # np.round, not a ufunc, is above already
     KEYWORD_CALLS.setdefault(_ufunc, (_ufunc, [(_domain, (3, 4))], UFUNC_KEYWORDS, ("where",)))
 for _ufunc, (_x, _y) in BINARY_DOMAINS.items():
     KEYWORD_CALLS[_ufunc] = (_ufunc, [(_x, (3, 4)), (_y, (4,))], UFUNC_KEYWORDS, ("where",))
-KEYWORD_CALLS[np.round] = KEYWORD_CALLS[np.round][:3] + ((),)  # np.round isn't a ufunc
 
 # The rest take no keyword that changes a number (out= is refused, see test_taylor.py): their
 # cases from test_rules.py, with the arguments that say "how" fixed in the call.
@@ -88,6 +90,7 @@ def nested_differences(g, order, h):
     return out
 
 
+@pytest.mark.filterwarnings("ignore:'where' used without 'out'")
 @pytest.mark.parametrize("primitive", list(TAYLOR), ids=_name)
 @settings(max_examples=12, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**32 - 1))
@@ -95,7 +98,8 @@ def test_taylor_rule_with_keywords_matches_finite_differences_or_refuses(primiti
     rng = np.random.default_rng(seed)
     if primitive in KEYWORD_CALLS:
         function, inputs, options, refused = KEYWORD_CALLS[primitive]
-        keywords = {name: data.draw(st.sampled_from(values), label=name) for name, values in options.items()}
+        keywords = {name: data.draw(st.sampled_from(values), label=name)
+                    for name, values in options.items()}
         keywords = {name: value for name, value in keywords.items() if value is not OMIT}
         argnum = range(len(inputs))
     else:
@@ -128,13 +132,14 @@ def test_taylor_rule_with_keywords_matches_finite_differences_or_refuses(primiti
 
     # dtype=float32 is checked against the float64 function: float32 values are too coarse for
     # finite differences, and the Taylor coefficients are float32 roundings of the float64 ones.
-    truth_keywords = {**keywords, "dtype": np.float64} if keywords.get("dtype") is np.float32 else keywords
+    float32 = keywords.get("dtype") is np.float32
+    truth_keywords = {**keywords, "dtype": np.float64} if float32 else keywords
     plain = lambda *a: function(*a, **truth_keywords)
     g = lambda s: float(np.sum(u * along(s, plain)))
-    fine, coarse = np.array(nested_differences(g, 3, 2e-3)), np.array(nested_differences(g, 3, 4e-3))
+    fine, coarse = (np.array(nested_differences(g, 3, h)) for h in (2e-3, 4e-3))
     assume(np.allclose(fine, coarse, rtol=1e-2, atol=1e-2))  # smooth here at the scale of h
     truth = (4.0 * fine - coarse) / 3.0  # Richardson: the h² error terms cancel
     np.testing.assert_allclose(got, truth, rtol=1e-4, atol=1e-4,
                                err_msg=f"{_name(primitive)}({', '.join(keywords)}) orders 0-3")
-    if keywords.get("dtype") is np.float32:
+    if float32:
         assert all(np.result_type(d) == np.float32 for d in derivatives([out], t, 3)[0][1:])
