@@ -14,7 +14,8 @@ From Python::
     6.0
 
 The engine is small enough to read: ``tape.py`` (recording and the reverse sweep), ``traced.py``
-(how NumPy calls reach the tape), ``rules.py`` (every derivative, one line each).
+(how NumPy calls reach the tape), ``rules.py`` (every derivative, one line each; Taylor mode's
+table is ``taylor_rules.py``).
 """
 
 from ._version import __version__
@@ -23,6 +24,7 @@ from .cell import differentiate
 from .render import renderer
 from .result import GradResult
 from .tape import Tape
+from . import taylor_rules  # noqa: F401  (fills the Taylor rule table, taylor.TAYLOR)
 from .tensor import Tensor, Variable, constant, tensor
 from .traced import Traced
 

@@ -17,6 +17,12 @@ import string
 
 import numpy as np
 
+from .reductions import LN2, LN10, clip_bounds
+from .reductions import count as _count
+from .reductions import positive_axes as _positive_axes
+from .reductions import restore_reduced as _restore_reduced
+from .reductions import share_of_ties as _share_of_ties
+
 VJP = {}  # primitive -> tuple of rules, one per argument
 
 
@@ -61,31 +67,8 @@ def unbroadcast(gradient, like):
 
 
 # ---- helpers the rules share (written in traced operations too) ---------------------------------
-
-def _restore_reduced(g, x, axis, keepdims):
-    """Spread g, the gradient of a reduction over `axis`, back over x's shape."""
-    if not keepdims and axis is not None:
-        g = np.expand_dims(g, _positive_axes(axis, np.ndim(x)))
-    return np.broadcast_to(g, np.shape(x))
-
-
-def _positive_axes(axis, ndim):
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(sorted(a % ndim for a in axes))
-
-
-def _count(x, axis):
-    if axis is None:
-        return np.size(x)
-    return int(np.prod([np.shape(x)[a] for a in _positive_axes(axis, np.ndim(x))]))
-
-
-def _share_of_ties(x, ans, axis=None, keepdims=False):
-    """Where x equals the max/min: 1/(number of ties), else 0. Ties share the gradient equally."""
-    hits = np.equal(x, _restore_reduced(ans, x, axis, keepdims))
-    counts = np.sum(hits, axis=axis, keepdims=True)
-    return hits / counts
-
+# Axes, counts, spreading a reduction back, ties of max/min and clip's bounds are in reductions.py,
+# which the Taylor table (taylor_rules.py) shares.
 
 def _balanced(x, y):
     """1 where x wins an elementwise max/min against y, 1/2 on a tie, 0 where it loses."""
@@ -306,8 +289,7 @@ def _transpose_vjp(g, ans, x, axes=None):
 
 
 def _clip_vjp(g, ans, x, lo=None, hi=None, **bounds):
-    lo = bounds.get("a_min", bounds.get("min", lo))  # the bounds may come by any of their names
-    hi = bounds.get("a_max", bounds.get("max", hi))
+    lo, hi, _ = clip_bounds(lo, hi, bounds)
     inside = np.ones(np.shape(x), dtype=bool)
     if lo is not None:
         inside = np.logical_and(inside, np.greater_equal(x, lo))
@@ -326,8 +308,6 @@ def _recorded(primitive, *args):
 def _zero(g, ans, *args, **kwargs):
     return g * 0.0
 
-
-LN2, LN10 = np.log(2.0), np.log(10.0)
 
 # ---- the table ------------------------------------------------------------------------------------
 # fmt: off

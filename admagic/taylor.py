@@ -7,12 +7,20 @@ its power series in t (Griewank & Walther, *Evaluating Derivatives*, ch. 13)::
     y(t) = y_0 + y_1 t + y_2 t² + ... + y_n tⁿ,     y_k = f⁽ᵏ⁾(x0) / k!
 
 A product's coefficients are a Cauchy product; ``exp``, ``sin``, ``log``, ... have recurrences
-that come from the differential equation each one satisfies (``y' = y·x'`` for ``y = exp(x)``).
+that come from the differential equation each one satisfies (``y' = y·x'`` for ``y = exp(x)``):
+`series.py` holds that arithmetic.
 
 Nothing is run twice: `taylor_coefficients` replays a tape that has already recorded the function
 (first order, one `Tape`), visiting its nodes in the order they were made and applying each
-primitive's rule from `TAYLOR`, the table at the bottom (one line per primitive, as in `rules.py`).
-An argument that does not depend on the input is a constant: its coefficients beyond the 0th are 0.
+primitive's rule from `TAYLOR`. The rules are a table of their own, one line per primitive, in
+`taylor_rules.py` (as the reverse-mode rules are in `rules.py`); this module holds the sweep and
+the registry the table fills. An argument that does not depend on the input is a constant: its
+coefficients beyond the 0th are 0.
+
+At a point where the function or a derivative is infinite or undefined (``1/x``, ``log(x)``,
+``sqrt(x)`` at 0) the answers are NumPy's: inf or nan, never an exception; where the derivatives
+there are finite (``x ** 2.5`` at 0: 0, 0, 0, then inf) they are exact. Orders go up to
+`MAX_ORDER`: beyond it, k! overflows a float64.
 
 Rules are written in NumPy operations, so when an outer tape records, they record too, and the
 Taylor derivatives can themselves be differentiated (``grad`` of a Taylor-mode derivative).
@@ -26,24 +34,58 @@ Taylor derivatives can themselves be differentiated (``grad`` of a Taylor-mode d
 [[9.0, 6.0, 2.0, 0.0]]
 """
 
-import itertools
+import inspect
 import math
 
 import numpy as np
 
-from . import rules
-from .rules import _share_of_ties
+from .series import Series, _ones, _zeros
 from .tape import ancestors, by_number
 from .traced import Traced, plain
 
-__all__ = ["TAYLOR", "Series", "taylor_coefficients", "derivatives", "taylor_polynomial"]
+__all__ = ["TAYLOR", "MAX_ORDER", "Series", "deftaylor", "check_order", "taylor_coefficients",
+           "derivatives", "taylor_polynomial", "times_factorial", "cast_to_dtype"]
 
 TAYLOR = {}  # primitive -> rule(ans, *args, **kwargs) -> Series; traced args arrive as Series
 
+#: The highest order Taylor mode computes: 171! overflows a float64 (it is about 1.2e309), so the
+#: derivative k!·c_k could not be formed beyond it even where it is finite.
+MAX_ORDER = 170
+
 
 def deftaylor(primitive, rule):
-    """Register the Taylor rule of `primitive`."""
+    """Register the Taylor rule of `primitive` (see `taylor_rules.py` for the table).
+
+    The rule gets ``(ans, *args, **kwargs)`` as recorded, each argument that moves replaced by its
+    `Series`, and returns the Series of ``ans``. The keywords it names are the ones it honours;
+    any other keyword is refused at the sweep, unless the rule takes ``**kwargs`` (it passes them
+    on to NumPy). For example, the rule of ``np.negative``::
+
+        deftaylor(np.negative, lambda ans, x: -x)
+    """
     TAYLOR[primitive] = rule
+
+
+def check_order(order, minimum=0, maximum=None):
+    """`order` if it is a whole number from `minimum` up (to `maximum`, if given), else ValueError
+    in words a student can act on.
+
+    >>> check_order(2, 1)
+    2
+    >>> check_order(0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: The order of a derivative must be a whole number, 1 or more (e.g. 2); got 0.
+    """
+    if not isinstance(order, (int, np.integer)) or isinstance(order, (bool, np.bool_)) \
+            or order < minimum:
+        raise ValueError(f"The order of a derivative must be a whole number, {minimum} or more "
+                         f"(e.g. 2); got {order!r}.")
+    if maximum is not None and order > maximum:
+        raise ValueError(f"Order {order} is more than admagic can compute: beyond order "
+                         f"{maximum}, k! overflows a float64 (171! is about 1.2e309). Ask for "
+                         f"--order {maximum} or less.")
+    return int(order)
 
 
 # ---- the sweep ------------------------------------------------------------------------------------
@@ -59,13 +101,14 @@ def taylor_coefficients(output_nodes, input_node, order):
 
 
 def derivatives(output_nodes, input_node, order):
-    """For each output, ``[f, f', f'', ..., f⁽ᵒʳᵈᵉʳ⁾]`` at the input's value: ``f⁽ᵏ⁾ = k!·coefficient k``.
+    """For each output, ``[f, f', f'', ..., f⁽ᵒʳᵈᵉʳ⁾]`` at the input's value (f⁽ᵏ⁾ = k!·c_k).
 
     Values are as the tape's caller sees them: plain numbers and arrays, or (inside an outer tape)
     values that tape traces, so the derivatives can be differentiated further.
     """
-    return [[_times_factorial(c, k) for k, c in enumerate(s.c)]
-            for s in _sweep(output_nodes, input_node, order)]
+    series = _sweep(output_nodes, input_node, order)
+    with np.errstate(over="ignore"):  # inf exactly where the derivative overflows a float64
+        return [[times_factorial(c, k) for k, c in enumerate(s.c)] for s in series]
 
 
 def taylor_polynomial(output, input_node, order):
@@ -85,8 +128,7 @@ def taylor_polynomial(output, input_node, order):
 
 def _sweep(output_nodes, input_node, order):
     """The `Series` of every output: one forward pass over the recorded nodes, oldest first."""
-    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
-        raise ValueError(f"order must be a whole number >= 0, got {order!r}.")
+    order = check_order(order, 0, MAX_ORDER)
     tape = input_node.tape
     outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
@@ -96,25 +138,21 @@ def _sweep(output_nodes, input_node, order):
             nodes.update(ancestors(node))
     x0 = input_node.value
     series = {input_node: Series([x0, _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])}
-    for node in sorted(nodes, key=by_number):
-        if node.primitive is None:
-            continue  # a leaf: the input, or another input that stays constant here
-        args = list(node.args)
-        moving = False
-        for argnum, parent in enumerate(node.parents):  # a None parent has no series
-            s = series.get(parent)
-            if s is not None:
-                args[argnum] = s
-                moving = True
-        if not moving:
-            continue  # depends on no input that moves: a constant
-        rule = TAYLOR.get(node.primitive)
-        if rule is None:
-            raise NotImplementedError(f"np.{getattr(node.primitive, '__name__', node.primitive)} "
-                                      "has no Taylor rule in admagic/taylor.py yet.")
-        result = rule(node.value, *args, **node.kwargs) if node.kwargs else rule(node.value, *args)
-        result.c[0] = node.value
-        series[node] = result
+    # The user saw NumPy's warnings when the values were computed; inf and nan in the
+    # coefficients follow from those, so the sweep adds no warnings of its own.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        for node in sorted(nodes, key=by_number):
+            if node.primitive is None:
+                continue  # a leaf: the input, or another input that stays constant here
+            args = list(node.args)
+            moving = False
+            for argnum, parent in enumerate(node.parents):  # a None parent has no series
+                s = series.get(parent)
+                if s is not None:
+                    args[argnum] = s
+                    moving = True
+            if moving:  # else it depends on no input that moves: a constant
+                series[node] = _apply_rule(node, args)
     answers = []
     for out, node in zip(output_nodes, outputs):
         s = series.get(node) if node is not None else None
@@ -125,15 +163,105 @@ def _sweep(output_nodes, input_node, order):
     return answers
 
 
-def _ones(like):
-    return 1.0 if np.ndim(like) == 0 and not isinstance(like, np.ndarray) else np.ones(np.shape(like))
+def _apply_rule(node, args):
+    """The Series of `node` from its arguments' (`args`, the moving ones as Series)."""
+    primitive = node.primitive
+    rule = TAYLOR.get(primitive)
+    if rule is None:
+        raise NotImplementedError(f"{_call_name(primitive)} has no Taylor rule in "
+                                  "admagic/taylor_rules.py yet; ask for --order 1.")
+    kwargs, dtype = _honoured_keywords(primitive, rule, node.kwargs) if node.kwargs else ({}, None)
+    try:
+        result = rule(node.value, *args, **kwargs)
+    except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
+        result = rule(_numpy_float(node.value), *[_numpy_float(a) for a in args], **kwargs)
+    if dtype is not None:
+        result = cast_to_dtype(result, dtype)
+    result.c[0] = node.value
+    return result
 
 
-def _zeros(like):
-    return 0.0 if np.ndim(like) == 0 and not isinstance(like, np.ndarray) else np.zeros(np.shape(like))
+def _numpy_float(value):
+    """A Python float as np.float64 (and a Series of them), whose 1/0 is inf, not an exception."""
+    if isinstance(value, Series):
+        return Series([_numpy_float(c) for c in value.c])
+    return np.float64(value) if type(value) is float else value
 
 
-def _times_factorial(c, k):
+# ---- keywords: each is honoured, or refused here ------------------------------------------------
+
+_ACCEPTED = {}  # rule -> the keywords it names (None: it takes **kwargs and passes them to NumPy)
+VALUE_NEUTRAL_KEYWORDS = {"casting", "order", "subok"}  # ufunc keywords that change no number
+
+
+def _honoured_keywords(primitive, rule, kwargs):
+    """The keywords to call `rule` with, and the dtype to cast to (ufuncs' dtype=), or TypeError."""
+    kwargs = dict(kwargs)
+    if kwargs.pop("out", None) is not None:
+        raise _refused(primitive, "out", "it writes into an array admagic can't follow",
+                       "assign the result instead: y = f(x)")
+    if kwargs.get("dtype") is not None and np.dtype(kwargs["dtype"]).kind != "f":
+        raise _refused(primitive, "dtype", f"dtype={np.dtype(kwargs['dtype']).name} rounds or "
+                       "converts the result, which has no derivative", "use dtype=np.float64")
+    dtype = None
+    if isinstance(primitive, np.ufunc):
+        if kwargs.get("where", True) is not True:
+            raise _refused(primitive, "where", "without out=, NumPy leaves the elements where "
+                           "the mask is False unset", "write np.where(mask, f(x), other)")
+        if kwargs.pop("signature", None) is not None:
+            raise _refused(primitive, "signature", "it changes the loop NumPy runs",
+                           "cast the inputs instead")
+        kwargs.pop("where", None)
+        dtype = kwargs.pop("dtype", None)
+        for name in VALUE_NEUTRAL_KEYWORDS:
+            kwargs.pop(name, None)
+    accepted = _ACCEPTED.get(rule, False)
+    if accepted is False:
+        accepted = _ACCEPTED[rule] = _keywords_named(rule)
+    if accepted is not None:
+        for name in kwargs:
+            if name not in accepted:
+                raise _refused(primitive, name, "Taylor mode has no rule for it yet",
+                               "leave it out, or ask for --order 1 (reverse mode)")
+    return kwargs, dtype
+
+
+def _keywords_named(rule):
+    parameters = inspect.signature(rule).parameters.values()
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _refused(primitive, keyword, why, instead):
+    return TypeError(f"{_call_name(primitive)}(..., {keyword}=...) isn't supported in Taylor mode "
+                     f"(derivatives of order 2 and up): {why}. Instead, {instead}.")
+
+
+def _call_name(primitive):
+    name = getattr(primitive, "__name__", repr(primitive))
+    module = getattr(primitive, "__module__", None) or ""
+    return f"np.{name}" if isinstance(primitive, np.ufunc) or module.startswith("numpy") else name
+
+
+def cast_to_dtype(series, dtype):
+    """The Series with every coefficient in `dtype` (a ufunc's ``dtype=``; traced ones stay)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype={dtype.name} makes the result other than a real float, which "
+                        "Taylor mode can't differentiate; use dtype=np.float64 or leave it out.")
+    if dtype == np.float64:
+        return series
+    return Series([c if type(c) is Traced else np.asarray(c, dtype=dtype)[()] for c in series.c])
+
+
+def times_factorial(c, k):
+    """The k-th derivative from the k-th Taylor coefficient: ``k!·c``, for k up to `MAX_ORDER`
+    (inf only where that derivative itself overflows a float64).
+
+    >>> times_factorial(0.5, 3)
+    3.0
+    """
     return c if k < 2 else float(math.factorial(k)) * c
 
 
@@ -146,422 +274,3 @@ def _stacked(coefficients):
 def _plain_copy(value):
     value = plain(value)
     return value.copy() if isinstance(value, np.ndarray) else value
-
-
-# ---- truncated power series -----------------------------------------------------------------------
-
-class Series:
-    """A truncated power series ``c[0] + c[1]·t + ... + c[n]·tⁿ``; each c[k] a number or an array
-    (of the value's shape), or a value an outer tape traces.
-
-    Arithmetic with another Series or a constant gives the series of the result, truncated at the
-    shorter length. Keep a Series on the left of a traced constant (``s * c``, not ``c * s``).
-    """
-
-    __slots__ = ("c",)
-    __array_ufunc__ = None  # so ndarray + Series calls Series.__radd__ rather than looping over it
-
-    def __init__(self, coefficients):
-        self.c = list(coefficients)
-
-    @staticmethod
-    def constant(value, order):
-        """The series of a value that does not move: ``[value, 0, ..., 0]``."""
-        return Series([value] + [_zeros(value)] * order)
-
-    def __len__(self):
-        return len(self.c)
-
-    def __getitem__(self, k):
-        return self.c[k]
-
-    def __repr__(self):
-        return f"Series({self.c!r})"
-
-    def map(self, f, first=None):
-        """Apply a linear function to every coefficient (``first``, if given, is coefficient 0)."""
-        c = self.c
-        return Series([f(c[0]) if first is None else first] + [f(ck) for ck in c[1:]])
-
-    def d(self):
-        """The series of d/dt: ``[c_1, 2 c_2, 3 c_3, ...]`` (one coefficient shorter)."""
-        return Series([k * ck for k, ck in enumerate(self.c) if k])
-
-    def __neg__(self):
-        return Series([-ck for ck in self.c])
-
-    def __add__(self, other):
-        if isinstance(other, Series):
-            return Series([a + b for a, b in zip(self.c, other.c)])
-        rest = self.c[1:]
-        if np.ndim(other):  # a constant array can widen the value by broadcasting, so widen all
-            zero = _zeros(other)
-            rest = [ck + zero for ck in rest]
-        return Series([self.c[0] + other] + rest)
-
-    def __sub__(self, other):
-        if isinstance(other, Series):
-            return Series([a - b for a, b in zip(self.c, other.c)])
-        return self + (-other)
-
-    def __rsub__(self, other):
-        return (-self) + other
-
-    def __mul__(self, other):
-        if not isinstance(other, Series):
-            return Series([ck * other for ck in self.c])
-        a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
-        return Series([_total(a[j] * b[k - j] for j in range(k + 1))
-                       for k in range(min(len(a), len(b)))])
-
-    def __truediv__(self, other):
-        if not isinstance(other, Series):
-            return Series([ck / other for ck in self.c])
-        a, b = self.c, other.c  # a = q·b, so q_k = (a_k - Σ_(j<k) q_j b_(k-j)) / b_0
-        q = []
-        for k in range(min(len(a), len(b))):
-            q.append((a[k] - _total(q[j] * b[k - j] for j in range(k))) / b[0] if k else a[0] / b[0])
-        return Series(q)
-
-    def __rtruediv__(self, other):
-        return Series.constant(other, len(self) - 1) / self
-
-    __radd__ = __add__
-    __rmul__ = __mul__
-
-
-def _total(terms):
-    """The sum of the terms, 0.0 when there are none (no 0 added in front: under an outer tape
-    that would record one more node per sum)."""
-    iterator = iter(terms)
-    first = next(iterator, None)
-    if first is None:
-        return 0.0
-    for term in iterator:
-        first = first + term
-    return first
-
-
-def _lift(*args):
-    """The arguments as Series of one length (constants get zero coefficients beyond the 0th)."""
-    order = next(len(a) for a in args if isinstance(a, Series)) - 1
-    return [a if isinstance(a, Series) else Series.constant(a, order) for a in args]
-
-
-def _value(a):
-    """The value of an argument: coefficient 0 of a Series, or the constant itself."""
-    return a.c[0] if isinstance(a, Series) else a
-
-
-def _integrate(y0, dy):
-    """The series of y from y(0) = y0 and the series of dy/dt: ``y_k = dy_(k-1) / k``."""
-    return Series([y0] + [c / (k + 1) for k, c in enumerate(dy.c)])
-
-
-# ---- recurrences: y = f(x) solves y' = g·x', so k·y_k = Σ_(j=1..k) j·x_j·g_(k-j) -------------------
-
-def _weighted(jx, g, k):
-    """Σ_(j=1..k) (j·x_j)·g_(k-j), the t^(k-1) coefficient of x'·g."""
-    return _total(jx[j] * g[k - j] for j in range(1, k + 1))
-
-
-def _exp(x, y0):
-    """y = exp(x): y' = y·x'."""
-    jx = [j * xj for j, xj in enumerate(x.c)]
-    y = [y0]
-    for k in range(1, len(jx)):
-        y.append(_weighted(jx, y, k) / k)
-    return Series(y)
-
-
-def _sin_cos(x, s0, c0, sign=-1.0):
-    """s = sin(x), c = cos(x): s' = c·x', c' = -s·x'. With sign=+1: sinh and cosh."""
-    jx = [j * xj for j, xj in enumerate(x.c)]
-    s, c = [s0], [c0]
-    for k in range(1, len(jx)):
-        s.append(_weighted(jx, c, k) / k)
-        c.append(sign * _weighted(jx, s, k) / k)
-    return Series(s), Series(c)
-
-
-def _tan(x, y0, sign=1.0):
-    """y = tan(x): y' = (1 + y²)·x'. With sign=-1: tanh, y' = (1 - y²)·x'."""
-    jx = [j * xj for j, xj in enumerate(x.c)]
-    y, u = [y0], [1.0 + sign * y0 * y0]  # u = 1 ± y²
-    for k in range(1, len(jx)):
-        y.append(_weighted(jx, u, k) / k)
-        u.append(sign * _total(y[j] * y[k - j] for j in range(k + 1)))
-    return Series(y)
-
-
-def _sqrt(x, y0=None):
-    """y = sqrt(x): y·y = x, so y_k = (x_k - Σ_(0<j<k) y_j y_(k-j)) / (2 y_0)."""
-    y = [np.sqrt(x.c[0]) if y0 is None else y0]
-    for k in range(1, len(x)):
-        y.append((x.c[k] - _total(y[j] * y[k - j] for j in range(1, k))) / (2.0 * y[0]))
-    return Series(y)
-
-
-def _power(x, r, y0):
-    """y = x^r for a fixed r: x·y' = r·y·x', so y_k = Σ_(j<k) (r(k-j) - j) x_(k-j) y_j / (k x_0)."""
-    y = [y0]
-    for k in range(1, len(x)):
-        y.append(_total((r * (k - j) - j) * x.c[k - j] * y[j] for j in range(k)) / (k * x.c[0]))
-    return Series(y)
-
-
-def _whole_power(x, r):
-    """x^r for a whole number r ≥ 0, by repeated squaring: exact where x_0 = 0, unlike `_power`."""
-    result, base = None, x
-    while r:
-        if r & 1:
-            result = base if result is None else result * base
-        r >>= 1
-        if r:
-            base = base * base
-    return result if result is not None else Series.constant(_ones(x.c[0]), len(x) - 1)
-
-
-def _log(x, y0):
-    """y = log(x): y' = x'/x."""
-    return _integrate(y0, x.d() / x)
-
-
-# ---- rules that need more than one line ----------------------------------------------------------
-
-def _power_rule(ans, x, y):
-    if not isinstance(y, Series):  # x ** r, r fixed
-        if type(y) is not Traced and np.ndim(y) == 0 and float(y).is_integer() and 0 <= y < 2**31:
-            return _whole_power(x, int(y))
-        return _power(x, y, ans)
-    if not isinstance(x, Series):  # c ** y = exp(y log c); log taken as 0 where c <= 0, as in rules.py
-        return _exp(y * np.log(np.where(np.greater(x, 0.0), x, 1.0)), ans)
-    return _exp(y * _log(x, np.log(x.c[0])), ans)  # x ** y = exp(y log x)
-
-
-def _winner(ans, x, y, x_wins):
-    """max/min: the coefficients of the argument that wins; a tie shares them equally, as rules.py."""
-    x0, y0 = _value(x), _value(y)
-    share = np.where(np.equal(x0, y0), 0.5, np.where(x_wins(x0, y0), 1.0, 0.0))
-    x, y = _lift(x, y)
-    return x * share + y * (1.0 - share)
-
-
-def _logaddexp(ans, x, y):
-    x, y = _lift(x, y)
-    top = np.maximum(x.c[0], y.c[0])  # log(e^x + e^y) = top + log(e^(x-top) + e^(y-top))
-    u = _exp(x - top, np.exp(x.c[0] - top)) + _exp(y - top, np.exp(y.c[0] - top))
-    return _integrate(ans, u.d() / u)
-
-
-def _hypot(ans, x, y):
-    x, y = _lift(x, y)
-    return _sqrt(x * x + y * y, ans)
-
-
-def _arctan2(ans, y, x):
-    y, x = _lift(y, x)  # d/dt arctan2(y, x) = (x y' - y x') / (x² + y²)
-    return _integrate(ans, (x * y.d() - y * x.d()) / (x * x + y * y))
-
-
-def _remainder(ans, x, y):
-    x, y = _lift(x, y)  # x mod y = x - floor(x/y)·y, the floor constant between its jumps
-    return x - y * np.floor(x.c[0] / y.c[0])
-
-
-def _constant_pieces(ans, *args, **kwargs):
-    """Piecewise constant functions (floor, sign, ...): every coefficient beyond the 0th is 0."""
-    order = next(len(a) for a in args if isinstance(a, Series)) - 1
-    return Series.constant(ans, order)
-
-
-def _linear(primitive):
-    """A function linear in its first argument, the rest saying how (axis, shape, index, ...)."""
-    def rule(ans, x, *how, **kwargs):
-        return x.map(lambda c: primitive(c, *how, **kwargs), ans)
-    return rule
-
-
-def _linear_in_all(primitive):
-    """A function linear in all its arguments together (concatenate, stack)."""
-    def rule(ans, *arrays, **kwargs):
-        arrays = _lift(*arrays)
-        return Series([ans] + [primitive(*[a.c[k] for a in arrays], **kwargs)
-                               for k in range(1, len(arrays[0]))])
-    return rule
-
-
-def _multilinear(primitive):
-    """A product (matmul, einsum, ...): coefficient k sums the products of coefficients whose
-    orders add up to k, one from each moving argument (the Cauchy product, for any number)."""
-    def rule(ans, *args, **kwargs):
-        moving = [i for i, a in enumerate(args) if isinstance(a, Series)]
-        coefficients = [ans]
-        for k in range(1, len(args[moving[0]])):
-            terms = []
-            for orders in _compositions(k, len(moving)):
-                call = list(args)
-                for i, j in zip(moving, orders):
-                    call[i] = args[i].c[j]
-                terms.append(primitive(*call, **kwargs))
-            coefficients.append(_total(terms))
-        return Series(coefficients)
-    return rule
-
-
-def _compositions(k, parts):
-    """Every way to write k as an ordered sum of `parts` whole numbers ≥ 0 (stars and bars)."""
-    for bars in itertools.combinations(range(k + parts - 1), parts - 1):
-        edges = (-1,) + bars + (k + parts - 1,)
-        yield tuple(edges[i + 1] - edges[i] - 1 for i in range(parts))
-
-
-def _where(ans, condition, x, y):
-    condition = _value(condition)
-    x, y = _lift(x, y)
-    return Series([ans] + [np.where(condition, x.c[k], y.c[k]) for k in range(1, len(x))])
-
-
-def _clip(ans, x, lo=None, hi=None, **bounds):
-    lo = bounds.get("a_min", bounds.get("min", lo))  # the bounds may come by any of their names
-    hi = bounds.get("a_max", bounds.get("max", hi))
-    present = [a for a in (x, lo, hi) if a is not None]
-    lifted = iter(_lift(*present))
-    x = next(lifted)
-    lo = next(lifted) if lo is not None else None
-    hi = next(lifted) if hi is not None else None
-    below = np.less(x.c[0], lo.c[0]) if lo is not None else False
-    above = np.greater(np.maximum(x.c[0], lo.c[0]) if lo is not None else x.c[0], hi.c[0]) \
-        if hi is not None else False
-    coefficients = [ans]
-    for k in range(1, len(x)):
-        ck = x.c[k]
-        if lo is not None:
-            ck = np.where(below, lo.c[k], ck)
-        if hi is not None:
-            ck = np.where(above, hi.c[k], ck)
-        coefficients.append(ck)
-    return Series(coefficients)
-
-
-def _reduced_axes(ndim, axis):
-    if axis is None:
-        return tuple(range(ndim))
-    return tuple(sorted(a % ndim for a in (axis if isinstance(axis, tuple) else (axis,))))
-
-
-def _prod(ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    """A product of many: the reduced axes moved last and flattened, then one Cauchy product per
-    element along them (no division, so zeros are no trouble)."""
-    ndim = np.ndim(x.c[0])
-    reduced = _reduced_axes(ndim, axis)
-    order = [a for a in range(ndim) if a not in reduced] + list(reduced)
-    kept_shape = tuple(np.shape(x.c[0])[a] for a in order[:ndim - len(reduced)])
-    count = math.prod(np.shape(x.c[0])[a] for a in reduced)
-    flat = x.map(lambda c: np.reshape(np.transpose(c, order), kept_shape + (count,)))
-    if count == 0:
-        return Series.constant(ans, len(x) - 1)
-    product = flat.map(lambda c: c[..., 0])
-    for i in range(1, count):
-        product = product * flat.map(lambda c: c[..., i])
-    return product.map(lambda c: np.reshape(c, np.shape(ans)), ans)
-
-
-def _var(ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
-    count = math.prod(np.shape(x.c[0])[a] for a in _reduced_axes(np.ndim(x.c[0]), axis))
-    centred = x.map(lambda c: c - np.mean(c, axis=axis, keepdims=True))
-    return (centred * centred).map(lambda c: np.sum(c, axis=axis, keepdims=keepdims) / (count - ddof), ans)
-
-
-def _std(ans, x, *args, **kwargs):
-    # Where std is 0 (one element, or all equal) its derivatives are taken as 0, as rules.py does.
-    safe = np.where(np.equal(ans, 0.0), np.inf, ans)
-    return _sqrt(_var(ans * ans, x, *args, **kwargs), safe)
-
-
-def _max_min(ans, x, axis=None, out=None, keepdims=False, **_):
-    share = _share_of_ties(x.c[0], ans, axis, keepdims)  # the winners' coefficients; ties share
-    return x.map(lambda c: np.sum(c * share, axis=axis, keepdims=keepdims), ans)
-
-
-LN2, LN10 = np.log(2.0), np.log(10.0)
-
-# ---- the table ------------------------------------------------------------------------------------
-# Each rule gets (ans, *args, **kwargs) as recorded, with the arguments that move replaced by their
-# Series, and gives the Series of ans. Coefficient 0 is always set to ans by the sweep.
-# fmt: off
-deftaylor(np.add,          lambda ans, x, y: _lift(x, y)[0] + y)
-deftaylor(np.subtract,     lambda ans, x, y: _lift(x, y)[0] - y)
-deftaylor(np.multiply,     lambda ans, x, y: x * y if isinstance(x, Series) else y * x)
-deftaylor(np.divide,       lambda ans, x, y: _lift(x, y)[0] / y)
-deftaylor(np.power,        _power_rule)
-deftaylor(np.remainder,    _remainder)
-deftaylor(np.maximum,      lambda ans, x, y: _winner(ans, x, y, np.greater))
-deftaylor(np.minimum,      lambda ans, x, y: _winner(ans, x, y, np.less))
-deftaylor(np.hypot,        _hypot)
-deftaylor(np.arctan2,      _arctan2)
-deftaylor(np.logaddexp,    _logaddexp)
-deftaylor(np.negative,     lambda ans, x: -x)
-deftaylor(np.absolute,     lambda ans, x: x * np.sign(x.c[0]))
-deftaylor(np.square,       lambda ans, x: x * x)
-deftaylor(np.reciprocal,   lambda ans, x: 1.0 / x)
-deftaylor(np.sqrt,         lambda ans, x: _sqrt(x, ans))
-deftaylor(np.cbrt,         lambda ans, x: _power(x, 1.0 / 3.0, ans))
-deftaylor(np.exp,          lambda ans, x: _exp(x, ans))
-deftaylor(np.exp2,         lambda ans, x: _exp(x * LN2, ans))
-deftaylor(np.expm1,        lambda ans, x: _exp(x, ans + 1.0))
-deftaylor(np.log,          lambda ans, x: _log(x, ans))
-deftaylor(np.log2,         lambda ans, x: _integrate(ans, x.d() / (x * LN2)))
-deftaylor(np.log10,        lambda ans, x: _integrate(ans, x.d() / (x * LN10)))
-deftaylor(np.log1p,        lambda ans, x: _integrate(ans, x.d() / (x + 1.0)))
-deftaylor(np.sin,          lambda ans, x: _sin_cos(x, ans, np.cos(x.c[0]))[0])
-deftaylor(np.cos,          lambda ans, x: _sin_cos(x, np.sin(x.c[0]), ans)[1])
-deftaylor(np.tan,          lambda ans, x: _tan(x, ans))
-deftaylor(np.arcsin,       lambda ans, x: _integrate(ans, x.d() / _sqrt(1.0 - x * x)))
-deftaylor(np.arccos,       lambda ans, x: _integrate(ans, -x.d() / _sqrt(1.0 - x * x)))
-deftaylor(np.arctan,       lambda ans, x: _integrate(ans, x.d() / (1.0 + x * x)))
-deftaylor(np.sinh,         lambda ans, x: _sin_cos(x, ans, np.cosh(x.c[0]), sign=1.0)[0])
-deftaylor(np.cosh,         lambda ans, x: _sin_cos(x, np.sinh(x.c[0]), ans, sign=1.0)[1])
-deftaylor(np.tanh,         lambda ans, x: _tan(x, ans, sign=-1.0))
-deftaylor(np.arcsinh,      lambda ans, x: _integrate(ans, x.d() / _sqrt(x * x + 1.0)))
-deftaylor(np.arccosh,      lambda ans, x: _integrate(ans, x.d() / _sqrt(x * x - 1.0)))
-deftaylor(np.arctanh,      lambda ans, x: _integrate(ans, x.d() / (1.0 - x * x)))
-deftaylor(np.sign,         _constant_pieces)
-deftaylor(np.floor,        _constant_pieces)
-deftaylor(np.ceil,         _constant_pieces)
-deftaylor(np.round,        _constant_pieces)
-deftaylor(np.rint,         _constant_pieces)
-deftaylor(np.floor_divide, _constant_pieces)
-
-deftaylor(np.sum,          _linear(np.sum))
-deftaylor(np.mean,         _linear(np.mean))
-deftaylor(np.prod,         _prod)
-deftaylor(np.var,          _var)
-deftaylor(np.std,          _std)
-deftaylor(np.max,          _max_min)
-deftaylor(np.min,          _max_min)
-deftaylor(np.cumsum,       _linear(np.cumsum))
-deftaylor(np.matmul,       _multilinear(np.matmul))
-deftaylor(np.dot,          _multilinear(np.dot))
-deftaylor(np.inner,        _multilinear(np.inner))
-deftaylor(np.outer,        _multilinear(np.outer))
-deftaylor(np.tensordot,    _multilinear(np.tensordot))
-deftaylor(np.einsum,       _multilinear(np.einsum))
-deftaylor(np.trace,        _linear(np.trace))
-deftaylor(np.diag,         _linear(np.diag))
-deftaylor(np.reshape,      _linear(np.reshape))
-deftaylor(np.ravel,        _linear(np.ravel))
-deftaylor(np.squeeze,      _linear(np.squeeze))
-deftaylor(np.expand_dims,  _linear(np.expand_dims))
-deftaylor(np.transpose,    _linear(np.transpose))
-deftaylor(np.swapaxes,     _linear(np.swapaxes))
-deftaylor(np.moveaxis,     _linear(np.moveaxis))
-deftaylor(np.flip,         _linear(np.flip))
-deftaylor(np.broadcast_to, _linear(np.broadcast_to))
-deftaylor(np.where,        _where)
-deftaylor(np.clip,         _clip)
-deftaylor(rules.getitem,   _linear(rules.getitem))
-deftaylor(rules.untake,    _linear(rules.untake))
-deftaylor(rules.concatenate, _linear_in_all(rules.concatenate))
-deftaylor(rules.stack,     _linear_in_all(rules.stack))
-# fmt: on

@@ -7,6 +7,10 @@
   and orders 1–4 on random expression trees drawn by hypothesis, against nested reverse mode
   (``grad(grad(...))``), which shares no code with the Taylor rules.
 - Outer tapes: a Taylor-mode derivative can itself be differentiated.
+- Where a function or a derivative is infinite or undefined (x = 0 for 1/x, log, sqrt, x**2.5):
+  NumPy's inf and nan, the closed forms' signs, exact zeros where the derivatives are finite.
+- High orders (up to MAX_ORDER) and the order check; keywords honoured or refused (the property
+  test over every rule and keyword is in test_taylor_keywords.py).
 - The written-out Taylor polynomial, as text and as LaTeX.
 """
 
@@ -21,7 +25,8 @@ from hypothesis import strategies as st
 
 from admagic import Tape, grad, rules
 from admagic.polynomial import polynomial_latex, polynomial_text
-from admagic.taylor import TAYLOR, derivatives, taylor_coefficients, taylor_polynomial
+from admagic.taylor import (MAX_ORDER, TAYLOR, check_order, derivatives, taylor_coefficients,
+                            taylor_polynomial)
 from admagic.traced import new_leaf
 from test_rules import CASES
 
@@ -57,7 +62,7 @@ def assert_derivatives_close(got, truth, rtol=1e-9, atol=0.0):
 def test_every_primitive_with_a_derivative_rule_has_a_taylor_rule():
     missing = sorted(getattr(p, "__name__", repr(p)) for p in set(rules.VJP) - set(TAYLOR))
     stale = sorted(getattr(p, "__name__", repr(p)) for p in set(TAYLOR) - set(rules.VJP))
-    assert not missing, f"primitives in rules.VJP with no rule in admagic/taylor.py: {missing}"
+    assert not missing, f"primitives in rules.VJP with no rule in admagic/taylor_rules.py: {missing}"
     assert not stale, f"Taylor rules for primitives that rules.VJP does not know: {stale}"
 
 
@@ -342,6 +347,143 @@ def test_order_0_is_the_value_and_a_negative_order_is_refused():
 
 def test_whole_powers_are_exact_at_zero():
     assert taylor_derivatives(lambda x: x ** 3 + x ** 0, 0.0, 4) == [1.0, 0.0, 0.0, 6.0, 0.0]
+
+
+# ---- where the function or a derivative is infinite or undefined ---------------------------------
+
+INF, NAN = np.inf, np.nan
+AT_ZERO = {  # f, then [f, f', ..., f⁗] at x = 0: each closed form evaluated by NumPy at +0.0
+    "1/x":        (lambda x: 1.0 / x, [INF, -INF, INF, -INF, INF]),        # (-1)^k k! / x^(k+1)
+    "reciprocal": (np.reciprocal, [INF, -INF, INF, -INF, INF]),
+    "x**-3":      (lambda x: x ** -3.0, [INF, -INF, INF, -INF, INF]),     # falling(-3, k) x^(-3-k)
+    "log":        (np.log, [-INF, INF, -INF, INF, -INF]),                 # (-1)^(k-1) (k-1)! / x^k
+    "log2":       (np.log2, [-INF, INF, -INF, INF, -INF]),
+    "log10":      (np.log10, [-INF, INF, -INF, INF, -INF]),
+    "sqrt":       (np.sqrt, [0.0, INF, -INF, INF, -INF]),                 # falling(1/2, k) x^(1/2-k)
+    "x**0.5":     (lambda x: x ** 0.5, [0.0, INF, -INF, INF, -INF]),
+    "cbrt":       (np.cbrt, [0.0, INF, -INF, INF, -INF]),
+    "cbrt(-x)":   (lambda x: np.cbrt(-x), [-0.0, -INF, INF, -INF, INF]),
+    "x**2.5":     (lambda x: x ** 2.5, [0.0, 0.0, 0.0, INF, -INF]),       # 2.5 x^1.5, 3.75 x^0.5, ...
+    "sin(x)**2.5": (lambda x: np.sin(x) ** 2.5, [0.0, 0.0, 0.0, INF, -INF]),
+    "(x*x)**1.5": (lambda x: (x * x) ** 1.5, [0.0, 0.0, 0.0, NAN, NAN]),   # |x|³: no 3rd derivative
+    "sqrt(x*x)":  (lambda x: np.sqrt(x * x), [0.0, NAN, NAN, NAN, NAN]),  # |x|: no derivative at 0
+    "x/x":        (lambda x: x / x, [NAN] * 5),                           # 0/0, as NumPy
+    "arctan2(x, x)": (lambda x: np.arctan2(x, x), [0.0] + [NAN] * 4),
+}
+
+
+@pytest.mark.parametrize("name", AT_ZERO)
+def test_at_zero_taylor_mode_gives_numpys_inf_and_nan_and_exact_zeros(name):
+    f, truth = AT_ZERO[name]
+    with np.errstate(all="ignore"):
+        got = taylor_derivatives(f, 0.0, 4)
+        first = grad(f)(0.0)  # reverse mode, which shares no code with Taylor mode
+    np.testing.assert_array_equal(np.array(got, dtype=float), truth)
+    np.testing.assert_array_equal(got[1], first)
+
+
+def test_finite_derivatives_at_zero_agree_with_one_sided_mpmath():
+    for f, mp_f in [(lambda x: x ** 2.5, lambda x: x ** 2.5),
+                    (lambda x: np.sin(x) ** 2.5, lambda x: mpmath.sin(x) ** 2.5)]:
+        got = taylor_derivatives(f, 0.0, 2)
+        for k in range(3):
+            assert abs(float(mpmath.diff(mp_f, 0, k, direction=1)) - got[k]) < 1e-6
+
+
+def test_array_input_with_a_zero_element_gets_inf_there_and_the_usual_elsewhere():
+    with np.errstate(all="ignore"):
+        got = taylor_derivatives(np.sqrt, np.array([0.0, 4.0]), 3)
+    for k, expected in enumerate([[0.0, 2.0], [INF, 0.25], [-INF, -1 / 32], [INF, 3 / 256]]):
+        np.testing.assert_allclose(got[k], expected, rtol=1e-14)
+
+
+def test_an_array_exponent_with_whole_entries_is_exact_at_zero():
+    with np.errstate(all="ignore"):
+        got = taylor_derivatives(lambda x: x ** np.array([2.0, 2.5, -1.0]), np.zeros(3), 3)
+    np.testing.assert_array_equal(np.array(got), [[0.0, 0.0, INF], [0.0, 0.0, -INF],
+                                                  [2.0, 0.0, INF], [0.0, INF, -INF]])
+
+
+def test_taylor_mode_adds_no_warnings_to_numpys_own(recwarn):
+    taylor_derivatives(lambda x: x ** 2.5, 0.0, 5)  # the value 0 ** 2.5 warns of nothing
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# ---- high orders, and the order check -------------------------------------------------------------
+
+def test_orders_up_to_max_order_are_exact_and_overflow_only_where_the_derivative_does():
+    assert MAX_ORDER == 170
+    np.testing.assert_allclose(taylor_derivatives(np.exp, 0.0, MAX_ORDER), 1.0, rtol=1e-12)
+    assert taylor_derivatives(lambda x: np.sin(2.0 * x), 0.3, 161)[161] == \
+        pytest.approx(2.0 ** 161 * math.cos(0.6), rel=1e-9)  # 2^161 cos(0.6) ≈ 2.4e48
+    # d^k/dx^k 1/(1+x) is (-1)^k k! / (1+x)^(k+1): at 0, 150! ≈ 5.7e262 is a float;
+    # at -0.5, 170!·2^171 ≈ 2e358 is not
+    assert taylor_derivatives(lambda x: 1.0 / (1.0 + x), 0.0, 150)[150] == \
+        pytest.approx(float(math.factorial(150)), rel=1e-12)
+    assert taylor_derivatives(lambda x: 1.0 / (1.0 + x), -0.5, 170)[170] == INF
+
+
+def test_an_order_beyond_max_order_is_refused_with_the_limit():
+    with pytest.raises(ValueError, match=r"beyond order 170, k! overflows a float64"):
+        taylor_derivatives(np.exp, 0.0, 171)
+
+
+@pytest.mark.parametrize("order", [-1, 2.5, True, "2", None])
+def test_check_order_refuses_what_is_not_a_whole_number_from_the_minimum(order):
+    with pytest.raises(ValueError, match="must be a whole number, 0 or more"):
+        check_order(order, 0)
+
+
+def test_check_order_accepts_numpy_integers_and_says_the_minimum():
+    assert type(check_order(np.int64(3), 1)) is int
+    with pytest.raises(ValueError, match="1 or more .* got 0"):
+        check_order(0, 1)
+
+
+# ---- keywords: honoured, or refused with a message -------------------------------------------------
+
+MASK = np.array([True, False, True])
+W0, V = np.array([0.5, 0.0, 0.5]), np.array([1.0, -2.0, 0.5])
+
+
+def along_v(f, order=2):
+    """f(W0 + t V) and its t-derivatives at 0, in Taylor mode."""
+    return taylor_derivatives(lambda t: f(W0 + t * V), 0.0, order)
+
+
+@pytest.mark.parametrize("f, truth", [  # truth: [g, g', g''] of g(t) = f(W0 + t V), by hand
+    (lambda w: np.sum(2.0 * w, where=MASK), [2.0, 3.0, 0.0]),
+    (lambda w: np.sum(w, initial=10.0), [11.0, -0.5, 0.0]),
+    (lambda w: np.mean(w, where=MASK), [0.5, 0.75, 0.0]),
+    (lambda w: np.var(w, correction=1), [1 / 12, 33 / 36, 2 * np.var(V, ddof=1)]),
+    (lambda w: np.max(w, initial=10.0), [10.0, 0.0, 0.0]),
+    (lambda w: np.max(w * w, where=~MASK, initial=-1.0), [0.0, 0.0, 8.0]),
+    (lambda w: np.prod(w, where=MASK, initial=2.0), [0.5, 1.5, 2.0]),  # 2(.5+t)(.5+t/2)
+    (lambda w: np.sum(np.add(w, 1.0, dtype=np.float64)), [4.0, -0.5, 0.0]),
+], ids=["sum-where", "sum-initial", "mean-where", "var-correction", "max-initial-wins",
+        "max-where", "prod-where-initial", "add-dtype"])
+def test_keywords_are_honoured(f, truth):
+    np.testing.assert_allclose(np.array(along_v(f), dtype=float), truth, rtol=1e-12, atol=1e-15)
+
+
+def test_std_with_correction_matches_finite_differences():
+    s = lambda t: np.std((W0 + t * V) ** 2, ddof=1)
+    h = 1e-4
+    truth = [s(0.0), (s(h) - s(-h)) / (2 * h), (s(h) - 2 * s(0.0) + s(-h)) / h ** 2]
+    np.testing.assert_allclose(along_v(lambda w: np.std(w * w, correction=1)), truth, rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:'where' used without 'out'")
+@pytest.mark.parametrize("f, message", [
+    (lambda w: np.sin(w, where=MASK), r"np.sin\(..., where=...\) isn't supported in Taylor mode"),
+    (lambda w: np.var(w, mean=np.mean(W0, keepdims=True)), r"np.var\(..., mean=...\)"),
+    (lambda w: np.clip(w, 0.1, 0.4, where=MASK), r"np.clip\(..., where=...\)"),
+    (lambda w: np.add(w, 1.0, dtype=np.int64, casting="unsafe"), r"dtype=int64"),
+    (lambda w: np.sum(w, dtype=np.int64), r"np.sum\(..., dtype=...\) .* dtype=int64 rounds"),
+], ids=["ufunc-where", "var-mean", "clip-where", "ufunc-dtype-int", "sum-dtype-int"])
+def test_keywords_taylor_mode_cannot_honour_are_refused_with_a_message(f, message):
+    with pytest.raises(TypeError, match=message):
+        along_v(f)
 
 
 # ---- nesting: a Taylor-mode derivative differentiated by an outer tape ----------------------------
