@@ -189,6 +189,11 @@ class EvaluationTrace:
         """Every row, inputs first, then the operations (see `Row`)."""
         return [self._row_of[node] for node in self._order]
 
+    @property
+    def nodes(self):
+        """The recorded nodes, in the order of `rows`."""
+        return list(self._order)
+
     def row_of(self, value):
         """The row of a traced value (or node), or None if it is not in this trace."""
         return self._row_of.get(getattr(value, "node", value))
