@@ -263,7 +263,7 @@ def _summary(rule, w, lhs, formulas, numbers, total):
     example = f"{w.dot.join(factors)} = {w.times.join(values)} = {w.number(rule.products[0])}"
     paths = f"{rule.count:,} paths from {rule.input} to {rule.output}"
     if w is _LATEX:
-        return (rf"{lhs} = \sum_{{	ext{{{paths}}}}} \prod rac{{\partial\,\cdot}}{{\partial\,"
-                rf"\cdot}} = {total} \quad 	ext{{(the first: }} {example}	ext{{)}}")
+        return (rf"{lhs} = \sum_{{\text{{{paths}}}}} \prod \frac{{\partial\,\cdot}}{{\partial\,"
+                rf"\cdot}} = {total} \quad \text{{(the first: }} {example}\text{{)}}")
     return (f"{lhs} = Σ over the {paths} of the product of the local partials along each = "
             f"{total}   (the first: {example})")
