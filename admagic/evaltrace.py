@@ -173,7 +173,7 @@ class EvaluationTrace:
         first = 1 - len(given) - len(other_leaves)
         for index, node in enumerate(self._order, start=first):
             self._row_of[node] = Row(index=index, name=wengert_name(index), label=labels.get(node),
-                                     definition="", value=plain(node.value),
+                                     definition="", value=_tidy(node.value),
                                      is_input=node.primitive is None,
                                      is_output=node in outputs_set, id=f"n{node.number}")
         for node in self._order:
@@ -226,7 +226,7 @@ class EvaluationTrace:
         value = plain(target.value)
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
         with np.errstate(all="ignore"):
-            adjoints = {node: plain(g) for node, g in backward(target, seed).items()}
+            adjoints = {node: _tidy(g) for node, g in backward(target, seed).items()}
         for node in self._order:
             g = adjoints.get(node)
             self._row_of[node].adjoint = _zeros_like(node.value) if g is None else g
@@ -251,7 +251,7 @@ class EvaluationTrace:
         with np.errstate(all="ignore"):
             series = taylor.derivatives(latest_first, seed_leaf, 1)
         for node, (_, tangent) in zip(latest_first, series):
-            self._row_of[node].tangent = plain(tangent)
+            self._row_of[node].tangent = _tidy(tangent)
 
     # ---- the reverse sweep, step by step ---------------------------------------------------------
 
@@ -405,7 +405,7 @@ def _plain_call(rule, g, node):
     args = [plain(a) for a in node.args]
     kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
     with np.errstate(all="ignore"):
-        return plain(rule(g, plain(node.value), *args, **kwargs))
+        return _tidy(rule(g, plain(node.value), *args, **kwargs))
 
 
 def _share(node, argnum, g):
@@ -431,6 +431,12 @@ def _local_partial(node, argnum):
         return _share(node, argnum, 1.0)
     except Exception:  # a rule that can't run on plain numbers leaves the partial unwritten
         return None
+
+
+def _tidy(value):
+    """The plain value, and a Python float for a NumPy scalar: rows a student reads as numbers."""
+    value = plain(value)
+    return float(value) if isinstance(value, np.floating) else value
 
 
 def _zeros_like(value):
