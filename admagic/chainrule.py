@@ -32,6 +32,7 @@ import numpy as np
 
 from .evaltrace import EvaluationTrace
 from .formatting import format_number
+from .forward import tangents
 from .traced import plain
 
 __all__ = ["explain", "Explanation", "ChainRule", "MAX_PATHS"]
@@ -130,8 +131,10 @@ def _chain_rule(out, leaf, out_name, in_name, nodes, rows, symbol, max_paths):
         rule.paths.append([names[out]] + [names[parent] for _, parent, _ in path])
         rule.partials.append(partials)
         rule.products.append(None if None in partials else float(np.prod(partials)))
-    if rule.total is None:
-        rule.note = "the paths pass through arrays, whose local partials are matrices"
+    if rule.total is None:  # no numbers to multiply: the derivative by one tangent sweep instead
+        rule.total = float(plain(tangents([out], leaf)[0]))
+        rule.note = ("by a tangent sweep: the paths pass through arrays, whose local partials "
+                     "are matrices, so they are not written out")
     return rule
 
 
@@ -196,7 +199,7 @@ class _TEXT:
 
     @staticmethod
     def words(text):
-        return text
+        return f"({text})"
 
 
 class _LATEX:
@@ -234,8 +237,8 @@ def _written(rule, w):
     lhs = w.derivative(rule.symbol, rule.output, rule.input)
     if rule.count == 0:
         return f"{lhs} = 0 {w.words(rule.note)}"
-    if rule.total is None:
-        return f"{lhs}: {w.words(rule.note + '; not written out')}"
+    if rule.note:
+        return f"{lhs} = {w.number(rule.total)} {w.words(rule.note)}"
     formulas = [w.dot.join(w.derivative("∂", path[i], path[i + 1]) for i in range(len(path) - 1))
                 for path in rule.paths]
     numbers = [w.times.join(w.number(p) for p in partials) for partials in rule.partials]
