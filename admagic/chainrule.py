@@ -84,9 +84,10 @@ class Explanation:
         return rf"$\begin{{array}}{{l}} {lines} \end{{array}}$"
 
 
-def explain(outputs, inputs, *, names=None, max_paths=MAX_PATHS):
+def explain(outputs, inputs, *, names=None, order="recorded", max_paths=MAX_PATHS):
     """The chain rule with numbers for every output (a number) and input (a number): an
-    `Explanation`. Arguments as `evaltrace.evaluation_trace`; raises ValueError for an array
+    `Explanation`. Arguments as `evaltrace.evaluation_trace` (unnamed values are called by their
+    rows' names, ``v3``, numbered as `order` says); raises ValueError for an array
     output or input, whose local partials are matrices rather than numbers."""
     arrays = [name for name, v in list(outputs.items()) + list(inputs.items())
               if np.ndim(plain(v)) != 0]
@@ -94,7 +95,7 @@ def explain(outputs, inputs, *, names=None, max_paths=MAX_PATHS):
         raise ValueError(f"The chain rule is written out for numbers; {', '.join(arrays)} "
                          f"{'is an array' if len(arrays) == 1 else 'are arrays'}. Explain one "
                          "element at a time: give it a name in the cell, e.g. y0 = y[0].")
-    trace = EvaluationTrace(outputs, inputs, names=names)
+    trace = EvaluationTrace(outputs, inputs, names=names, order=order)
     rows = {node: row for node, row in zip(trace.nodes, trace.rows)}
     symbol = "d" if len(trace.inputs) == 1 else "∂"
     explained = []

@@ -160,5 +160,7 @@ def _zeros_like(x):
 
 def _plain_copy(value):
     value = plain(value)
+    if isinstance(value, np.floating):
+        return float(value)
     return value.copy() if isinstance(value, np.ndarray) else value
 
