@@ -94,20 +94,20 @@ def explain(outputs, inputs, *, names=None, order="recorded", max_paths=MAX_PATH
     if arrays:
         raise ValueError(f"The chain rule is written out for numbers; {', '.join(arrays)} "
                          f"{'is an array' if len(arrays) == 1 else 'are arrays'}. Explain one "
-                         "element at a time: give it a name in the cell, e.g. y0 = y[0].")
+                         f"element at a time: name it in the cell, e.g. {arrays[0]}0 = "
+                         f"{arrays[0]}[0], and give number inputs.")
     trace = EvaluationTrace(outputs, inputs, names=names, order=order)
     rows = {node: row for node, row in zip(trace.nodes, trace.rows)}
     symbol = "d" if len(trace.inputs) == 1 else "∂"
-    explained = []
+    edges, explained = _edges(trace.nodes, rows), []
     for out_name, out in trace.outputs:
         for in_name, leaf in trace.inputs:
-            explained.append(_chain_rule(out, leaf, out_name, in_name, trace.nodes, rows,
+            explained.append(_chain_rule(out, leaf, out_name, in_name, trace.nodes, rows, edges,
                                          symbol, max_paths))
     return Explanation(explained)
 
 
-def _chain_rule(out, leaf, out_name, in_name, nodes, rows, symbol, max_paths):
-    edges = _edges(nodes, rows)
+def _chain_rule(out, leaf, out_name, in_name, nodes, rows, edges, symbol, max_paths):
     # Paths from leaf, and the sum of their products, accumulated oldest first (forward mode).
     count, total = {leaf: 1}, {leaf: 1.0}
     for node in nodes:
