@@ -32,6 +32,7 @@ mode at order 1 (`taylor.derivatives`): a first-order Taylor sweep *is* the tang
 """
 
 import html
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -176,6 +177,7 @@ class EvaluationTrace:
                                      definition="", value=_tidy(node.value),
                                      is_input=node.primitive is None,
                                      is_output=node in outputs_set, id=f"n{node.number}")
+        self._by_name = {row.name: node for node, row in self._row_of.items()}
         for node in self._order:
             self._define(node)
         self._target = dict(self.outputs)[self.gradient_of]
@@ -287,8 +289,23 @@ class EvaluationTrace:
         label = row.label or ""
         partials = "; ".join(f"∂{row.name}/∂{p.wrt} = {_number(p.value)}" for p in row.partials)
         return [row.name, label, row.definition, format_value(row.value), partials,
-                format_value(row.tangent) if row.tangent is not None else "",
+                self._tangent_text(row),
                 self._adjoint_text(row)]
+
+    def _tangent_text(self, row):
+        """``v̇2 = ∂v2/∂v₋₁·v̇₋₁ + ∂v2/∂v₀·v̇₀ = 5 × 1 + 2 × 0 = 5``: the survey's table 2. The
+        partials are the reverse rules' and the tangents Taylor mode's, so the line checks both."""
+        dot = _dot(row.name)
+        total = format_value(row.tangent)
+        if row.is_input or not row.partials:
+            return f"{dot} = {total}"
+        parents = [self._row_of[self._by_name[p.wrt]] for p in row.partials]
+        how = " + ".join(f"∂{row.name}/∂{p.wrt}·{_dot(p.wrt)}" for p in row.partials)
+        if any(p.value is None or np.ndim(parent.tangent) for p, parent in zip(row.partials, parents)):
+            return f"{dot} = {how} = {total}"
+        numbers = " + ".join(f"{_factor(p.value)} × {_factor(parent.tangent)}"
+                             for p, parent in zip(row.partials, parents))
+        return f"{dot} = {how}\n   = {numbers} = {total}"
 
     def _adjoint_text(self, row):
         """``v̄₀ = v̄4·∂v4/∂v₀ = -1 × 0.2837 = -0.2837; v̄₀ += v̄2·∂v2/∂v₀ = … → 1.716``."""
@@ -319,13 +336,14 @@ class EvaluationTrace:
                          else self._columns(row))
         # Cells may hold several lines (the adjoint's increments): pad each line to its column.
         split = [[cell.split("\n") for cell in line] for line in table]
-        widths = [max(len(part) for line in split for part in line[c]) for c in range(7)]
+        widths = [max(_width(part) for line in split for part in line[c]) for c in range(7)]
         out = []
         for line in split:
             height = max(len(cell) for cell in line)
             for k in range(height):
-                out.append("  ".join((cell[k] if k < len(cell) else "").ljust(w)
-                                     for cell, w in zip(line, widths)).rstrip())
+                parts = [cell[k] if k < len(cell) else "" for cell in line]
+                out.append("  ".join(part + " " * (w - _width(part))
+                                     for part, w in zip(parts, widths)).rstrip())
         title = (f"Evaluation trace: {len(self.rows):,} rows; tangents seeded by "
                  f"{self.seed}, adjoints of {self.gradient_of}")
         return title + "\n" + "\n".join(out)
@@ -447,6 +465,16 @@ def _zeros_like(value):
 def _bar(name):
     """v̄: the name with a combining macron on its first letter (``v̄₀``, ``ȳ``)."""
     return name[0] + "\u0304" + name[1:]
+
+
+def _width(text):
+    """How many columns `text` takes in a terminal: combining marks (the bar of v̄) take none."""
+    return sum(1 for ch in text if not unicodedata.combining(ch))
+
+
+def _dot(name):
+    """v̇: the name with a combining dot above its first letter (``v̇₀``)."""
+    return name[0] + "\u0307" + name[1:]
 
 
 def _number(value):
