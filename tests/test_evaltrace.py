@@ -275,7 +275,9 @@ def test_text_view_aligns_its_columns():
             continue  # a cell's second line
         visible = "".join(ch for ch in line if not unicodedata.combining(ch))
         for start in starts:
-            assert visible[start - 2:start] == "  " and visible[start] != " ", (visible, start)
+            assert visible[start - 2:start] == "  ", (visible, start)
+            if not line.startswith(("v₋₁", "v₀")):  # inputs have no local partials
+                assert visible[start] != " ", (visible, start)
 
 
 def test_tangent_column_writes_the_forward_chain_rule_and_adds_up():
