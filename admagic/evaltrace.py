@@ -31,24 +31,18 @@ mode at order 1 (`taylor.derivatives`): a first-order Taylor sweep *is* the tang
 (5.5, 1.0)
 """
 
-import html
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from . import rules, taylor
-from .formatting import format_value
+from . import rules, taylor, tracetable
 from .graph import _argument_text, _expression
 from .tape import ancestors, backward, by_number
 from .traced import Traced, plain
 
 __all__ = ["evaluation_trace", "EvaluationTrace", "Row", "Partial", "Contribution", "Step",
            "wengert_name"]
-
-MAX_ROWS = 40
-"""Traces longer than this are shown as their first and last rows around a "… N more …" line."""
 
 _SUBSCRIPTS = str.maketrans("-0123456789", "₋₀₁₂₃₄₅₆₇₈₉")
 
@@ -196,6 +190,10 @@ class EvaluationTrace:
         """The recorded nodes, in the order of `rows`."""
         return list(self._order)
 
+    def row(self, name):
+        """The row called `name` (``"v2"``, ``"v₋₁"``)."""
+        return self._row_of[self._by_name[name]]
+
     def row_of(self, value):
         """The row of a traced value (or node), or None if it is not in this trace."""
         return self._row_of.get(getattr(value, "node", value))
@@ -275,102 +273,16 @@ class EvaluationTrace:
                               adjoints=dict(running)))
         return steps
 
-    # ---- views -----------------------------------------------------------------------------------
+    # ---- views: written in tracetable.py -------------------------------------------------------
 
-    def _shown(self, max_rows):
-        """The rows to show, with None where the "… N more …" line goes."""
-        rows = self.rows
-        if len(rows) <= max_rows:
-            return rows, 0
-        head, tail = max_rows * 2 // 3, max_rows - max_rows * 2 // 3
-        return rows[:head] + [None] + rows[-tail:], len(rows) - head - tail
-
-    def _columns(self, row):
-        label = row.label or ""
-        partials = "; ".join(f"∂{row.name}/∂{p.wrt} = {_number(p.value)}" for p in row.partials)
-        return [row.name, label, row.definition, format_value(row.value), partials,
-                self._tangent_text(row),
-                self._adjoint_text(row)]
-
-    def _tangent_text(self, row):
-        """``v̇2 = ∂v2/∂v₋₁·v̇₋₁ + ∂v2/∂v₀·v̇₀ = 5 × 1 + 2 × 0 = 5``: the survey's table 2. The
-        partials are the reverse rules' and the tangents Taylor mode's, so the line checks both."""
-        dot = _dot(row.name)
-        total = format_value(row.tangent)
-        if row.is_input or not row.partials:
-            return f"{dot} = {total}"
-        parents = [self._row_of[self._by_name[p.wrt]] for p in row.partials]
-        how = " + ".join(f"∂{row.name}/∂{p.wrt}·{_dot(p.wrt)}" for p in row.partials)
-        if any(p.value is None or np.ndim(parent.tangent) for p, parent in zip(row.partials, parents)):
-            return f"{dot} = {how} = {total}"
-        numbers = " + ".join(f"{_factor(p.value)} × {_factor(parent.tangent)}"
-                             for p, parent in zip(row.partials, parents))
-        return f"{dot} = {how}\n   = {numbers} = {total}"
-
-    def _adjoint_text(self, row):
-        """``v̄₀ = v̄4·∂v4/∂v₀ = -1 × 0.2837 = -0.2837; v̄₀ += v̄2·∂v2/∂v₀ = … → 1.716``."""
-        bar = _bar(row.name)
-        if not row.contributions:
-            return f"{bar} = {format_value(row.adjoint)}" + (" (seed)" if row.is_output else "")
-        parts = []
-        for i, c in enumerate(row.contributions):
-            sender_bar = _bar(c.sender)
-            how = f"{sender_bar}·∂{c.sender}/∂{row.name}"
-            numbers = (f" = {_factor(c.sender_adjoint)} × {_factor(c.partial)}"
-                       if c.partial is not None and np.ndim(c.sender_adjoint) == 0 else "")
-            parts.append(f"{bar} {'=' if i == 0 else '+='} {how}{numbers} = {format_value(c.amount)}")
-        if len(parts) > 1:
-            parts.append(f"→ {bar} = {format_value(row.adjoint)}")
-        return "\n".join(parts)
-
-    def _headings(self):
-        return ["row", "cell's name", "definition", "value",
-                "local partials", f"tangent v̇ = d(·)/d{self.seed}",
-                f"adjoint v̄ = d{self.gradient_of}/d(·)"]
-
-    def __str__(self, max_rows=MAX_ROWS):
-        shown, hidden = self._shown(max_rows)
-        table = [self._headings()]
-        for row in shown:
-            table.append([f"… {hidden:,} more rows …"] + [""] * 6 if row is None
-                         else self._columns(row))
-        # Cells may hold several lines (the adjoint's increments): pad each line to its column.
-        split = [[cell.split("\n") for cell in line] for line in table]
-        widths = [max(_width(part) for line in split for part in line[c]) for c in range(7)]
-        out = []
-        for line in split:
-            height = max(len(cell) for cell in line)
-            for k in range(height):
-                parts = [cell[k] if k < len(cell) else "" for cell in line]
-                out.append("  ".join(part + " " * (w - _width(part))
-                                     for part, w in zip(parts, widths)).rstrip())
-        title = (f"Evaluation trace: {len(self.rows):,} rows; tangents seeded by "
-                 f"{self.seed}, adjoints of {self.gradient_of}")
-        return title + "\n" + "\n".join(out)
+    def __str__(self):
+        return tracetable.text(self)
 
     def _repr_pretty_(self, p, cycle):
         p.text(str(self))
 
-    def _repr_html_(self, max_rows=MAX_ROWS):
-        shown, hidden = self._shown(max_rows)
-        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>"
-                       for h in self._headings())
-        body = []
-        for row in shown:
-            if row is None:
-                body.append(f"<tr><td colspan='7' style='text-align:center'><i>… {hidden:,} more "
-                            f"rows …</i></td></tr>")
-                continue
-            cells = "".join(f"<td style='text-align:left;white-space:pre'>{html.escape(c)}</td>"
-                            for c in self._columns(row))
-            style = " style='font-weight:bold'" if row.is_output else ""
-            body.append(f"<tr{style}>{cells}</tr>")
-        caption = (f"Evaluation trace ({len(self.rows):,} rows): tangents seeded by "
-                   f"{html.escape(self.seed)} (d{html.escape(self.seed)} = 1), adjoints of "
-                   f"{html.escape(self.gradient_of)} (seed v̄ = 1)")
-        return (f"<table class='admagic-trace'><caption style='text-align:left'>{caption}"
-                f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
-
+    def _repr_html_(self):
+        return tracetable.html_table(self)
 
 # ---- helpers -------------------------------------------------------------------------------------
 
@@ -460,30 +372,3 @@ def _tidy(value):
 def _zeros_like(value):
     value = plain(value)
     return np.zeros(np.shape(value)) if isinstance(value, np.ndarray) else 0.0
-
-
-def _bar(name):
-    """v̄: the name with a combining macron on its first letter (``v̄₀``, ``ȳ``)."""
-    return name[0] + "\u0304" + name[1:]
-
-
-def _width(text):
-    """How many columns `text` takes in a terminal: combining marks (the bar of v̄) take none."""
-    return sum(1 for ch in text if not unicodedata.combining(ch))
-
-
-def _dot(name):
-    """v̇: the name with a combining dot above its first letter (``v̇₀``)."""
-    return name[0] + "\u0307" + name[1:]
-
-
-def _number(value):
-    if value is None:
-        return "(matrix)"
-    return format_value(value)
-
-
-def _factor(value):
-    """A number as a factor in a product: negative ones in brackets, ``1 × (-0.5)``."""
-    text = _number(value)
-    return f"({text})" if text.startswith("-") else text

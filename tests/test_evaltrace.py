@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from admagic import Tape, grad
-from admagic.evaltrace import MAX_ROWS, evaluation_trace, wengert_name
+from admagic.evaltrace import evaluation_trace, wengert_name
+from admagic.tracetable import MAX_ROWS
 from admagic.traced import new_leaf
 from html_table import TableReader
 from test_rules import CASES
