@@ -161,17 +161,22 @@ def _edges(nodes, rows):
 
 
 def _first_paths(out, leaf, edges, count, limit):
-    """Up to `limit` paths from `out` back to `leaf`, each a list of (child, parent, partial);
-    a loop with a stack, and only into parents that lead to the leaf."""
-    found, stack = [], [(out, [])]
+    """Up to `limit` paths from `out` back to `leaf`, each a list of (child, parent, partial):
+    depth first with a stack, only into parents that lead to the leaf. Each stack entry links to
+    the one it came from, so a path is spelled out only once it reaches the leaf."""
+    found, stack = [], [(out, None)]
     while stack and len(found) < limit:
-        node, path = stack.pop()
+        node, link = stack.pop()
         if node is leaf:
-            found.append(path)
+            path = []
+            while link is not None:
+                edge, link = link
+                path.append(edge)
+            found.append(path[::-1])
             continue
         for parent, partial in reversed(edges.get(node, [])):
             if parent in count:
-                stack.append((parent, path + [(node, parent, partial)]))
+                stack.append((parent, ((node, parent, partial), link)))
     return found
 
 

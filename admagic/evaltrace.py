@@ -172,11 +172,12 @@ class EvaluationTrace:
                                      is_input=node.primitive is None,
                                      is_output=node in outputs_set, id=f"n{node.number}")
         self._by_name = {row.name: node for node, row in self._row_of.items()}
-        for node in self._order:
-            self._define(node)
         self._target = dict(self.outputs)[self.gradient_of]
-        self._reverse_sweep()
-        self._tangent_sweep(dict(self.inputs)[self.seed])
+        with np.errstate(all="ignore"):  # the recording has warned about any inf or nan already
+            for node in self._order:
+                self._define(node)
+            self._reverse_sweep()
+            self._tangent_sweep(dict(self.inputs)[self.seed])
 
     # ---- building the rows -----------------------------------------------------------------------
 
@@ -189,6 +190,13 @@ class EvaluationTrace:
     def nodes(self):
         """The recorded nodes, in the order of `rows`."""
         return list(self._order)
+
+    @property
+    def adjoint_of(self):
+        """What the adjoints are derivatives of: the output's name, or Σname for an array output
+        (an array's adjoints are those of its sum, as in the graph)."""
+        array = np.ndim(plain(self._target.value)) != 0
+        return f"Σ{self.gradient_of}" if array else self.gradient_of
 
     def row(self, name):
         """The row called `name` (``"v2"``, ``"v₋₁"``)."""
@@ -225,8 +233,7 @@ class EvaluationTrace:
         target = self._target
         value = plain(target.value)
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
-        with np.errstate(all="ignore"):
-            adjoints = {node: _tidy(g) for node, g in backward(target, seed).items()}
+        adjoints = {node: _tidy(g) for node, g in backward(target, seed).items()}
         for node in self._order:
             g = adjoints.get(node)
             self._row_of[node].adjoint = _zeros_like(node.value) if g is None else g
@@ -248,8 +255,7 @@ class EvaluationTrace:
     def _tangent_sweep(self, seed_leaf):
         """Tangents v̇ = d(row)/d(seed input): Taylor mode at order 1 over the same record."""
         latest_first = self._order[::-1]
-        with np.errstate(all="ignore"):
-            series = taylor.derivatives(latest_first, seed_leaf, 1)
+        series = taylor.derivatives(latest_first, seed_leaf, 1)
         for node, (_, tangent) in zip(latest_first, series):
             self._row_of[node].tangent = _tidy(tangent)
 
@@ -333,9 +339,8 @@ def _labels(inputs, outputs, named, other_leaves):
 
 def _plain_call(rule, g, node):
     args = [plain(a) for a in node.args]
-    kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
-    with np.errstate(all="ignore"):
-        return _tidy(rule(g, plain(node.value), *args, **kwargs))
+    kwargs = {k: plain(v) for k, v in node.kwargs.items()} if node.kwargs else {}
+    return _tidy(rule(g, plain(node.value), *args, **kwargs))
 
 
 def _share(node, argnum, g):

@@ -14,6 +14,9 @@ from .formatting import format_value
 MAX_ROWS = 40
 """Traces longer than this are shown as their first and last rows around a "… N more …" line."""
 
+MAX_SHARES = 6
+"""An adjoint made of more shares than this shows the first and last few around "… N more …"."""
+
 COLUMNS = 7
 
 
@@ -22,7 +25,7 @@ def text(trace, max_rows=MAX_ROWS):
     shown, hidden = _shown(trace, max_rows)
     table = [_headings(trace)]
     for row in shown:
-        table.append([f"… {hidden:,} more rows …"] + [""] * (COLUMNS - 1) if row is None
+        table.append(["", "", f"… {hidden:,} more rows …"] + [""] * (COLUMNS - 3) if row is None
                      else _columns(trace, row))
     # Cells may hold several lines (the adjoint's increments): pad each line to its column.
     split = [[cell.split("\n") for cell in line] for line in table]
@@ -34,7 +37,7 @@ def text(trace, max_rows=MAX_ROWS):
             out.append("  ".join(part + " " * (w - _width(part))
                                  for part, w in zip(parts, widths)).rstrip())
     title = (f"Evaluation trace: {len(trace.rows):,} rows; tangents seeded by "
-             f"{trace.seed}, adjoints of {trace.gradient_of}")
+             f"{trace.seed}, adjoints of {trace.adjoint_of}")
     return title + "\n" + "\n".join(out)
 
 
@@ -54,7 +57,7 @@ def html_table(trace, max_rows=MAX_ROWS):
         body.append(f"<tr{style}>{cells}</tr>")
     caption = (f"Evaluation trace ({len(trace.rows):,} rows): tangents seeded by "
                f"{html.escape(trace.seed)} (d{html.escape(trace.seed)} = 1), adjoints of "
-               f"{html.escape(trace.gradient_of)} (seed v̄ = 1)")
+               f"{html.escape(trace.adjoint_of)} (seed v̄ = 1)")
     return (f"<table class='admagic-trace'><caption style='text-align:left'>{caption}"
             f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
@@ -97,10 +100,16 @@ def _adjoint_text(trace, row):
     bar = _bar(row.name)
     if not row.contributions:
         return f"{bar} = {format_value(row.adjoint)}" + (" (seed)" if row.is_output else "")
+    shares = list(enumerate(row.contributions))
+    if len(shares) > MAX_SHARES:  # a value used in every step of a loop: the first and last few
+        shares = shares[:MAX_SHARES - 2] + [None] + shares[-2:]
     parts = []
-    for i, c in enumerate(row.contributions):
-        sender_bar = _bar(c.sender)
-        how = f"{sender_bar}·∂{c.sender}/∂{row.name}"
+    for share in shares:
+        if share is None:
+            parts.append(f"{bar} += … {len(row.contributions) - MAX_SHARES + 2:,} more shares …")
+            continue
+        i, c = share
+        how = f"{_bar(c.sender)}·∂{c.sender}/∂{row.name}"
         numbers = (f" = {_factor(c.sender_adjoint)} × {_factor(c.partial)}"
                    if c.partial is not None and np.ndim(c.sender_adjoint) == 0 else "")
         parts.append(f"{bar} {'=' if i == 0 else '+='} {how}{numbers} = {format_value(c.amount)}")
@@ -112,7 +121,7 @@ def _adjoint_text(trace, row):
 def _headings(trace):
     return ["row", "cell's name", "definition", "value",
             "local partials", f"tangent v̇ = d(·)/d{trace.seed}",
-            f"adjoint v̄ = d{trace.gradient_of}/d(·)"]
+            f"adjoint v̄ = d{trace.adjoint_of}/d(·)"]
 
 
 def _bar(name):

@@ -233,6 +233,13 @@ def test_array_rows_show_their_values_and_gradient_shapes():
     assert trace.rows[-1].tangent == pytest.approx(np.sum(truth))  # all of w moving together
     assert trace.rows[1].partials[0].value is None  # tanh of an array: its partial is a matrix
     assert "(matrix)" in str(trace)
+    assert "adjoint v̄ = dloss/d(·)" in str(trace)
+    with Tape() as tape:
+        w = new_leaf(tape, w0)
+        squares = w * w
+    array_trace = evaluation_trace({"squares": squares}, {"w": w})
+    assert "adjoints of Σsquares" in str(array_trace)
+    np.testing.assert_allclose(array_trace.rows[0].adjoint, 2 * w0)
 
 
 def test_long_traces_are_summarised_in_the_views_but_not_in_rows():
