@@ -44,14 +44,14 @@ def text(trace, max_rows=MAX_ROWS):
 def html_table(trace, max_rows=MAX_ROWS):
     """The trace as one HTML table (no JavaScript); cells keep their line breaks."""
     shown, hidden = _shown(trace, max_rows)
-    head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in _headings(trace))
+    head = "".join(f"<th style='text-align:left;padding:2px 12px 2px 0'>{html.escape(h)}</th>" for h in _headings(trace))
     body = []
     for row in shown:
         if row is None:
             body.append(f"<tr><td colspan='{COLUMNS}' style='text-align:center'><i>… "
                         f"{hidden:,} more rows …</i></td></tr>")
             continue
-        cells = "".join(f"<td style='text-align:left;white-space:pre'>{html.escape(c)}</td>"
+        cells = "".join(f"<td style='text-align:left;vertical-align:top;white-space:pre;padding:2px 12px 2px 0'>{html.escape(c)}</td>"
                         for c in _columns(trace, row))
         style = " style='font-weight:bold'" if row.is_output else ""
         body.append(f"<tr{style}>{cells}</tr>")
