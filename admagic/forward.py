@@ -1,0 +1,166 @@
+"""Forward mode, and the two products every autodiff system is built from: ``jvp`` and ``vjp``.
+
+For f: ℝⁿ → ℝᵐ with Jacobian J at x,
+
+- ``jvp(f, (x,), (v,))`` gives ``(f(x), J v)``: how the output moves when the input moves along v.
+  One *forward* sweep, carrying beside every value its tangent v̇. A column of J per sweep: cheap
+  when there are few inputs.
+- ``vjp(f, x)`` gives ``(f(x), u ↦ uᵀ J)``: how much each input matters to the output weighted by u.
+  One *backward* sweep (`tape.backward`). A row of J per sweep: cheap when there are few outputs
+  (a loss: one output, so one sweep gives the whole gradient).
+
+The tangent sweep is Taylor mode at order 1: the series ``x(t) = x + t·v`` truncated after t
+carries exactly the value and its tangent, so `taylor.derivatives` with order 1 does the work and
+Taylor mode's rule table is forward mode's. Both nest under `grad` (and under each other), as the
+rules are written in traced NumPy operations.
+
+>>> jvp(lambda x, y: x * y, (3.0, 4.0), (1.0, 0.0))
+(12.0, 4.0)
+>>> value, pullback = vjp(lambda x, y: x * y, 3.0, 4.0)
+>>> value, pullback(1.0)
+(12.0, (4.0, 3.0))
+"""
+
+import numpy as np
+
+from . import taylor
+from .tape import Tape, backward
+from .traced import as_input, new_leaf, plain
+
+__all__ = ["jvp", "vjp", "tangents", "forward_derivatives"]
+
+
+def jvp(f, primals, tangents):
+    """``(f(*primals), J·tangents)``, as ``jax.jvp``: the value, and the directional derivative of
+    f at `primals` along `tangents` (one tangent per primal, each of its primal's shape).
+
+    f may return a number, an array, or a tuple/list of them (the tangent has the same form).
+
+    >>> import numpy as np
+    >>> jvp(np.sin, (0.0,), (2.0,))
+    (0.0, 2.0)
+    >>> jvp(lambda w: w ** 2, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))[1]
+    array([2., 0.])
+    """
+    primals, directions = _paired(primals, tangents)
+    with Tape() as tape:
+        # One new number t, and every input moved along its tangent: x(t) = x + t·v. At t = 0 the
+        # values are the primals' own (x + 0·v = x); d/dt at t = 0 is J·v.
+        t = new_leaf(tape, 0.0)
+        moved = [p + t * v for p, v in zip(primals, directions)]
+        out = f(*moved)
+    tape.release()  # the Taylor sweep walks the graph, not the tape's list
+    parts = list(out) if isinstance(out, (tuple, list)) else [out]
+    series = taylor.derivatives(parts, t, 1)
+    values = [_like(v, v) for v in (_one_level_down(part, tape) for part in parts)]
+    slopes = [_like(s[1], value) for s, value in zip(series, values)]
+    if isinstance(out, (tuple, list)):
+        return type(out)(values), type(out)(slopes)
+    return values[0], slopes[0]
+
+
+def vjp(f, *primals):
+    """``(f(*primals), pullback)``, as ``jax.vjp``: ``pullback(u)`` gives uᵀJ, the gradient of
+    ``sum(u * f)`` with respect to each primal, as a tuple with one entry per primal.
+
+    f is run once; each call of `pullback` is one backward sweep over that record.
+
+    >>> import numpy as np
+    >>> value, pullback = vjp(lambda w: w ** 2, np.array([1.0, 2.0]))
+    >>> pullback(np.array([1.0, 10.0]))
+    (array([ 2., 40.]),)
+    """
+    primals = [as_input(p) for p in primals]
+    with Tape() as tape:
+        leaves = [new_leaf(tape, p) for p in primals]
+        out = f(*leaves)
+    tape.release()
+    traced = tape.own(out)
+    value = _one_level_down(out, tape)
+
+    def pullback(cotangent):
+        if np.shape(plain(cotangent)) != np.shape(plain(value)):
+            raise ValueError(f"The pullback needs a cotangent shaped like f's output, "
+                             f"{np.shape(plain(value))}; got shape {np.shape(plain(cotangent))}.")
+        if traced is None:  # f does not depend on its inputs
+            return tuple(_zeros_like(p) for p in primals)
+        adjoints = backward(traced, cotangent, keep_interior=False)
+        return tuple(_like(adjoints[leaf], p) if leaf in adjoints else _zeros_like(p)
+                     for leaf, p in zip(leaves, primals))
+
+    pullback.__name__ = f"vjp_{getattr(f, '__name__', 'f')}"
+    return value, pullback
+
+
+def tangents(values, leaf):
+    """The tangent of each value when `leaf` (an input on the tape that recorded them) moves with
+    tangent 1 (every element of an array input at once) and every other input stays fixed: one
+    forward sweep over the record, Taylor mode at order 1."""
+    return [s[1] for s in taylor.derivatives(list(values), leaf, 1)]
+
+
+def forward_derivatives(outputs, leaves):
+    """Every first derivative by forward mode: one tangent sweep per input, over one record.
+
+    `outputs` maps names to values traced by the tape that `leaves` (name -> input leaf) are on.
+    Gives ``{(output, (input,)): plain value}``, the keys as `cell.compute_derivatives` makes
+    them. Inputs must be numbers: an array input would need one sweep per element, each seeded
+    with a unit tangent, and the Taylor sweep moves all of an input's elements together.
+    """
+    arrays = [name for name, leaf in leaves.items() if np.ndim(plain(leaf)) != 0]
+    if arrays:
+        raise ValueError(f"Forward mode here takes inputs that are numbers; {', '.join(arrays)} "
+                         "is an array. Use reverse mode (the default) for arrays, or "
+                         "admagic.jvp(f, (x,), (v,)) for the derivative along one direction v.")
+    names, values = list(outputs), list(outputs.values())
+    derivatives = {}
+    for input_name, leaf in leaves.items():
+        with np.errstate(all="ignore"):
+            for name, slope in zip(names, tangents(values, leaf)):
+                derivatives[(name, (input_name,))] = _plain_copy(slope)
+    return derivatives
+
+
+def _paired(primals, tangents):
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(f, primals, tangents) takes a tuple of primals and a tuple of "
+                        "tangents, as jax.jvp does: jvp(f, (x,), (v,)), not jvp(f, x, v).")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primal(s) but {len(tangents)} tangent(s): give "
+                         "one tangent per primal, each of its primal's shape.")
+    primals = [as_input(p) for p in primals]
+    directions = []
+    for i, (p, v) in enumerate(zip(primals, tangents)):
+        v = as_input(v)
+        if np.shape(plain(v)) != np.shape(plain(p)):
+            raise ValueError(f"Tangent {i} has shape {np.shape(plain(v))}, but its primal has "
+                             f"shape {np.shape(plain(p))}: a tangent is a direction to move the "
+                             "primal in, so it has the primal's shape.")
+        directions.append(v)
+    return primals, directions
+
+
+def _one_level_down(out, tape):
+    traced = tape.own(out)
+    return traced.value if traced is not None else out
+
+
+def _like(result, primal):
+    """A float for a float primal or output, even where a rule made a 0-d array."""
+    if isinstance(result, (np.ndarray, np.floating)) and np.ndim(result) == 0 \
+            and not isinstance(plain(primal), np.ndarray):
+        return float(result)
+    return result
+
+
+def _zeros_like(x):
+    x = plain(x)
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+def _plain_copy(value):
+    value = plain(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value.copy() if isinstance(value, np.ndarray) else value
+
