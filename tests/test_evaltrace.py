@@ -205,7 +205,7 @@ def test_interior_names_label_their_rows_and_constants_are_written_as_numbers():
         out = hidden ** 2
     trace = evaluation_trace({"out": out}, {"x": x}, names={"hidden": hidden})
     assert [(r.label, r.definition) for r in trace.rows] == [
-        ("x", "v₀ = x"), ("hidden", "v1 = v₀ × 2.5"), ("out", "v2 = v1 ^ 2")]
+        ("x", "v₀ = x"), ("hidden", "v1 = v₀ × 2.5"), ("out", "v2 = v1 ** 2")]
     assert trace.rows[0].adjoint == pytest.approx(2 * 2.5 * 2.5 * 3.0)
     assert trace.rows[0].tangent == 1.0
     assert trace.rows[-1].tangent == pytest.approx(2 * 2.5 * 2.5 * 3.0)
