@@ -40,7 +40,7 @@ def central_difference(f, x, direction=1.0, step=None):
 
     >>> round(central_difference(np.sin, 0.0), 9)
     1.0
-    >>> central_difference(lambda a, b: a * b, (2.0, 3.0), (1.0, 0.0)).round(9)
+    >>> round(central_difference(lambda a, b: a * b, (2.0, 3.0), (1.0, 0.0)), 9)
     3.0
     """
     several = isinstance(x, tuple)
