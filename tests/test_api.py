@@ -239,3 +239,36 @@ def test_nested_reverse_mode_gives_zero_not_nan_past_the_degree_of_a_power_at_ze
     fourth = grad(grad(grad(grad(lambda x: x ** 3))))
     assert third(0.0) == 0.0 and fourth(0.0) == 0.0
     assert grad(grad(lambda x: x ** 3))(2.0) == 12.0
+
+
+# ---- derivative refuses what it can't promise; empty inputs ------------------------------------
+
+@pytest.mark.parametrize("f, x, order", [
+    (lambda w: w[0] * w[1], np.array([2.0, 3.0]), 2),           # Hessian [[0, 1], [1, 0]]
+    (lambda w: np.cumsum(w), np.array([1.0, 2.0]), 1),           # output 1 reads input 0
+    (lambda w: w * np.sum(w), np.array([1.0, 2.0, 0.5]), 2),
+    (lambda w: np.sum(w ** 2) * w[0], np.array([1.0, 2.0]), 3),
+])
+def test_derivative_refuses_a_function_that_mixes_elements_and_points_to_jacobian_or_hessian(
+        f, x, order):
+    with pytest.raises(TypeError, match="hessian" if order == 2 else "jacobian"):
+        derivative(f, order=order)(x)
+
+
+def test_derivative_of_a_sum_of_elementwise_terms_is_each_elements_own_derivative():
+    # f = Σ sin(wᵢ) + wᵢ⁴: ∂³f/∂wᵢ³ = -cos(wᵢ) + 24 wᵢ, the diagonal of the third derivative
+    w = np.array([0.3, -0.9, 1.7])
+    got = derivative(lambda w: np.sum(np.sin(w) + w ** 4), order=3)(w)
+    np.testing.assert_allclose(got, -np.cos(w) + 24 * w, rtol=1e-12)
+
+
+def test_derivative_of_one_element_array_is_never_refused():
+    assert derivative(lambda w: w * w[0], order=2)(np.array([3.0])) == pytest.approx([2.0])
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (2, 0)])
+def test_jacobian_of_an_empty_input_is_empty_of_the_right_shape(shape):
+    w = np.zeros(shape)
+    assert jacobian(lambda w: w * 2.0)(w).shape == shape + shape
+    assert grad(lambda w: np.sum(w ** 2))(w).shape == shape
+    assert jacobian(lambda w: np.ones(2) * np.sum(w))(w).shape == (2,) + shape
