@@ -280,7 +280,7 @@ def _input_values(inputs):
         if not isinstance(name, str) or not name.isidentifier():
             raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, "
                                  "like x or w1.")
-        if name.startswith("__") and name.endswith("__"):
+        if len(name) > 4 and name.startswith("__") and name.endswith("__"):
             raise GradUsageError(f"{name} can't be an input: names with two underscores on each "
                                  "side belong to Python itself, and binding one would break the "
                                  "cells after this one. Choose another name, like x or w1.")

@@ -40,11 +40,13 @@ def too_costly(input_count, order):
     outside it), and there are C(n + k, k) derivatives of order up to k to sweep for: measured
     on a cell of ten operations, 2 inputs took 0.8 s at order 8, 2.7 s at 9 and 9.1 s at 10.
     """
-    cost = math.comb(input_count + order, order) * 2.8 ** order
-    if cost <= NESTED_REVERSE_BUDGET:
+    def affordable(k):  # in logarithms: at order 1000 the cost itself is past the largest float
+        return (math.log(math.comb(input_count + k, k)) + k * math.log(2.8)
+                <= math.log(NESTED_REVERSE_BUDGET))
+
+    if affordable(order):
         return None
-    highest = max((k for k in range(1, order)
-                   if math.comb(input_count + k, k) * 2.8 ** k <= NESTED_REVERSE_BUDGET), default=1)
+    highest = max((k for k in range(1, min(order, 100)) if affordable(k)), default=1)
     return (f"--order {order} with {input_count} inputs would take minutes or more (every order "
             f"costs about 2.8 times the one before); with {input_count} inputs the highest order "
             f"admagic computes is {highest}. With one input that is a number, Taylor mode reaches "
