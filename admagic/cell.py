@@ -293,9 +293,11 @@ def _input_values(inputs):
         except TypeError as error:
             raise GradUsageError(f"input {name}: {error}") from None
         except OverflowError:
-            raise GradUsageError(f"input {name}: {value!r:.40} is too large for a float (the "
-                                 "largest is about 1.8e308), and admagic computes in floats. "
-                                 "Rescale it, e.g. work in units of 1e300.") from None
+            shown = (f"a whole number of {len(str(abs(value)))} digits"
+                     if isinstance(value, int) else f"{value!r:.40}")
+            raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
+                                 "is about 1.8e308), and admagic computes in floats. Rescale it, "
+                                 "e.g. work in units of 1e300.") from None
     return values
 
 
@@ -393,8 +395,8 @@ def _outputs(request, last, tape, notes, of):
     if constant:
         them = _listed(values)
         notes.append(f"{_listed(constant)} {'does' if len(constant) == 1 else 'do'} not depend "
-                     f"on {them} at this point (the cell took a way that doesn't use {them}), so "
-                     "the derivatives shown for it here are 0.")
+                     f"on {them} at this point: the branch the cell took here (an if, a max or a "
+                     f"min) doesn't use {them}, so the derivatives shown are 0.")
     return chosen
 
 
