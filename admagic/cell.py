@@ -19,7 +19,7 @@ import ast
 import contextlib
 import dataclasses
 import hashlib
-import io
+import itertools
 import linecache
 import re
 import sys
@@ -34,13 +34,11 @@ from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, NotComputed, leibniz
 from .tape import Tape
-from .testing import numerical_jacobian
+from .testing import check_cell
 from .traced import Traced, as_input, new_leaf, plain
 
 DEFAULT_MAX_DERIVATIVE_SIZE = 10_000
 DEFAULT_MAX_NODES = 150
-MAX_CHECK_RUNS = 1000
-"""--check runs the cell twice per number in an input; an input with more numbers isn't checked."""
 MAX_ELEMENT_ROWS = 10
 """A list, tuple or dict the cell binds with at most this many items is shown item by item."""
 
@@ -144,7 +142,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     checks = {}
     if check:
         started = time.perf_counter()
-        checks = _check(request, before, outputs, run.notes)
+        checks = check_cell(request.cell, before, values, outputs, max_derivative_size, run.notes)
         timings["checking"] = time.perf_counter() - started
     polynomials = None
     if taylor:
@@ -182,7 +180,7 @@ class _Cell:
                                             .split()) or "_"
         try:
             self.body = compile(tree, filename, "exec")
-            self.last = compile(ast.Expression(last), filename, "eval") if last is not None else None
+            self.last = None if last is None else compile(ast.Expression(last), filename, "eval")
         except SyntaxError as error:
             if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
                 raise GradUsageError(
@@ -293,7 +291,7 @@ def _input_values(inputs):
         except TypeError as error:
             raise GradUsageError(f"input {name}: {error}") from None
         except OverflowError:
-            shown = (f"a whole number of {len(str(abs(value)))} digits"
+            shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
                      if isinstance(value, int) else f"{value!r:.40}")
             raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
                                  "is about 1.8e308), and admagic computes in floats. Rescale it, "
@@ -402,7 +400,8 @@ def _outputs(request, last, tape, notes, of):
 
 def _items_as_rows(name, container, tape, chosen, notes):
     """A list, tuple or dict holding traced values: its items as rows ``ys[0]``, or a note."""
-    items = list(container.items()) if isinstance(container, dict) else list(enumerate(container))
+    items = container.items() if isinstance(container, dict) else enumerate(container)
+    items = list(itertools.islice(items, MAX_ELEMENT_ROWS + 1))  # a long list: its first items
     if not any(_on(item, tape) for _, item in items):
         return
     kind = type(container).__name__
@@ -490,90 +489,3 @@ def _draw(request, run):
     except Exception as error:  # the numbers are right even if the picture fails: show them
         run.notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
         return None
-
-
-# ---- checking with finite differences ------------------------------------------------------------
-
-def _check(request, namespace, outputs, notes):
-    """Central differences for every output and input: the cell run again on plain values, twice
-    per input number, in a copy of `namespace`, with its printing hidden (`testing.py`).
-
-    Gives ``{(output, input): estimate}``, where an estimate may instead be a `NotComputed` (too
-    big, or the cell gives other values each run) or the exception the cell raised at x ± h.
-    """
-    values, checks = request.values, {}
-    try:  # once more at the point itself: a cell that draws random numbers can't be checked
-        again = _rerun(request.cell, namespace, values, outputs)
-    except Exception:
-        again = {}
-    unstable = [out for out in again if not np.allclose(again[out], outputs[out], rtol=1e-9,
-                                                        atol=0.0, equal_nan=True)]
-    if unstable:
-        notes.append(f"Not checked: run again at the same inputs, the cell gave {_listed(unstable)} "
-                     "other values (random numbers?), so finite differences would mean nothing. "
-                     "Seed the generator in the cell, e.g. rng = np.random.default_rng(0).")
-    for name, value in values.items():
-        count = int(np.size(value))
-        wanted = []
-        for out, out_value in outputs.items():
-            size = int(np.size(out_value)) * count
-            if out in unstable:
-                checks[(out, name)] = NotComputed(np.shape(out_value) + np.shape(value), size,
-                                                  request.max_size, reason="the cell gives other "
-                                                  "values each time it runs")
-            elif size > request.max_size or 2 * count > MAX_CHECK_RUNS:
-                runs = (None if size > request.max_size
-                        else f"checking needs {2 * count:,} runs of the cell")
-                checks[(out, name)] = NotComputed(np.shape(out_value) + np.shape(value), size,
-                                                  request.max_size, reason=runs)
-            else:
-                wanted.append(out)
-        if wanted:
-            checks.update(_central_differences(request.cell, namespace, values, name, wanted,
-                                               outputs))
-    return checks
-
-
-def _central_differences(cell, namespace, inputs, name, wanted, outputs):
-    """d(output)/d(input `name`) for each wanted output: `numerical_jacobian` of the cell run as a
-    function of that input, its outputs flattened one after another."""
-    value = inputs[name]
-
-    def outputs_at(moved):
-        moved = moved.reshape(np.shape(value)) if np.ndim(value) else np.float64(moved)
-        ends = _rerun(cell, namespace, {**inputs, name: moved}, wanted)
-        return np.concatenate([np.ravel(ends[out]) for out in wanted])
-
-    try:
-        jacobian = numerical_jacobian(outputs_at, np.ravel(np.asarray(value, dtype=float)))
-    except Exception as error:  # the cell may fail at x ± h: the table says so
-        return {(out, name): error for out in wanted}
-    checks, start = {}, 0
-    for out in wanted:
-        rows = int(np.size(outputs[out]))
-        estimate = jacobian[start:start + rows].reshape(np.shape(outputs[out]) + np.shape(value))
-        checks[(out, name)] = float(estimate) if estimate.ndim == 0 else estimate
-        start += rows
-    return checks
-
-
-def _rerun(cell, namespace, inputs, outputs):
-    scratch = dict(namespace)
-    scratch.update({name: np.float64(v) if np.ndim(v) == 0 else v for name, v in inputs.items()})
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-            warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        last = cell.run(scratch)
-    return {out: np.asarray(plain(_output_value(cell, scratch, last, out)), dtype=float)
-            for out in outputs}
-
-
-def _output_value(cell, namespace, last, out):
-    """The value of output `out` after a run: a name, the last expression, or an item ys[0]."""
-    if out == cell.last_source:
-        return last
-    if out in namespace:
-        return namespace[out]
-    container, key = out.split("[", 1)
-    return namespace[container][ast.literal_eval(key[:-1])]

@@ -18,6 +18,11 @@ from.
 >>> check_grads(lambda x: np.sum(np.tanh(x) ** 2), np.array([0.1, -0.4]), order=3)
 """
 
+import ast
+import contextlib
+import io
+import warnings
+
 import numpy as np
 
 from .api import value_and_grad
@@ -27,7 +32,8 @@ __all__ = ["check_grads", "central_difference", "numerical_jacobian"]
 
 # The step: truncation error shrinks like h², rounding error grows like eps/h, and their sum is
 # least near h = cbrt(eps) (about 6e-6), scaled with |x| so that x ± h still differ from x in
-# their leading digits: the textbook optimum for central differences. Error then ~ eps^(2/3) ~ 4e-11.
+# their leading digits: the textbook optimum for central differences. Error then ~ eps^(2/3),
+# about 4e-11 relative.
 _STEP = float(np.cbrt(np.finfo(float).eps))
 
 
@@ -176,3 +182,96 @@ def numerical_jacobian(f, x, eps=None):
     if not columns:
         return np.zeros(out_shape + x.shape)
     return np.moveaxis(np.array(columns), 0, -1).reshape(out_shape + x.shape)
+
+
+# ---- checking a %%grad cell ----------------------------------------------------------------------
+
+MAX_CHECK_RUNS = 1000
+"""--check runs the cell twice per number in an input; an input with more numbers isn't checked."""
+
+
+def check_cell(cell, namespace, inputs, outputs, max_size, notes):
+    """``%%grad --check``: central differences for every output and input of `cell` (an
+    `admagic.cell._Cell`), run again on plain values, twice per input number, in a copy of
+    `namespace`, with its printing hidden. `outputs` maps names to the values the traced run gave.
+
+    Gives ``{(output, input): estimate}``, where an estimate may instead be a `NotComputed` (too
+    big, or the cell gives other values each run) or the exception the cell raised at x ± h; a
+    cell that doesn't reproduce its own values gets a note in `notes`.
+    """
+    from .result import NotComputed
+
+    checks = {}
+    try:  # once more at the point itself: a cell that draws random numbers can't be checked
+        again = _rerun(cell, namespace, inputs, outputs)
+    except Exception:
+        again = {}
+    unstable = [out for out in again if not np.allclose(again[out], outputs[out], rtol=1e-9,
+                                                        atol=0.0, equal_nan=True)]
+    if unstable:
+        notes.append("Not checked: run again at the same inputs, the cell gave "
+                     f"{', '.join(unstable)} other values (random numbers?), so finite differences would mean nothing. "
+                     "Seed the generator in the cell, e.g. rng = np.random.default_rng(0).")
+    for name, value in inputs.items():
+        count = int(np.size(value))
+        wanted = []
+        for out, out_value in outputs.items():
+            size, shape = int(np.size(out_value)) * count, np.shape(out_value) + np.shape(value)
+            if out in unstable:
+                checks[(out, name)] = NotComputed(shape, size, max_size, reason="the cell gives "
+                                                  "other values each time it runs")
+            elif size > max_size or 2 * count > MAX_CHECK_RUNS:
+                runs = None if size > max_size else f"checking needs {2 * count:,} runs of the cell"
+                checks[(out, name)] = NotComputed(shape, size, max_size, reason=runs)
+            else:
+                wanted.append(out)
+        if wanted:
+            checks.update(_cell_differences(cell, namespace, inputs, name, wanted, outputs))
+    return checks
+
+
+def _cell_differences(cell, namespace, inputs, name, wanted, outputs):
+    """d(output)/d(input `name`) for each wanted output: `numerical_jacobian` of the cell run as a
+    function of that input, its outputs flattened one after another."""
+    value = inputs[name]
+
+    def outputs_at(moved):
+        moved = moved.reshape(np.shape(value)) if np.ndim(value) else np.float64(moved[0])
+        ends = _rerun(cell, namespace, {**inputs, name: moved}, wanted)
+        return np.concatenate([np.ravel(ends[out]) for out in wanted])
+
+    try:
+        jacobian = numerical_jacobian(outputs_at, np.ravel(np.asarray(value, dtype=float)))
+    except Exception as error:  # the cell may fail at x ± h: the table says so
+        return {(out, name): error for out in wanted}
+    checks, start = {}, 0
+    for out in wanted:
+        rows = int(np.size(outputs[out]))
+        estimate = jacobian[start:start + rows].reshape(np.shape(outputs[out]) + np.shape(value))
+        checks[(out, name)] = float(estimate) if estimate.ndim == 0 else estimate
+        start += rows
+    return checks
+
+
+def _rerun(cell, namespace, inputs, outputs):
+    """The outputs of one plain run of `cell` in a copy of `namespace`, printing and warnings
+    hidden."""
+    scratch = dict(namespace)
+    scratch.update({name: np.float64(v) if np.ndim(v) == 0 else v for name, v in inputs.items()})
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+            warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        last = cell.run(scratch)
+    return {out: np.asarray(plain(_output_value(cell, scratch, last, out)), dtype=float)
+            for out in outputs}
+
+
+def _output_value(cell, namespace, last, out):
+    """The value of output `out` after a run: a name, the last expression, or an item ys[0]."""
+    if out == cell.last_source:
+        return last
+    if out in namespace:
+        return namespace[out]
+    container, key = out.split("[", 1)
+    return namespace[container][ast.literal_eval(key[:-1])]

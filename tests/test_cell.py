@@ -525,7 +525,7 @@ def test_an_empty_input_gives_empty_derivatives_of_the_right_shape(shape):
     assert res.checks[("v", "w")].shape == shape + shape
 
 
-# ---- --check notices a cell that doesn't reproduce its values ----------------------------------------
+# ---- --check notices a cell that doesn't reproduce its values -------------------------------------
 
 def test_check_of_a_cell_with_random_numbers_says_it_cannot_check_and_shows_no_estimate():
     res = run("y = x * x + np.random.randn()", {"x": 3.0}, check=True)
@@ -540,7 +540,7 @@ def test_check_of_a_seeded_cell_is_a_check():
     assert res.checks[("y", "x")] == pytest.approx(6.0, rel=1e-9)
 
 
-# ---- refused at once: what can't be done in time, inputs that would break the session -----------------
+# ---- refused at once: what can't be done in time, inputs that would break the session -------------
 
 def test_an_order_that_would_take_minutes_is_refused_at_once_with_the_limit():
     ns = {"np": np}

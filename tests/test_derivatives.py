@@ -51,7 +51,8 @@ def test_nested_reverse_and_taylor_mode_agree_with_the_closed_form(order):
 
 
 def test_mixed_partials_are_taken_once_in_the_inputs_order():
-    with recorded(lambda x, y: {"z": x ** 2 * y ** 3}, {"x": 2.0, "y": 1.5}, 2) as (outputs, leaves):
+    z = lambda x, y: {"z": x ** 2 * y ** 3}  # noqa: E731
+    with recorded(z, {"x": 2.0, "y": 1.5}, 2) as (outputs, leaves):
         found, _ = nested_reverse(outputs, leaves, 2, 100)
     assert set(found) == {("z", ("x",)), ("z", ("y",)), ("z", ("x", "x")), ("z", ("x", "y")),
                           ("z", ("y", "y"))}

@@ -1,5 +1,5 @@
-"""`admagic.testing`: the one central difference, the Jacobian built from it, and check_grads, against
-closed forms (they are the yardstick every other test uses, so they are checked on their own)."""
+"""`admagic.testing`: the one central difference, the Jacobian built from it, and check_grads,
+against closed forms (they are the yardstick every other test uses, so they are checked on their own)."""
 
 import numpy as np
 import pytest
