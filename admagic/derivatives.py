@@ -47,10 +47,11 @@ def too_costly(input_count, order):
     if affordable(order):
         return None
     highest = max((k for k in range(1, min(order, 100)) if affordable(k)), default=1)
-    return (f"--order {order} with {input_count} inputs would take minutes or more (every order "
-            f"costs about 2.8 times the one before); with {input_count} inputs the highest order "
-            f"admagic computes is {highest}. With one input that is a number, Taylor mode reaches "
-            f"order {MAX_TAYLOR_ORDER}.")
+    inputs = f"{input_count} input{'s' if input_count > 1 else ''}"
+    return (f"--order {order} with {inputs} would take minutes or more (every order costs about "
+            f"2.8 times the one before); with {inputs} the highest order admagic computes is "
+            f"{highest}. With one input that is a number (and the forward graph), Taylor mode "
+            f"reaches order {MAX_TAYLOR_ORDER}.")
 
 
 class _Blocks:
