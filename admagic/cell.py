@@ -53,15 +53,15 @@ class _Request:
     cell: "_Cell"
     values: dict  # input name -> plain float or array
     namespace: dict
-    of: list = None
-    order: int = 1
-    graph: bool = True
-    graph_of: str = None
-    edges: bool = False
-    graph_kind: str = "forward"
-    max_nodes: int = DEFAULT_MAX_NODES
-    max_size: int = DEFAULT_MAX_DERIVATIVE_SIZE
-    taylor: bool = False
+    of: list  # the outputs asked for, or None for every one found
+    order: int
+    graph: bool
+    graph_of: str
+    edges: bool
+    graph_kind: str  # "forward" or "backward"
+    max_nodes: int
+    max_size: int  # a derivative with more numbers is not computed
+    taylor: bool
 
     @property
     def backward_graph(self):
@@ -440,7 +440,10 @@ def _is_number(value):
 @contextlib.contextmanager
 def _warnings_at_the_cells_lines(filename):
     """NumPy's RuntimeWarnings (divide by zero, overflow, invalid) point at the cell's own line,
-    not at admagic's call of the primitive. Settings other than "warn" are left as they are."""
+    not at admagic's call of the primitive, once per line and run (a loop that divides by zero
+    10,000 times warns once). Settings other than "warn" are left as they are."""
+    shown = {}  # the warnings registry of this run
+
     def warn(kind, flag):
         frame, primitive = sys._getframe(1), None
         while frame is not None and frame.f_code.co_filename != filename:
@@ -451,8 +454,7 @@ def _warnings_at_the_cells_lines(filename):
             warnings.warn(message, RuntimeWarning, stacklevel=2)
         else:
             warnings.warn_explicit(message, RuntimeWarning, filename, frame.f_lineno,
-                                   registry=frame.f_globals.setdefault("__warningregistry__", {}),
-                                   module_globals=frame.f_globals)
+                                   registry=shown, module_globals=frame.f_globals)
 
     warned = {kind: "call" for kind, how in np.geterr().items() if how == "warn"}
     with np.errstate(call=warn, **warned):

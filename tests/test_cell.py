@@ -602,6 +602,14 @@ def test_a_runtime_warning_points_at_the_cells_own_line():
     assert all(filename == "<my cell>" for filename, _, _ in where)
 
 
+def test_a_warning_in_a_loop_shows_once_per_run_and_again_in_the_next_run():
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            run("for k in range(100):\n    y = x / (x - 2)", {"x": 2.0})
+        assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1
+
+
 def test_warnings_turned_into_errors_fail_the_cell_and_leave_the_session_as_before():
     ns = {"np": np}
     with session_as_before(ns), warnings.catch_warnings():
