@@ -6,7 +6,7 @@ This is what ``%%grad`` does, as a plain function that works without IPython:
 >>> res["dy/dx"], res["dz/dx"], res["d2z/dx2"]
 (6.0, 108.0, 108.0)
 
-How: the cell is compiled (`_Cell`); the inputs become leaves of the tapes that record it, the cell
+How: the cell is compiled (`source.py`); the inputs become leaves of the tapes that record it, the cell
 runs once, and every traced value it binds is an output (`_run_traced`). The derivatives are taken
 from that record by `derivatives.py`; the graph is drawn from it (`graph.py`); ``check`` runs the
 cell again on plain numbers for central differences (`testing.py`).
@@ -15,12 +15,9 @@ Whatever happens in the cell, its namespace is left holding plain numbers and ar
 traced value (`clean_namespace`), and no tape is left recording.
 """
 
-import ast
 import contextlib
 import dataclasses
-import hashlib
 import itertools
-import linecache
 import re
 import sys
 import time
@@ -32,7 +29,8 @@ from . import derivatives as engine
 from .derivatives import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
-from .result import GradResult, NotComputed, leibniz
+from .result import GradResult, leibniz
+from .source import Cell
 from .tape import Tape
 from .testing import check_cell
 from .traced import Traced, as_input, new_leaf, plain
@@ -50,7 +48,7 @@ class GradUsageError(ValueError):
 @dataclasses.dataclass
 class _Request:
     """What a call of `differentiate` asks for, in one place."""
-    cell: "_Cell"
+    cell: Cell
     values: dict  # input name -> plain float or array
     namespace: dict
     of: list  # the outputs asked for, or None for every one found
@@ -121,7 +119,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     if graph_kind not in ("forward", "backward"):
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
     values = _input_values(inputs)
-    request = _Request(_Cell(code, filename, first_line), values,
+    request = _Request(_compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor)
     _check_request(request)
@@ -154,115 +152,18 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
                       taylor=polynomials)
 
 
-# ---- the cell ------------------------------------------------------------------------------------
+# ---- refused before anything runs ----------------------------------------------------------------
 
-class _Cell:
-    """The cell's code, compiled: its statements, its last expression apart, the names it binds."""
-
-    def __init__(self, code, filename, first_line):
-        if filename is None:  # named by its text, so running the same code again adds nothing
-            digest = hashlib.sha1(f"{first_line}:{code}".encode("utf-8")).hexdigest()[:10]
-            filename = f"<grad-cell {digest}>"
-        if filename not in linecache.cache:  # so tracebacks can show the cell's lines
-            lines = ("\n" * (first_line - 1) + code).splitlines(keepends=True)
-            linecache.cache[filename] = (len(code), None, lines, filename)
-        # Blank lines in front keep line numbers (in tracebacks, in SyntaxErrors) the user's own.
-        tree = ast.parse("\n" * (first_line - 1) + code, filename, "exec")
-        self.filename = filename
-        self.statements = list(tree.body)
-        self.bound = _stored_names(tree)
-        self.last_source = None
-        last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = tree.body.pop().value
-            if not isinstance(last, ast.Name):
-                self.last_source = " ".join(ast.get_source_segment(code, _shifted(last, first_line))
-                                            .split()) or "_"
-        try:
-            self.body = compile(tree, filename, "exec")
-            self.last = None if last is None else compile(ast.Expression(last), filename, "eval")
-        except SyntaxError as error:
-            if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
-                raise GradUsageError(
-                    f"line {error.lineno}: %%grad runs the cell as plain Python, where "
-                    f"{error.msg.split(' outside')[0]} can't be used at the top level. Await the "
-                    "value in a cell before (v = await f()) and use v here.") from None
-            raise
-
-    def run(self, namespace):
-        """Run the cell in `namespace`; give the value of its last expression (None if none)."""
-        exec(self.body, namespace)
-        return eval(self.last, namespace) if self.last is not None else None
-
-    def depends(self, inputs):
-        """The names the cell computes from `inputs`, going by its text: those bound by a statement
-        that reads one of them (or runs under an ``if``/``while`` that does)."""
-        related = set(inputs)
-        while True:  # again until nothing is added: in a loop, a later line can feed an earlier
-            size = len(related)
-            pending = [(statement, False) for statement in reversed(self.statements)]
-            while pending:
-                statement, under = pending.pop()
-                if isinstance(statement, (ast.If, ast.While)):
-                    under = under or _reads(statement.test, related)
-                    inner = statement.body + statement.orelse
-                elif isinstance(statement, (ast.For, ast.AsyncFor)):
-                    if under or _reads(statement.iter, related):
-                        related.update(_stored_names(statement.target))
-                    inner = statement.body + statement.orelse
-                elif isinstance(statement, (ast.With, ast.AsyncWith)):
-                    inner = statement.body
-                elif isinstance(statement, ast.Try):
-                    inner = (statement.body + [s for h in statement.handlers for s in h.body]
-                             + statement.orelse + statement.finalbody)
-                else:
-                    inner = []
-                    if under or _reads(statement, related):
-                        related.update(_stored_names(statement))
-                pending.extend((s, under) for s in reversed(inner))
-            if len(related) == size:
-                return related - set(inputs)
-
-
-def _shifted(node, first_line):
-    """A copy of `node`'s position relative to the code as given (without the padding lines)."""
-    copy = ast.Expr()
-    copy.lineno, copy.end_lineno = node.lineno - first_line + 1, node.end_lineno - first_line + 1
-    copy.col_offset, copy.end_col_offset = node.col_offset, node.end_col_offset
-    return copy
-
-
-def _stored_names(tree):
-    """Names `tree` binds in its own scope, in the order first bound. A loop with a stack, not a
-    recursion: a 500-term sum is an expression 500 deep."""
-    names = {}  # a dict keeps the order of first binding
-    pending = [tree]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.Name):
-            if isinstance(node.ctx, ast.Store):
-                names.setdefault(node.id, None)
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.setdefault(node.name, None)  # a def binds its name; its body is another scope
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            children = [node.value] + targets if node.value is not None else targets  # value first
-        elif isinstance(node, ast.comprehension):  # its loop variable stays inside it
-            children = [node.iter] + node.ifs
-        else:
-            children = list(ast.iter_child_nodes(node))
-        pending.extend(reversed(children))
-    return list(names)
-
-
-def _reads(tree, names):
-    """Whether `tree` reads any of `names` (`ast.walk` is a loop, not a recursion)."""
-    return any(isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in names
-               for node in ast.walk(tree))
+def _compiled(code, filename, first_line):
+    try:
+        return Cell(code, filename, first_line)
+    except SyntaxError as error:
+        if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
+            raise GradUsageError(
+                f"line {error.lineno}: %%grad runs the cell as plain Python, where "
+                f"{error.msg.split(' outside')[0]} can't be used at the top level. Await the "
+                "value in a cell before (v = await f()) and use v here.") from None
+        raise
 
 
 # IPython's own names: binding one as an input would break every later cell or magic.

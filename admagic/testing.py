@@ -192,7 +192,7 @@ MAX_CHECK_RUNS = 1000
 
 def check_cell(cell, namespace, inputs, outputs, max_size, notes):
     """``%%grad --check``: central differences for every output and input of `cell` (an
-    `admagic.cell._Cell`), run again on plain values, twice per input number, in a copy of
+    `admagic.source.Cell`), run again on plain values, twice per input number, in a copy of
     `namespace`, with its printing hidden. `outputs` maps names to the values the traced run gave.
 
     Gives ``{(output, input): estimate}``, where an estimate may instead be a `NotComputed` (too
