@@ -11,6 +11,9 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
 
 from admagic import tensor
 from admagic.cell import GradUsageError, differentiate
@@ -637,3 +640,21 @@ def test_the_session_is_as_before_after_a_check_the_cell_fails():
     with session_as_before(ns):
         res = run("y = x * x\nassert x == 1.0", {"x": 1.0}, check=True, namespace=ns)
     assert isinstance(res.checks[("y", "x")], AssertionError)
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=3),
+       seed=st.integers(0, 2**32 - 1))
+def test_derivatives_of_every_shape_empty_ones_included_match_finite_differences(shape, seed):
+    w = np.random.default_rng(seed).uniform(-1, 1, shape)
+    ns = {"np": np}
+    with session_as_before(ns):
+        res = run("v = np.sin(w) * 2\ns = np.sum(w ** 3)", {"w": w}, order=2, namespace=ns,
+                  check=True)
+    assert res["dv/dw"].shape == shape + shape and res["d2v/dw2"].shape == shape * 3
+    np.testing.assert_allclose(res["dv/dw"], numerical_jacobian(lambda u: np.sin(u) * 2, w),
+                               atol=1e-8)
+    np.testing.assert_allclose(res["ds/dw"], 3 * w ** 2, atol=1e-12)
+    np.testing.assert_allclose(res["d2s/dw2"].reshape(w.size, w.size), np.diag(6 * w.ravel()),
+                               atol=1e-12)
+    np.testing.assert_allclose(res.checks[("v", "w")], res["dv/dw"], atol=1e-8)
