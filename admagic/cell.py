@@ -66,10 +66,13 @@ class _Request:
         return self.graph and self.graph_kind == "backward"
 
     @property
+    def one_number(self):
+        return len(self.values) == 1 and np.ndim(next(iter(self.values.values()))) == 0
+
+    @property
     def by_taylor(self):
         """One input, a number: Taylor mode gives orders 2 and up in one sweep."""
-        one_number = len(self.values) == 1 and np.ndim(next(iter(self.values.values()))) == 0
-        return one_number and not self.backward_graph and (self.order > 1 or self.taylor)
+        return self.one_number and not self.backward_graph and (self.order > 1 or self.taylor)
 
     @property
     def levels(self):
@@ -211,8 +214,7 @@ def _check_request(request):
         if name not in known and name != cell.last_source:
             raise GradUsageError(f"{name!r} is not set by the cell (it sets: "
                                  f"{', '.join(cell.bound) or 'nothing'}).")
-    one_number = len(values) == 1 and np.ndim(next(iter(values.values()))) == 0
-    if request.taylor and not one_number:
+    if request.taylor and not request.one_number:
         raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
                              "input, a number (e.g. x=3).")
     if request.by_taylor and request.order > engine.MAX_TAYLOR_ORDER:
