@@ -115,6 +115,11 @@ def derivative(f, order=1):
     >>> derivative(np.sin, order=2)(np.pi / 2)
     -1.0
 
+    On an array, f must act elementwise (element i of the output depends on element i of the
+    input only), or map the array to one number (then order 1 is the gradient, and order k each
+    ∂ᵏf/∂xᵢᵏ). Where f mixes elements, the answer would not be what it claims to be, so it is
+    refused (checked at the point, along a random direction): use `jacobian` or `hessian`.
+
     f is recorded once and the record replayed in Taylor mode (`taylor.py`), which costs about
     order² per operation; nesting reverse mode `order` times would cost about 2^order.
     """
@@ -132,12 +137,41 @@ def derivative(f, order=1):
                             f"elementwise); it returned shape {shape} for input shape "
                             f"{in_shape}. Use jacobian(f).")
         if shape != in_shape:  # array in, one number out: the gradient, as reverse mode means it
-            return _nested_reverse(f, order)(x)
-        (series,) = taylor.derivatives([out], leaf, order)
-        return _like_input(series[order], leaf)
+            answer = _nested_reverse(f, order)(x)
+        else:
+            (series,) = taylor.derivatives([out], leaf, order)
+            answer = _like_input(series[order], leaf)
+        if np.size(plain(leaf)) > 1 and (shape == in_shape or order > 1):
+            _check_elementwise(f, plain(leaf), plain(answer), order, one_number=shape != in_shape)
+        return answer
 
     df.__name__ = f"derivative_{order}_{getattr(f, '__name__', 'f')}"
     return df
+
+
+def _check_elementwise(f, x, answer, order, one_number):
+    """Refuse `answer` if f mixes the elements of x at x. Along a direction v, the order-k
+    derivative of t -> f(x + t·v) is ``answer · vᵏ`` (elementwise), or ``Σ answer · vᵏ`` (one
+    number out), exactly when no mixed partial of order k is there; a random v finds any."""
+    rng = np.random.default_rng(0)
+    v = rng.uniform(0.5, 1.5, np.shape(x)) * rng.choice([-1.0, 1.0], np.shape(x))
+    along = lambda t: f(x + t * v)  # noqa: E731
+    if one_number:
+        got, expected = _nested_reverse(along, order)(0.0), np.sum(answer * v ** order)
+    else:
+        tape, (leaf,), out = _traced_call(along, (0.0,), {}, (0,))
+        tape.release()
+        got, expected = plain(taylor.derivatives([out], leaf, order)[0][order]), answer * v ** order
+    got, expected = np.asarray(plain(got), dtype=float), np.asarray(expected, dtype=float)
+    finite = np.isfinite(got) & np.isfinite(expected)
+    scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
+    if not np.allclose(got[finite], expected[finite], rtol=1e-6, atol=1e-9 * scale):
+        which = "hessian(f) for every second derivative" if order == 2 else \
+            "jacobian(f) (nested for higher orders) for every mixed derivative"
+        raise TypeError(f"derivative() gives each element's own derivative, with respect to "
+                        f"the same element of the input, but this f mixes the elements: at this "
+                        f"point its order-{order} derivatives with respect to other elements are "
+                        f"not 0, so that answer would be wrong. Use {which}.")
 
 
 def _nested_reverse(f, order):
@@ -186,6 +220,8 @@ def jacobian(f, argnum=0):
             in_shape = np.shape(plain(leaf))
             if not out_shape:
                 results.append(block[0])
+            elif not block:  # an empty output: no gradient to stack
+                results.append(np.zeros(out_shape + in_shape))
             else:
                 results.append(np.reshape(np.stack(block), out_shape + in_shape))
         return tuple(results) if isinstance(argnum, (tuple, list)) else results[0]

@@ -239,3 +239,67 @@ def test_nested_reverse_mode_gives_zero_not_nan_past_the_degree_of_a_power_at_ze
     fourth = grad(grad(grad(grad(lambda x: x ** 3))))
     assert third(0.0) == 0.0 and fourth(0.0) == 0.0
     assert grad(grad(lambda x: x ** 3))(2.0) == 12.0
+
+
+# ---- derivative refuses what it can't promise; empty inputs ------------------------------------
+
+@pytest.mark.parametrize("f, x, order", [
+    (lambda w: w[0] * w[1], np.array([2.0, 3.0]), 2),           # Hessian [[0, 1], [1, 0]]
+    (lambda w: np.cumsum(w), np.array([1.0, 2.0]), 1),           # output 1 reads input 0
+    (lambda w: w * np.sum(w), np.array([1.0, 2.0, 0.5]), 2),
+    (lambda w: np.sum(w ** 2) * w[0], np.array([1.0, 2.0]), 3),
+])
+def test_derivative_refuses_a_function_that_mixes_elements_and_points_to_jacobian_or_hessian(
+        f, x, order):
+    with pytest.raises(TypeError, match="hessian" if order == 2 else "jacobian"):
+        derivative(f, order=order)(x)
+
+
+def test_derivative_of_a_sum_of_elementwise_terms_is_each_elements_own_derivative():
+    # f = Σ sin(wᵢ) + wᵢ⁴: ∂³f/∂wᵢ³ = -cos(wᵢ) + 24 wᵢ, the diagonal of the third derivative
+    w = np.array([0.3, -0.9, 1.7])
+    got = derivative(lambda w: np.sum(np.sin(w) + w ** 4), order=3)(w)
+    np.testing.assert_allclose(got, -np.cos(w) + 24 * w, rtol=1e-12)
+
+
+def test_derivative_of_one_element_array_is_never_refused():
+    assert derivative(lambda w: w * w[0], order=2)(np.array([3.0])) == pytest.approx([2.0])
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3), (2, 0)])
+def test_jacobian_of_an_empty_input_is_empty_of_the_right_shape(shape):
+    w = np.zeros(shape)
+    assert jacobian(lambda w: w * 2.0)(w).shape == shape + shape
+    assert grad(lambda w: np.sum(w ** 2))(w).shape == shape
+    assert jacobian(lambda w: np.ones(2) * np.sum(w))(w).shape == (2,) + shape
+
+
+ELEMENTWISE = {"sin·x": lambda x: np.sin(x) * x, "exp-tanh": lambda x: np.exp(np.tanh(x)),
+               "cubic": lambda x: x ** 3 - 2 * x}
+# each has a mixed partial of every order 1 to 3 that is not 0 where x > 0
+MIXING = {"w·w[0]³": lambda x: x * x[0] ** 3, "reversed": lambda x: np.exp(x[::-1]) * x,
+          "sum-scaled": lambda x: x * np.sum(x ** 3)}
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=3),
+       name=st.sampled_from(sorted(ELEMENTWISE)), order=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_derivative_of_an_elementwise_function_over_shapes_is_never_refused(shape, name, order,
+                                                                             seed):
+    x = np.random.default_rng(seed).uniform(-1.5, 1.5, shape)
+    f = ELEMENTWISE[name]
+    got = derivative(f, order=order)(x)
+    assert np.shape(got) == shape
+    for index in np.ndindex(*shape):  # element by element, as a function of one number
+        one = derivative(f, order=order)(float(x[index]))
+        assert got[index] == pytest.approx(one, rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(size=st.integers(2, 6), name=st.sampled_from(sorted(MIXING)), order=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_derivative_of_a_function_that_mixes_elements_is_always_refused(size, name, order, seed):
+    x = np.random.default_rng(seed).uniform(0.5, 1.5, size)  # away from where a mixed term is 0
+    with pytest.raises(TypeError, match="mixes the elements"):
+        derivative(MIXING[name], order=order)(x)

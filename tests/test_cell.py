@@ -2,18 +2,25 @@
 for (checked against closed forms and finite differences), and a clean namespace afterwards."""
 
 import collections
+import contextlib
+import gc
 import linecache
+import time
 import traceback
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes
 
 from admagic import tensor
 from admagic.cell import GradUsageError, differentiate
 from admagic.namespace import clean_namespace
 from admagic.result import NotComputed
-from admagic.tape import EAGER
+from admagic.derivatives import MAX_TAYLOR_ORDER, too_costly
+from admagic.tape import EAGER, active_tapes
 from admagic.testing import numerical_jacobian
 from admagic.traced import Traced
 
@@ -49,6 +56,20 @@ def traced_inside(obj, seen=None):
 def assert_clean(namespace):
     leaks = {k: v for k, v in namespace.items() if k != "__builtins__" and traced_inside(v)}
     assert not leaks, f"traced values left in the namespace: {leaks}"
+
+
+@contextlib.contextmanager
+def session_as_before(namespace):
+    """Whatever the block does: no traced value left in `namespace`, the garbage collector on, no
+    tape recording, NumPy's error settings and callback as they were."""
+    errors, callback = np.geterr(), np.geterrcall()
+    try:
+        yield
+    finally:
+        assert_clean(namespace)
+        assert gc.isenabled()
+        assert active_tapes == []
+        assert np.geterr() == errors and np.geterrcall() is callback
 
 
 # ---- the classic lesson, against closed forms -----------------------------------------------------
@@ -194,7 +215,7 @@ def test_outputs_are_names_bound_that_depend_on_an_input_in_order():
 
 def test_the_input_itself_is_not_an_output_and_comprehension_variables_are_not_bound():
     res = run("x2 = [x * k for k in range(3)]\ny = x2[2] + x", {"x": 1.0})
-    assert list(res.outputs) == ["y"]
+    assert list(res.outputs) == ["x2[0]", "x2[1]", "x2[2]", "y"]  # no x, no k
     assert res["dy/dx"] == 3.0
 
 
@@ -303,9 +324,9 @@ def test_lists_that_existed_before_the_cell_are_cleaned_too():
 ])
 def test_namespace_is_clean_when_the_cell_fails(code, error):
     ns = {"np": np}
-    with pytest.raises(error):
-        run(code, {"x": 3.0}, namespace=ns)
-    assert_clean(ns)
+    with session_as_before(ns):
+        with pytest.raises(error):
+            run(code, {"x": 3.0}, namespace=ns)
     assert ns["x"] == 3.0
     if "y" in ns:
         assert ns["y"] == 9.0
@@ -379,12 +400,18 @@ def test_bad_arguments_raise_a_usage_error_and_run_nothing(inputs, options, mess
 
 # ---- checking against finite differences ----------------------------------------------------------
 
-def test_check_gives_central_differences_close_to_but_not_exactly_the_derivative():
+def test_check_is_the_central_difference_with_the_textbook_step():
     res = run("z = x ** 2 * y ** 3", {"x": 2.0, "y": 1.5}, check=True)
     x, y = 2.0, 1.5
-    assert res.checks[("z", "x")] == pytest.approx(2 * x * y ** 3, rel=1e-8)
-    assert res.checks[("z", "y")] == pytest.approx(3 * x ** 2 * y ** 2, rel=1e-8)
-    assert res.checks[("z", "x")] != res["dz/dx"]  # it is an approximation: the lesson
+    z = lambda x, y: x ** 2 * y ** 3  # noqa: E731
+    hx, hy = np.cbrt(np.finfo(float).eps) * x, np.cbrt(np.finfo(float).eps) * max(1.0, y)
+    by_hand_x = (z(x + hx, y) - z(x - hx, y)) / (2 * hx)
+    by_hand_y = (z(x, y + hy) - z(x, y - hy)) / (2 * hy)
+    assert res.checks[("z", "x")] == pytest.approx(by_hand_x, rel=1e-13, abs=0)
+    assert res.checks[("z", "y")] == pytest.approx(by_hand_y, rel=1e-13, abs=0)
+    # ... and so within its error bound (h² truncation, eps/h rounding) of the derivative
+    assert res.checks[("z", "x")] == pytest.approx(2 * x * y ** 3, rel=1e-9)
+    assert res.checks[("z", "y")] == pytest.approx(3 * x ** 2 * y ** 2, rel=1e-9)
 
 
 def test_check_of_an_array_output_is_a_jacobian():
@@ -441,3 +468,193 @@ def test_a_graph_too_wide_for_a_notebook_is_laid_out_top_to_bottom():
     assert "rankdir=TB" in wide.graph.source
     narrow = differentiate("y = x * x\nz = y * y", {"x": 3.0})
     assert "rankdir=TB" not in narrow.graph.source
+
+
+# ---- a row for everything the cell computed -------------------------------------------------------
+
+@pytest.mark.parametrize("code, x, value", [
+    ("relu = max(x, 0)", -1.0, 0),
+    ("relu = x if x > 0 else 0.0", -1.0, 0.0),
+    ("relu = min(x, 2)", 3.0, 2),
+    ("if x > 0:\n    relu = x\nelse:\n    relu = 0.0", -2.0, 0.0),
+])
+def test_a_value_computed_from_an_input_by_a_constant_branch_is_a_row_with_derivative_zero(
+        code, x, value):
+    ns = {"np": np}
+    with session_as_before(ns):
+        res = differentiate(code, {"x": x}, order=2, namespace=ns)
+    assert list(res.outputs) == ["relu"] and res.values["relu"] == value
+    assert res["drelu/dx"] == 0.0 and res["d2relu/dx2"] == 0.0
+    assert any("relu does not depend on x at this point" in note for note in res.notes)
+    assert not any("No output depends" in note for note in res.notes)
+
+
+def test_the_same_cell_where_the_input_branch_is_taken_has_derivative_one_and_no_note():
+    res = run("relu = max(x, 0)", {"x": 2.0})
+    assert res["drelu/dx"] == 1.0 and res.notes == []
+
+
+def test_values_not_computed_from_an_input_are_still_not_rows():
+    res = run("n = 3\nfor i in range(2):\n    acc = x * i\nflag = x > 0", {"x": 1.0})
+    assert list(res.outputs) == ["acc"]
+
+
+def test_a_short_list_or_dict_of_traced_values_shows_its_items_as_rows():
+    res = run("ys = [x, x ** 2, 0.0]\nd = {'a': 3 * x}", {"x": 3.0}, check=True)
+    assert list(res.outputs) == ["ys[0]", "ys[1]", "ys[2]", "d['a']"]
+    assert (res["d(ys[0])/dx"], res["d(ys[1])/dx"], res["d(ys[2])/dx"]) == (1.0, 6.0, 0.0)
+    assert res["d(d['a'])/dx"] == 3.0
+    assert res.checks[("ys[1]", "x")] == pytest.approx(6.0, rel=1e-9)
+
+
+def test_a_long_list_of_traced_values_gets_a_note_saying_what_to_write():
+    res = run("ys = [x * k for k in range(20)]", {"x": 1.0})
+    assert res.outputs == {}
+    assert any("ys is a list" in note and "np.stack(ys)" in note for note in res.notes)
+
+
+def test_a_500_term_expression_runs_as_in_plain_python():
+    code = "y = " + " + ".join(["x*1.0001"] * 500)
+    res = differentiate(code, {"x": 2.0}, order=2)
+    assert res["dy/dx"] == pytest.approx(500 * 1.0001) and res["d2y/dx2"] == 0.0
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 3)])
+def test_an_empty_input_gives_empty_derivatives_of_the_right_shape(shape):
+    w = np.zeros(shape)
+    res = run("v = w * 2\ns = np.sum(w) + 1.0", {"w": w}, order=2, check=True)
+    assert res["dv/dw"].shape == shape + shape and res["d2v/dw2"].shape == shape * 3
+    assert res["ds/dw"].shape == shape and res["d2s/dw2"].shape == shape + shape
+    assert res.checks[("v", "w")].shape == shape + shape
+
+
+# ---- --check notices a cell that doesn't reproduce its values -------------------------------------
+
+def test_check_of_a_cell_with_random_numbers_says_it_cannot_check_and_shows_no_estimate():
+    res = run("y = x * x + np.random.randn()", {"x": 3.0}, check=True)
+    assert res["dy/dx"] == 6.0
+    assert isinstance(res.checks[("y", "x")], NotComputed)
+    assert any("Not checked" in note and "random" in note for note in res.notes)
+
+
+def test_check_of_a_seeded_cell_is_a_check():
+    res = run("rng = np.random.default_rng(0)\ny = x * x + rng.standard_normal()", {"x": 3.0},
+              check=True)
+    assert res.checks[("y", "x")] == pytest.approx(6.0, rel=1e-9)
+
+
+# ---- refused at once: what can't be done in time, inputs that would break the session -------------
+
+def test_an_order_that_would_take_minutes_is_refused_at_once_with_the_limit():
+    ns = {"np": np}
+    for order in (16, 1000):
+        started = time.perf_counter()
+        with session_as_before(ns), pytest.raises(GradUsageError, match="highest order .* is 9"):
+            run("ran = x * y", {"x": 1.0, "y": 2.0}, order=order, namespace=ns)
+        assert time.perf_counter() - started < 0.5 and "ran" not in ns
+
+
+def test_the_cost_limit_allows_what_runs_in_seconds():
+    assert too_costly(2, 9) is None and too_costly(3, 8) is None and too_costly(5, 7) is None
+    assert too_costly(2, 10) and too_costly(3, 9) and too_costly(5, 8)
+
+
+def test_taylor_mode_past_its_highest_order_is_refused():
+    with pytest.raises(GradUsageError, match=str(MAX_TAYLOR_ORDER)):
+        run("y = np.sin(x)", {"x": 1.0}, order=MAX_TAYLOR_ORDER + 1)
+    res = run("y = np.exp(x)", {"x": 0.0}, order=MAX_TAYLOR_ORDER)
+    assert res[f"d{MAX_TAYLOR_ORDER}y/dx{MAX_TAYLOR_ORDER}"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name, message", [
+    ("__builtins__", "belong to Python"), ("__name__", "belong to Python"),
+    ("get_ipython", "IPython"), ("exit", "IPython"), ("Out", "IPython"), ("_", "IPython"),
+    ("__", "IPython"), ("_ih", "IPython"), ("_3", "IPython"), ("_i3", "IPython"),
+])
+def test_an_input_that_would_shadow_python_or_ipython_is_refused(name, message):
+    ns = {"np": np, "__name__": "__main__"}
+    before = dict(ns)
+    with pytest.raises(GradUsageError, match=message):
+        run("ran = 1", {name: 3.0}, namespace=ns)
+    assert ns == before
+
+
+def test_an_input_too_large_for_a_float_is_refused_with_the_largest_float():
+    with pytest.raises(GradUsageError, match="too large for a float.*1.8e308"):
+        run("y = x", {"x": 10 ** 400})
+
+
+def test_top_level_await_is_refused_with_what_to_write_instead():
+    with pytest.raises(GradUsageError, match="await.*a cell before"):
+        run("y = await f(x)", {"x": 1.0})
+
+
+# ---- NumPy's warnings point at the cell's line ---------------------------------------------------
+
+def test_a_runtime_warning_points_at_the_cells_own_line():
+    ns = {"np": np}
+    with session_as_before(ns), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = run("a = x * 1\ny = 1 / (x - 2)\nz = np.log(x - 2)", {"x": 2.0}, namespace=ns,
+                  filename="<my cell>", first_line=5)
+    assert res.values["y"] == np.inf
+    where = [(w.filename, w.lineno, str(w.message)) for w in caught
+             if issubclass(w.category, RuntimeWarning)]
+    assert ("<my cell>", 6, "divide by zero encountered in divide") in where
+    assert ("<my cell>", 7, "divide by zero encountered in log") in where
+    assert all(filename == "<my cell>" for filename, _, _ in where)
+
+
+def test_a_warning_in_a_loop_shows_once_per_run_and_again_in_the_next_run():
+    for _ in range(2):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            run("for k in range(100):\n    y = x / (x - 2)", {"x": 2.0})
+        assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1
+
+
+def test_warnings_turned_into_errors_fail_the_cell_and_leave_the_session_as_before():
+    ns = {"np": np}
+    with session_as_before(ns), warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(RuntimeWarning, match="divide by zero"):
+            run("y = 1 / (x - 2)", {"x": 2.0}, namespace=ns)
+
+
+def test_numpys_own_settings_are_kept_while_the_cell_runs():
+    with np.errstate(divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert run("y = 1 / (x - 2)", {"x": 2.0}).values["y"] == np.inf
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError):
+        run("y = 1 / (x - 2)", {"x": 2.0})
+
+
+def test_the_session_is_as_before_after_a_usage_error_found_after_the_run():
+    ns = {"np": np}
+    with session_as_before(ns), pytest.raises(GradUsageError, match="did not set q"):
+        run("y = x * x\nif x > 5:\n    q = x", {"x": 1.0}, of=["q"], namespace=ns)
+
+
+def test_the_session_is_as_before_after_a_check_the_cell_fails():
+    ns = {"np": np}
+    with session_as_before(ns):
+        res = run("y = x * x\nassert x == 1.0", {"x": 1.0}, check=True, namespace=ns)
+    assert isinstance(res.checks[("y", "x")], AssertionError)
+
+
+@settings(max_examples=20, deadline=None)
+@given(shape=array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=3),
+       seed=st.integers(0, 2**32 - 1))
+def test_derivatives_of_every_shape_empty_ones_included_match_finite_differences(shape, seed):
+    w = np.random.default_rng(seed).uniform(-1, 1, shape)
+    ns = {"np": np}
+    with session_as_before(ns):
+        res = run("v = np.sin(w) * 2\ns = np.sum(w ** 3)", {"w": w}, order=2, namespace=ns,
+                  check=True)
+    assert res["dv/dw"].shape == shape + shape and res["d2v/dw2"].shape == shape * 3
+    np.testing.assert_allclose(res["dv/dw"], numerical_jacobian(lambda u: np.sin(u) * 2, w),
+                               atol=1e-8)
+    np.testing.assert_allclose(res["ds/dw"], 3 * w ** 2, atol=1e-12)
+    np.testing.assert_allclose(res["d2s/dw2"].reshape(w.size, w.size), np.diag(6 * w.ravel()),
+                               atol=1e-12)
+    np.testing.assert_allclose(res.checks[("v", "w")], res["dv/dw"], atol=1e-8)
