@@ -123,8 +123,7 @@ def derivative(f, order=1):
     f is recorded once and the record replayed in Taylor mode (`taylor.py`), which costs about
     order² per operation; nesting reverse mode `order` times would cost about 2^order.
     """
-    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
-        raise ValueError(f"order must be a whole number >= 0, got {order!r}.")
+    order = taylor.check_order(order, 0, taylor.MAX_ORDER)
     if order == 0:
         return f
 

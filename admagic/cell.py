@@ -32,6 +32,7 @@ from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
 from .source import Cell
 from .tape import Tape
+from .taylor import MAX_ORDER, check_order
 from .testing import check_cell
 from .traced import Traced, as_input, new_leaf, plain
 
@@ -117,8 +118,10 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     >>> differentiate("loss = np.sum(w ** 2)", {"w": np.array([1.0, 2.0])}, graph=False)["dloss/dw"]
     array([2., 4.])
     """
-    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 1:
-        raise GradUsageError(f"order must be a whole number, 1 or more (got {order!r}).")
+    try:
+        order = check_order(order, 1)
+    except ValueError as problem:
+        raise GradUsageError(str(problem)) from None
     if graph_kind not in ("forward", "backward"):
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
     values = _input_values(inputs)
@@ -217,10 +220,11 @@ def _check_request(request):
     if request.taylor and not request.one_number:
         raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
                              "input, a number (e.g. x=3).")
-    if request.by_taylor and request.order > engine.MAX_TAYLOR_ORDER:
-        raise GradUsageError(f"--order {request.order}: the highest order admagic computes is "
-                             f"{engine.MAX_TAYLOR_ORDER} (the next factorial, 171!, is past the "
-                             "largest float, and so is nearly every derivative of that order).")
+    if request.by_taylor:
+        try:
+            check_order(request.order, 1, MAX_ORDER)
+        except ValueError as problem:
+            raise GradUsageError(str(problem)) from None
     if not request.by_taylor:
         problem = engine.too_costly(len(values), request.levels)
         if problem:

@@ -23,10 +23,6 @@ from .result import NotComputed
 from .tape import backward
 from .traced import Traced, plain
 
-MAX_TAYLOR_ORDER = 170
-"""Taylor mode's highest order: the k-th derivative is k!·c_k, and 171! is past the largest float
-(1.8e308), as is the 171st derivative of nearly every function with a singularity anywhere."""
-
 NESTED_REVERSE_BUDGET = 1.2e6
 """`too_costly`'s limit on C(n + k, k)·2.8^k for n inputs at order k (about 3 s for a cell of ten
 operations; measured on this machine: 2 inputs reach it between orders 9 and 10, 3 between 8 and 9,
@@ -51,7 +47,7 @@ def too_costly(input_count, order):
     return (f"--order {order} with {inputs} would take minutes or more (every order costs about "
             f"2.8 times the one before); with {inputs} the highest order admagic computes is "
             f"{highest}. With one input that is a number (and the forward graph), Taylor mode "
-            f"reaches order {MAX_TAYLOR_ORDER}.")
+            f"reaches order {taylor.MAX_ORDER}.")
 
 
 class _Blocks:
@@ -98,7 +94,7 @@ def taylor_mode(outputs, leaves, order, max_size):
         for k in range(1, order + 1):
             results[(out, (name,) * k)] = (NotComputed(np.shape(c[0]), size, max_size)
                                            if size > max_size else
-                                           plain_copy(math.factorial(k) * c[k]))
+                                           plain_copy(taylor.times_factorial(c[k], k)))
     return results, polynomials
 
 
