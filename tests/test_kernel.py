@@ -4,6 +4,7 @@ raises, a usage error found after the run, Ctrl-C), the next cells work and noth
 
 import time
 
+import IPython
 import pytest
 
 pytestmark = pytest.mark.notebook
@@ -46,6 +47,8 @@ def kernel():
     manager, client = start_new_kernel(kernel_name="python3", startup_timeout=120)
     try:
         run(client, "%load_ext admagic\nimport numpy as np")
+        _, outputs = run(client, "import IPython; print(IPython.__version__)")
+        assert printed(outputs) == f"{IPython.__version__}\n"  # the versions under test
         yield manager, client
     finally:
         client.stop_channels()
