@@ -192,15 +192,16 @@ class GradMagics(Magics):
         the cell's first frame to the line that failed, and it holds no traced value."""
         tb = _from_the_cell(error.__traceback__, filename)
         _detrace(error)
-        if tb is not None:
-            # IPython shows an exception's _render_traceback_ if it has one (its protocol for
-            # exceptions that format themselves): the frames from the cell on, none of the magic's.
-            shown = self.shell.InteractiveTB.structured_traceback(
-                type(error), error, tb, tb_offset=0)
-            try:
-                error._render_traceback_ = lambda: shown
-            except AttributeError:  # an exception class with __slots__: IPython's own view then
-                pass
+        if tb is None:  # admagic failed before the cell ran: show all of it
+            _release(error)
+            return error
+        # IPython shows an exception's _render_traceback_ if it has one (its protocol for
+        # exceptions that format themselves): here the frames from the cell on, none of the magic's.
+        shown = self.shell.InteractiveTB.structured_traceback(type(error), error, tb, tb_offset=0)
+        try:
+            error._render_traceback_ = lambda: shown
+        except AttributeError:  # an exception class with __slots__: IPython's own view then
+            pass
         _release(error)
         return error.with_traceback(tb)
 

@@ -417,6 +417,17 @@ def test_a_usage_error_found_after_the_run_keeps_no_record(ip):
     assert not _last_error_holds_traced_values()
 
 
+def test_a_failure_of_admagic_before_the_cell_runs_shows_all_its_frames(ip, monkeypatch):
+    def broken(code, inputs, **options):
+        raise RuntimeError("admagic itself failed")
+
+    monkeypatch.setattr("admagic.magic.differentiate", broken)
+    ran = Ran(ip, "%%grad x=3\ny = x * x\n")
+    assert isinstance(ran.error, RuntimeError)
+    text = _plain(ran.stdout)
+    assert 'raise RuntimeError("admagic itself failed")' in text  # where it failed, to report
+
+
 def test_a_syntax_error_points_at_its_line_and_runs_nothing(ip):
     ran = Ran(ip, "%%grad x=3\nran_it = 1\ny = x *\n")
     assert isinstance(ran.error, SyntaxError) and ran.error.lineno == 3
