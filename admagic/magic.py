@@ -27,6 +27,7 @@ from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError
 from .namespace import clean_namespace
 from .render import FORMATS
 
+_JOINING_KEYWORDS = {"if", "else", "and", "or", "not", "in", "is", "lambda", "for"}
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -99,8 +100,8 @@ class GradMagics(Magics):
             %%grad x=3 --order 2 --taylor
             y = x * x                  # also y ≈ 9 + 6(x−3) + (x−3)²
 
-        Inputs may be separated by commas and written with spaces around "=" (x = 3, y = 2), and
-        an input may use the ones before it (x=3 y=x*2).
+        Inputs may be written with spaces and separated by commas (x = 3, y = x + 1); an input
+        may use the ones before it (x=3 y=x*2).
 
         With one input that is a number, orders 2 and up come from Taylor mode, so --order 12 is
         instant.
@@ -282,15 +283,29 @@ def _split_line(line):
 
 
 def _input_words(words):
-    """The inputs as the student meant them: ``x = 3`` is ``x=3`` (the words around an "=" join)
-    and ``x=3, y=2`` is two inputs (commas outside brackets separate them)."""
+    """The inputs as the student meant them. A word that can't start an input (``=``, ``+ 1``,
+    ``if``) or that follows an operator continues the input before it, so ``x = 3`` is ``x=3`` and
+    ``y = x + 1`` one input; commas outside brackets separate inputs (``x=3, y=2``)."""
     joined = []
     for word in words:
-        if joined and (joined[-1].endswith("=") or word.startswith("=") and word[1:2] != "="):
-            joined[-1] += word
+        if joined and (_continues(joined[-1]) or not _starts_an_input(word)):
+            joined[-1] += " " + word
         else:
             joined.append(word)
-    return [piece for word in joined for piece in _split(word, ",".__eq__) if piece.strip()]
+    return [piece.strip() for word in joined for piece in _split(word, ",".__eq__) if piece.strip()]
+
+
+def _starts_an_input(word):
+    """`name` or `name=...` (not ``==``), the name not a keyword."""
+    name, equals, rest = word.partition("=")
+    return (name.isidentifier() and not keyword.iskeyword(name)
+            and (not equals or not rest.startswith("=")))
+
+
+def _continues(text):
+    """Whether `text` ends in an operator or keyword, so the next word must belong to it."""
+    last = text.split()[-1]
+    return last in _JOINING_KEYWORDS or not last.isidentifier() and last[-1] in "=+-*/%@&|^<>~,"
 
 
 def _split(text, is_separator):

@@ -171,6 +171,21 @@ def test_inputs_may_be_separated_by_commas_and_spaced_around_equals(ip, line):
     assert (res["dz/dx"], res["dz/dy"]) == (2.0, 3.0)
 
 
+@pytest.mark.parametrize("line, values", [
+    ("x = 3, y = x + 1", {"x": 3.0, "y": 4.0}),
+    ("x=2 y = x ** 2 - 1", {"x": 2.0, "y": 3.0}),
+    ("x=3 y=x if x > 5 else 1.5", {"x": 3.0, "y": 1.5}),
+    ("x=True * 3. y=2", {"x": 3.0, "y": 2.0}),
+    ("x=3 b", {"x": 3.0, "b": 4.0}),
+])
+def test_an_expression_with_spaces_is_one_input(ip, line, values):
+    Ran(ip, "b = 4.0")
+    ran = Ran(ip, f"%%grad {line}\nz = x * y if 'y' in dir() else x * b\n")
+    assert ran.error is None, ran.stdout
+    res = ip.user_ns["_grad"]
+    assert {name: res.values[name] for name in res.inputs} == values
+
+
 def test_an_input_sees_the_inputs_before_it_not_the_old_value(ip):
     Ran(ip, "x = 100.0")
     ran = Ran(ip, "%%grad x=3 y=x*2 w=np.array([x * k for k in range(3)])\nz = x * y\n")
