@@ -6,20 +6,26 @@ PY    := $(VENV)/bin/python
 PIP   := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.installed
 
+# The oldest versions admagic supports: Google Colab's runtime, pinned in .ci/colab.txt.
+OLDEST    ?= .venv-oldest
+OLDEST_PY := $(OLDEST)/bin/python
+COLAB     := .ci/colab.txt
+
 # Jupyter should find this venv's kernel before any user-wide "python3" kernel.
 export JUPYTER_PREFER_ENV_PATH := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help test demo lab docs bench clean distclean
+.PHONY: help test test-oldest demo lab docs bench clean distclean
 
 help:
-	@echo "make test       run the whole test suite"
-	@echo "make demo       execute notebooks/01-tour.ipynb into build/demo/ as HTML"
-	@echo "make lab        open JupyterLab on notebooks/"
-	@echo "make docs       build the documentation into build/docs/ (warnings are errors)"
-	@echo "make bench      run every benchmarks/*.py"
-	@echo "make clean      remove build outputs and caches (keeps $(VENV))"
-	@echo "make distclean  clean, and remove $(VENV) too"
+	@echo "make test         run the whole test suite"
+	@echo "make test-oldest  the suite again on Colab's IPython 7.34.0, NumPy 2.1.3, graphviz 0.21"
+	@echo "make demo         execute notebooks/01-tour.ipynb into build/demo/ as HTML"
+	@echo "make lab          open JupyterLab on notebooks/"
+	@echo "make docs         build the documentation into build/docs/ (warnings are errors)"
+	@echo "make bench        run every benchmarks/*.py"
+	@echo "make clean        remove build outputs and caches (keeps $(VENV))"
+	@echo "make distclean    clean, and remove $(VENV) and $(OLDEST) too"
 
 $(PY):
 	@echo "--> creating $(VENV) with $(PYTHON)"
@@ -51,6 +57,28 @@ test: $(STAMP)
 	@echo "--> running the test suite"
 	$(PY) -m pytest
 
+# Colab's versions go in first, as Colab has them; then admagic with its dependencies, as a
+# student's `pip install admagic` would; then the check that pip left every one of them as it was.
+$(OLDEST)/.installed: pyproject.toml $(COLAB)
+	@echo "--> creating $(OLDEST) with Colab's versions ($(COLAB))"
+	rm -rf $(OLDEST)
+	$(PYTHON) -m venv $(OLDEST)
+	@$(OLDEST_PY) -m pip --disable-pip-version-check install -q --upgrade pip
+	@$(OLDEST_PY) -m pip --disable-pip-version-check install -q -r $(COLAB)
+	@echo "--> installing admagic (editable) with [dev] into $(OLDEST)"
+	@$(OLDEST_PY) -m pip --disable-pip-version-check install -q -e ".[dev]"
+	@touch $@
+
+test-oldest: $(OLDEST)/.installed
+	@echo "--> checking that pip left Colab's versions in place"
+	$(OLDEST_PY) -m pip --disable-pip-version-check show ipython numpy graphviz | grep -E '^(Name|Version):'
+	$(OLDEST_PY) -c "import sys; from importlib.metadata import version; \
+	pins = [l.split('==') for l in open('$(COLAB)') if '==' in l and not l.startswith('#')]; \
+	wrong = [f'{n} {version(n)} (Colab has {v.strip()})' for n, v in pins if version(n) != v.strip()]; \
+	sys.exit('pip changed ' + ', '.join(wrong) if wrong else 0)"
+	@echo "--> running the test suite on Colab's versions"
+	$(OLDEST_PY) -m pytest
+
 demo: $(STAMP)
 	@echo "--> executing notebooks/01-tour.ipynb in a Jupyter kernel"
 	$(VENV)/bin/jupyter nbconvert --execute --to html --output-dir build/demo notebooks/01-tour.ipynb
@@ -76,4 +104,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(OLDEST)

@@ -5,10 +5,16 @@
 ... y = x * x
 
 Defaults a user sets once are traitlets: ``%config GradMagics.order = 2``.
+
+When the cell fails, the student sees an ordinary traceback that starts at their cell and ends at
+their line, and the error keeps nothing traced alive (IPython keeps the last error for ``%debug``).
 """
 
+import inspect
 import keyword
+import os
 import shlex
+import types
 from pathlib import Path
 
 from IPython.core.error import UsageError
@@ -17,11 +23,12 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Integer, TraitError, validate
 
-from . import cell as _cell_module
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
+from .namespace import clean_namespace
+from .render import FORMATS
 
-_SAVE_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
-_CELL_FILE = _cell_module.__file__
+_JOINING_KEYWORDS = {"if", "else", "and", "or", "not", "in", "is", "lambda", "for"}
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 @magics_class
@@ -78,7 +85,7 @@ class GradMagics(Magics):
     def grad(self, line, cell):
         """Run the cell with its inputs traced; show values and derivatives, and the graph.
 
-        Examples::
+        Examples:
 
             %%grad x=3
             y = x * x                  # shows y = 9, dy/dx = 6
@@ -93,11 +100,14 @@ class GradMagics(Magics):
             %%grad x=3 --order 2 --taylor
             y = x * x                  # also y ≈ 9 + 6(x−3) + (x−3)²
 
-        With one input that is a number, orders 2 and up come from Taylor mode, so
-        ``--order 12`` is instant.
+        Inputs may be written with spaces and separated by commas (x = 3, y = x + 1); an input
+        may use the ones before it (x=3 y=x*2).
 
-        The result is stored as ``_grad`` (and under ``--out NAME``): ``_grad['dy/dx']``,
-        ``_grad.d('z', 'x', 'y')``, ``_grad.values``, ``_grad.graph``.
+        With one input that is a number, orders 2 and up come from Taylor mode, so --order 12 is
+        instant.
+
+        The result is stored as _grad (and under --out NAME): _grad['dy/dx'],
+        _grad.d('z', 'x', 'y'), _grad.values, _grad.graph.
         """
         __tracebackhide__ = True
         args, inputs = self._parse(line)
@@ -108,15 +118,9 @@ class GradMagics(Magics):
         # its lines; the code is compiled with line 1 = the %%grad line, as the user sees it.
         source = f"%%grad {line}\n{cell}"
         filename = self.shell.compile.cache(source, self._cell_number(), raw_code=source)
-        values = {}
-        for name, expression in inputs:
-            try:
-                values[name] = eval(compile(expression, filename, "eval"), self.shell.user_ns)
-            except Exception as error:
-                self._show_from(error, {filename})
-                raise
         graph = args.graph_kind is not None or (self.graph and not args.no_graph)
         try:
+            values = self._input_values(inputs, filename)
             result = differentiate(
                 self.shell.transform_cell(cell), values, order=args.order or self.order,
                 of=args.of, namespace=self.shell.user_ns, graph=graph, graph_of=args.graph_of,
@@ -124,13 +128,12 @@ class GradMagics(Magics):
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
                 check=args.check, taylor=args.taylor, filename=filename, first_line=2)
         except GradUsageError as error:
+            _release(error)
             raise UsageError(f"{error}\n{_usage()}") from None
         except SyntaxError as error:  # shown as the cell's own: its line and a caret, no frames
             raise error.with_traceback(None) from None
         except (Exception, KeyboardInterrupt) as error:
-            _forget_internals(error)
-            self._show_from(error, {filename})
-            raise
+            raise self._as_the_cells_own(error, filename)
         self.shell.user_ns["_grad"] = result
         if args.out:
             self.shell.user_ns[args.out] = result
@@ -143,7 +146,7 @@ class GradMagics(Magics):
     def _parse(self, line):
         """The line's options, and its inputs as (name, expression) pairs; UsageError if bad."""
         try:
-            args = GradMagics.grad.parser.parse_intermixed_args(split_line(line))
+            args = GradMagics.grad.parser.parse_intermixed_args(_split_line(line))
         except UsageError as error:
             raise UsageError(f"{error}\n{_usage()}") from None
         except ValueError as error:  # an unclosed quote or bracket
@@ -152,8 +155,9 @@ class GradMagics(Magics):
         if problem:
             raise UsageError(f"{problem}\n{_usage()}")
         inputs = []
-        for text in args.inputs:
+        for text in _input_words(args.inputs):
             name, equals, expression = text.partition("=")
+            name, expression = name.strip(), expression.strip()
             if not equals:
                 expression = name
             problem = _input_problem(text, name, equals, expression)
@@ -168,48 +172,151 @@ class GradMagics(Magics):
         args.of = [n.strip() for n in args.of.split(",")] if args.of is not None else None
         return args, inputs
 
+    def _input_values(self, inputs, filename):
+        """Each input's value, in the line's order: an input sees the ones before it (x=3 y=x*2),
+        and otherwise the notebook's names."""
+        values = {}
+        for name, expression in inputs:
+            scope = {**self.shell.user_ns, **values} if values else self.shell.user_ns
+            values[name] = eval(compile(expression, filename, "eval"), scope)
+        return values
+
     def _cell_number(self):
         """This cell's execution count: IPython 9 has already counted it when the magic runs,
-        IPython 8 not yet; the result of the cell being run knows, in both."""
+        IPython 7 and 8 not yet; the result of the cell being run knows, in all."""
         running = getattr(self.shell.displayhook, "exec_result", None)
         number = getattr(running, "execution_count", None)
         return self.shell.execution_count if number is None else number
 
-    def _show_from(self, error, filenames):
-        """Make IPython show `error`'s traceback from the first frame in `filenames` on: the user's
-        own lines, not admagic's machinery that ran them."""
-        tb = error.__traceback__
-        while tb is not None and tb.tb_frame.f_code.co_filename not in filenames:
-            tb = tb.tb_next
-        if tb is None or isinstance(error, SyntaxError):
-            return
-        shown = self.shell.InteractiveTB.structured_traceback(type(error), error, tb)
-        try:  # IPython shows what an exception's _render_traceback_ gives, if it has one
+    def _as_the_cells_own(self, error, filename):
+        """`error`, ready to re-raise as if the cell had raised it itself: its traceback runs from
+        the cell's first frame to the line that failed, and it holds no traced value."""
+        tb = _from_the_cell(error.__traceback__, filename)
+        _detrace(error)
+        if tb is None:  # admagic failed before the cell ran: show all of it
+            _release(error)
+            return error
+        # IPython shows an exception's _render_traceback_ if it has one (its protocol for
+        # exceptions that format themselves): here the frames from the cell on, none of the magic's.
+        shown = self.shell.InteractiveTB.structured_traceback(type(error), error, tb, tb_offset=0)
+        try:
             error._render_traceback_ = lambda: shown
-        except AttributeError:
+        except AttributeError:  # an exception class with __slots__: IPython's own view then
             pass
+        _release(error)
+        return error.with_traceback(tb)
 
 
-def _forget_internals(error):
-    """Clear admagic's own finished frames in the traceback: IPython keeps the last traceback
-    (for %debug), and those frames hold the tapes. The user's frames are left as they are."""
-    tb = error.__traceback__
+def _from_the_cell(tb, filename):
+    """A copy of traceback `tb` from the first frame in the cell's `filename` on, without the
+    admagic frames at its end (the line that failed is the student's, not admagic's check that
+    noticed). None if the error never reached the cell."""
+    entries = []
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename == _CELL_FILE:
-            tb.tb_frame.clear()
+        if entries or tb.tb_frame.f_code.co_filename == filename:
+            entries.append(tb)
         tb = tb.tb_next
+    while len(entries) > 1 and _in_admagic(entries[-1].tb_frame):
+        entries.pop()
+    trimmed = None
+    for entry in reversed(entries):
+        trimmed = types.TracebackType(trimmed, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return trimmed
 
 
-def split_line(line):
+def _in_admagic(frame):
+    return os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _PACKAGE
+
+
+def _detrace(error):
+    """Plain values in `error`'s arguments and attributes (`raise ValueError(y)` in a cell)."""
+    holder = {"args": error.args}
+    clean_namespace(holder)
+    if holder["args"] is not error.args:
+        try:
+            error.args = holder["args"]
+        except (AttributeError, TypeError):
+            pass
+    if isinstance(getattr(error, "__dict__", None), dict):
+        clean_namespace(error.__dict__)
+
+
+def _release(error):
+    """Let go of every traced value `error` and the exceptions chained to it still reach.
+
+    IPython keeps the last error (sys.last_value, sys.last_traceback) for %debug, and a traceback
+    keeps its frames' variables alive: admagic's frames hold the tapes, and the student's own
+    functions their traced arguments. Finished frames are cleared, except module-level ones (the
+    cell's own, whose variables are the notebook's already cleaned names).
+    """
+    seen, pending = set(), [error]
+    while pending:
+        exception = pending.pop()
+        if exception is None or id(exception) in seen:
+            continue
+        seen.add(id(exception))
+        if exception is not error:
+            _detrace(exception)
+        tb = exception.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_flags & inspect.CO_NEWLOCALS:  # not module-level code
+                _clear(tb.tb_frame)
+            tb = tb.tb_next
+        pending += [exception.__context__, exception.__cause__]
+
+
+def _clear(frame):
+    """Drop a finished frame's variables, also from the copy of them (f_locals) that a verbose
+    traceback took: reading f_locals after clear() brings that copy up to date."""
+    try:
+        frame.clear()
+    except RuntimeError:  # a frame still running: the magic's own, which holds no tape
+        return
+    frame.f_locals  # noqa: B018
+
+
+def _split_line(line):
     """The line's words, split at spaces outside brackets and quotes: ``w=np.ones((2, 3)) -n 2``
     gives ``["w=np.ones((2, 3))", "-n", "2"]``. A word that is all one quoted string is unquoted."""
+    words = _split(line, str.isspace)
+    return [shlex.split(w)[0] if w[0] in "'\"" and len(shlex.split(w)) == 1 else w for w in words]
+
+
+def _input_words(words):
+    """The inputs as the student meant them. A word that can't start an input (``=``, ``+ 1``,
+    ``if``) or that follows an operator continues the input before it, so ``x = 3`` is ``x=3`` and
+    ``y = x + 1`` one input; commas outside brackets separate inputs (``x=3, y=2``)."""
+    joined = []
+    for word in words:
+        if joined and (_continues(joined[-1]) or not _starts_an_input(word)):
+            joined[-1] += " " + word
+        else:
+            joined.append(word)
+    return [piece.strip() for word in joined for piece in _split(word, ",".__eq__) if piece.strip()]
+
+
+def _starts_an_input(word):
+    """`name` or `name=...` (not ``==``), the name not a keyword."""
+    name, equals, rest = word.partition("=")
+    return (name.isidentifier() and not keyword.iskeyword(name)
+            and (not equals or not rest.startswith("=")))
+
+
+def _continues(text):
+    """Whether `text` ends in an operator or keyword, so the next word must belong to it."""
+    last = text.split()[-1]
+    return last in _JOINING_KEYWORDS or not last.isidentifier() and last[-1] in "=+-*/%@&|^<>~,"
+
+
+def _split(text, is_separator):
+    """`text` cut at the characters `is_separator` accepts, outside brackets and quotes."""
     words, current, depth, quote, i = [], "", 0, None, 0
-    while i < len(line):
-        char = line[i]
+    while i < len(text):
+        char = text[i]
         if quote:
             current += char
-            if char == "\\" and i + 1 < len(line):
-                current += line[i + 1]
+            if char == "\\" and i + 1 < len(text):
+                current += text[i + 1]
                 i += 1
             elif char == quote:
                 quote = None
@@ -222,7 +329,7 @@ def split_line(line):
         elif char in ")]}":
             depth -= 1
             current += char
-        elif char.isspace() and depth <= 0:
+        elif is_separator(char) and depth <= 0:
             if current:
                 words.append(current)
             current = ""
@@ -235,7 +342,7 @@ def split_line(line):
         raise ValueError("a bracket is never closed")
     if current:
         words.append(current)
-    return [shlex.split(w)[0] if w[0] in "'\"" and len(shlex.split(w)) == 1 else w for w in words]
+    return words
 
 
 def _problem(args):
@@ -251,8 +358,12 @@ def _problem(args):
         if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
             return f"{option} {name}: that is not a Python name."
     if args.save is not None:
-        if Path(args.save).suffix.lower() not in _SAVE_SUFFIXES:
-            return f"--save {args.save}: name the file with one of {', '.join(_SAVE_SUFFIXES)}."
+        if Path(args.save).suffix.lower() not in FORMATS:
+            return f"--save {args.save}: name the file with one of {', '.join(FORMATS)}."
+        folder = Path(args.save).parent
+        if not folder.is_dir():
+            return (f"--save {args.save}: the folder {folder} doesn't exist; create it first "
+                    "(os.makedirs) or save into a folder that exists.")
         if args.no_graph and args.graph_kind is None:
             return "--save writes the graph, and --no-graph turns it off: drop one of them."
     return None
@@ -278,3 +389,12 @@ def _usage():
     """The usage lines (IPython's formatter starts them with "::" for its docs; not here)."""
     lines = GradMagics.grad.parser.format_usage().split("::", 1)[-1].strip().splitlines()
     return "\n".join(["usage: " + lines[0]] + [" " * 14 + line.strip() for line in lines[1:]])
+
+
+def _plain_help(doc):
+    """`%%grad?` as plain text: IPython's formatter writes the usage as a reST block ("::")."""
+    head, marker, tail = doc.partition("::\n")
+    return f"Usage:\n{tail}" if marker and not head.strip() else doc
+
+
+GradMagics.grad.__doc__ = _plain_help(GradMagics.grad.__doc__)

@@ -3,6 +3,7 @@ it reports a bad line or a failing cell, and that it keeps no memory from cell t
 
 import gc
 import re
+import sys
 import tracemalloc
 
 import numpy as np
@@ -11,7 +12,7 @@ from IPython.core.error import UsageError
 from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
-from admagic.magic import GradMagics, split_line
+from admagic.magic import GradMagics, _split_line
 from admagic.result import GradResult
 from admagic.traced import Traced
 from html_table import table_of
@@ -65,6 +66,12 @@ class Ran:
     def table(self):
         """{row: {column: text}} read from the displayed HTML table."""
         return table_of(self.html)
+
+
+def cell_header(line, number=r"\d+"):
+    """How a traceback names the cell's frame: "Cell In[5], line 3" from IPython 8 on, and
+    "<ipython-input-5-...> in <module>" in IPython 7 (whose arrow alone gives the line)."""
+    return rf"(Cell In\[{number}\], line {line}\b|<ipython-input-{number}-[0-9a-f]+> in <module>)"
 
 
 def traced_in(namespace):
@@ -154,6 +161,41 @@ def test_inputs_are_expressions_or_bare_names(ip):
     assert res["dy/dw"].shape == (2, 3)
 
 
+@pytest.mark.parametrize("line", ["x=3, y=2", "x = 3 y = 2", "x= 3, y =2", "x=3 , y=2"])
+def test_inputs_may_be_separated_by_commas_and_spaced_around_equals(ip, line):
+    ran = Ran(ip, f"%%grad {line}\nz = x * y\n")
+    assert ran.error is None, ran.stdout
+    res = ip.user_ns["_grad"]
+    assert (ip.user_ns["x"], ip.user_ns["y"]) == (3.0, 2.0)
+    assert type(ip.user_ns["x"]) is float and type(ip.user_ns["y"]) is float  # not x = (3,)
+    assert (res["dz/dx"], res["dz/dy"]) == (2.0, 3.0)
+
+
+@pytest.mark.parametrize("line, values", [
+    ("x = 3, y = x + 1", {"x": 3.0, "y": 4.0}),
+    ("x=2 y = x ** 2 - 1", {"x": 2.0, "y": 3.0}),
+    ("x=3 y=x if x > 5 else 1.5", {"x": 3.0, "y": 1.5}),
+    ("x=True * 3. y=2", {"x": 3.0, "y": 2.0}),
+    ("x=3 b", {"x": 3.0, "b": 4.0}),
+])
+def test_an_expression_with_spaces_is_one_input(ip, line, values):
+    Ran(ip, "b = 4.0")
+    ran = Ran(ip, f"%%grad {line}\nz = x * y if 'y' in dir() else x * b\n")
+    assert ran.error is None, ran.stdout
+    res = ip.user_ns["_grad"]
+    assert {name: res.values[name] for name in res.inputs} == values
+
+
+def test_an_input_sees_the_inputs_before_it_not_the_old_value(ip):
+    Ran(ip, "x = 100.0")
+    ran = Ran(ip, "%%grad x=3 y=x*2 w=np.array([x * k for k in range(3)])\nz = x * y\n")
+    assert ran.error is None, ran.stdout
+    res = ip.user_ns["_grad"]
+    assert res.values["y"] == 6.0
+    np.testing.assert_array_equal(res.values["w"], [0.0, 3.0, 6.0])
+    assert res["dz/dx"] == 6.0 and res["dz/dy"] == 3.0  # y is an input of its own
+
+
 def test_options_in_any_order_and_quoted_paths(tmp_path, ip):
     path = tmp_path / "my graph.dot"
     ran = Ran(ip, f'%%grad --order 2 x=1 --save "{path}" --no-graph --graph forward\ny = x ** 3\n')
@@ -201,8 +243,14 @@ def test_help_lists_every_option_with_examples(ip):
         assert option in help_text
 
 
-def test_split_line_keeps_brackets_and_quotes_together():
-    assert split_line("w=np.ones((2, 3)) s='a b' -n 2 --save 'x y.svg'") == [
+def test_help_reads_as_plain_text(ip):
+    help_text = ip.find_cell_magic("grad").__doc__
+    assert "::" not in help_text and "``" not in help_text
+    assert help_text.startswith("Usage:\n") and "%%grad [-n N]" in help_text.splitlines()[2]
+
+
+def test_the_line_splits_at_spaces_but_keeps_brackets_and_quotes_together():
+    assert _split_line("w=np.ones((2, 3)) s='a b' -n 2 --save 'x y.svg'") == [
         "w=np.ones((2, 3))", "s='a b'", "-n", "2", "--save", "x y.svg"]
 
 
@@ -217,6 +265,8 @@ BAD_LINES = [
     ("x=1 --order two", "invalid int value: 'two'"),
     ("x=1 --of 3a", "--of 3a"),
     ("x=1 --save graph.txt", "--save graph.txt"),
+    ("x=1 --save nodir/g.png", "the folder nodir doesn't exist"),
+    ("x = ", "has no value"),
     ("x=1 --graph sideways", "invalid choice"),
     ("x=(1", "bracket is never closed"),
     ("x=1+", "not a Python expression"),
@@ -233,6 +283,21 @@ def test_a_bad_line_is_a_usage_error_with_reason_and_usage_and_runs_nothing(ip, 
     assert reason in first
     assert rest[0].startswith("usage: %%grad")
     assert "ran_it" not in ip.user_ns and "_grad" not in ip.user_ns
+
+
+@pytest.mark.xfail(reason="differentiate() refuses these names on the cell.py branch; "
+                          "the magic shows its GradUsageError as a UsageError", strict=False)
+@pytest.mark.parametrize("name", ["__builtins__", "get_ipython", "__name__"])
+def test_an_input_that_shadows_the_interpreter_is_refused_and_later_cells_work(ip, name):
+    ran = Ran(ip, f"%%grad {name}=3\nran_it = True\ny = {name} * 2\n")
+    assert isinstance(ran.error, UsageError)
+    first, *rest = str(ran.error).splitlines()
+    assert name in first and rest[0].startswith("usage: %%grad")
+    assert "ran_it" not in ip.user_ns
+    assert Ran(ip, "print(1)").stdout == "1\n"
+    ran = Ran(ip, "%%grad x=3\ny = x * x\n")
+    assert ran.error is None and ip.user_ns["_grad"]["dy/dx"] == 6.0
+    assert traced_in(ip.user_ns) == []
 
 
 def test_an_input_that_fails_shows_its_own_error(ip):
@@ -275,7 +340,7 @@ def test_a_failing_cell_shows_a_traceback_at_its_line_and_leaves_plain_values(ip
     assert isinstance(ran.error, error)
     text = _plain(ran.stdout)
     failing = body.splitlines()[line - 2]
-    assert re.search(rf"Cell In\[\d+\], line {line}", text), text
+    assert re.search(cell_header(line), text), text
     assert f"----> {line} {failing}" in text
     assert "run_cell_magic" not in text and "admagic/cell.py" not in text
     assert traced_in(ip.user_ns) == []
@@ -288,7 +353,8 @@ def test_the_traceback_names_the_cell_by_its_own_number(ip):
     with capture_output() as captured:
         result = ip.run_cell("%%grad x=3\nraise ValueError('boom')\n", store_history=True)
     assert result.execution_count is not None
-    assert f"Cell In[{result.execution_count}], line 2" in _plain(captured.stdout)
+    text = _plain(captured.stdout)
+    assert re.search(cell_header(2, result.execution_count), text) and "----> 2 raise" in text
 
 
 @pytest.mark.filterwarnings("ignore:divide by zero")
@@ -303,6 +369,78 @@ def test_a_failing_cell_leaves_no_tape_alive(ip):
     Ran(ip, "%%grad x=3\ny = x * x\nraise ValueError('boom')\n")
     gc.collect()
     assert [o for o in gc.get_objects() if type(o) is Traced] == []
+
+
+def _traced_objects():
+    gc.collect()
+    return sum(type(o) is Traced for o in gc.get_objects())
+
+
+def _last_error_holds_traced_values():
+    """Whether IPython's kept error (sys.last_value, sys.last_traceback) reaches a traced value."""
+    seen, pending = set(), [sys.last_value]
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        if traced_in({"args": error.args, **vars(error)}):
+            return True
+        pending += [error.__context__, error.__cause__]
+    tb = sys.last_traceback
+    while tb is not None:
+        if traced_in({k: v for k, v in tb.tb_frame.f_locals.items() if not k.startswith("_")}):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+LOOP_THEN_INT = "y = x\nfor i in range(10000):\n    y = y * 1.0001\nk = int(y)\n"
+
+
+def test_an_error_admagic_raises_ends_at_the_students_line_and_keeps_no_record(ip):
+    before = _traced_objects()  # values an earlier test's cell may have left
+    ran = Ran(ip, f"%%grad x=3\n{LOOP_THEN_INT}")
+    assert isinstance(ran.error, TypeError) and "int() would drop the derivative" in str(ran.error)
+    text = _plain(ran.stdout)
+    assert "----> 5 k = int(y)" in text and "traced.py" not in text and "admagic" not in text
+    assert _traced_objects() <= before
+    assert not _last_error_holds_traced_values()
+
+
+def test_an_error_in_the_students_function_shows_its_frame_and_keeps_no_record(ip):
+    before = _traced_objects()  # values an earlier test's cell may have left
+    ip.run_line_magic("xmode", "Verbose")  # which reads each frame's variables
+    try:
+        ran = Ran(ip, "%%grad x=3\ndef f(a):\n    b = a * 2\n    raise ValueError(b)\ny = f(x)\n")
+    finally:
+        ip.run_line_magic("xmode", "Context")
+    assert isinstance(ran.error, ValueError)
+    text = _plain(ran.stdout)
+    assert "----> 5 y = f(x)" in text and "----> 4     raise ValueError(b)" in text
+    assert ran.error.args == (6.0,) and type(ran.error.args[0]) is not Traced
+    assert _traced_objects() <= before
+    assert not _last_error_holds_traced_values()
+
+
+def test_a_usage_error_found_after_the_run_keeps_no_record(ip):
+    before = _traced_objects()  # values an earlier test's cell may have left
+    ran = Ran(ip, "%%grad x=3 --of z\ny = x\nfor i in range(1000):\n    y = y * 1.0\n"
+                  "if x > 5:\n    z = y\n")
+    assert isinstance(ran.error, UsageError) and "did not set z" in str(ran.error)
+    assert _traced_objects() <= before
+    assert not _last_error_holds_traced_values()
+
+
+def test_a_failure_of_admagic_before_the_cell_runs_shows_all_its_frames(ip, monkeypatch):
+    def broken(code, inputs, **options):
+        raise RuntimeError("admagic itself failed")
+
+    monkeypatch.setattr("admagic.magic.differentiate", broken)
+    ran = Ran(ip, "%%grad x=3\ny = x * x\n")
+    assert isinstance(ran.error, RuntimeError)
+    text = _plain(ran.stdout)
+    assert 'raise RuntimeError("admagic itself failed")' in text  # where it failed, to report
 
 
 def test_a_syntax_error_points_at_its_line_and_runs_nothing(ip):

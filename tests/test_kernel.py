@@ -1,0 +1,117 @@
+"""``%%grad`` in a real Jupyter kernel: after a cell that fails (the student's error, one admagic
+raises, a usage error found after the run, Ctrl-C), the next cells work and nothing traced is left.
+"""
+
+import time
+
+import IPython
+import pytest
+
+pytestmark = pytest.mark.notebook
+
+# Run in the kernel after each failure: how many traced values are alive in the whole process, and
+# whether the error IPython keeps for %debug still reaches one.
+CENSUS = """\
+import gc as _gc, sys as _sys
+from admagic.traced import Traced as _Traced
+_gc.collect()
+def _holds(_error):
+    _seen, _pending = set(), [_error]
+    while _pending:
+        _e = _pending.pop()
+        if _e is None or id(_e) in _seen:
+            continue
+        _seen.add(id(_e))
+        if any(type(_v) is _Traced for _v in (*_e.args, *vars(_e).values())):
+            return True
+        _pending += [_e.__context__, _e.__cause__]
+    return False
+print(sum(type(_o) is _Traced for _o in _gc.get_objects()), _holds(getattr(_sys, "last_value", None)))
+"""
+
+LOOP = "y = x\nfor i in range(10000):\n    y = y * 1.0001\n"
+
+FAILURES = [
+    ("the student's error", "%%grad x=3\ny = x * x\nraise ValueError('boom')", "ValueError"),
+    ("admagic's refusal", f"%%grad x=3\n{LOOP}k = int(y)", "TypeError"),
+    ("a usage error after the run", f"%%grad x=3 --of z\n{LOOP}if x > 5:\n    z = y", "UsageError"),
+    ("a function of the cell's", "%%grad x=3\ndef f(a):\n    b = a * 2\n    raise ValueError(b)\n"
+                                 "y = f(x)", "ValueError"),
+]
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=120)
+    try:
+        run(client, "%load_ext admagic\nimport numpy as np")
+        _, outputs = run(client, "import IPython; print(IPython.__version__)")
+        assert printed(outputs) == f"{IPython.__version__}\n"  # the versions under test
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def run(client, code, timeout=120):
+    """Execute `code`; give (reply content, [(message type, content)] of its outputs)."""
+    outputs = []
+    reply = client.execute_interactive(
+        code, timeout=timeout, allow_stdin=False,
+        output_hook=lambda message: outputs.append((message["msg_type"], message["content"])))
+    return reply["content"], outputs
+
+
+def printed(outputs):
+    return "".join(c["text"] for kind, c in outputs if kind == "stream" and c["name"] == "stdout")
+
+
+def assert_the_session_works(client):
+    reply, outputs = run(client, "print(1)")
+    assert reply["status"] == "ok" and printed(outputs) == "1\n"
+    reply, outputs = run(client, "%%grad x=2 --no-graph\ny = x ** 3")
+    assert reply["status"] == "ok"
+    (html,) = [c["data"]["text/html"] for kind, c in outputs if kind == "display_data"]
+    assert "12" in html  # dy/dx = 3x² = 12
+    reply, outputs = run(client, "print(type(x).__name__, type(y).__name__, _grad['dy/dx'])")
+    assert printed(outputs) == "float float 12.0\n"
+    reply, outputs = run(client, CENSUS)
+    assert reply["status"] == "ok", reply
+    assert printed(outputs) == "0 False\n"
+
+
+@pytest.mark.parametrize("code, ename", [f[1:] for f in FAILURES], ids=[f[0] for f in FAILURES])
+def test_after_a_failing_cell_the_session_works_and_nothing_traced_is_left(kernel, code, ename):
+    _, client = kernel
+    reply, outputs = run(client, code)
+    assert reply["status"] == "error" and reply["ename"] == ename
+    reply, outputs = run(client, CENSUS)  # before any later cell replaces sys.last_value
+    assert printed(outputs) == "0 False\n"
+    assert_the_session_works(client)
+
+
+def test_after_ctrl_c_in_a_cell_the_session_works_and_nothing_traced_is_left(kernel):
+    manager, client = kernel
+    # Bounded: at most 6 s if the interrupt never came.
+    code = ("%%grad x=3\nimport time\ny = x\nprint('running', flush=True)\n"
+            "for i in range(600):\n    y = y * 1.0\n    time.sleep(0.01)")
+    msg_id = client.execute(code)
+    while True:  # interrupt once the loop is running, not while the kernel is still starting it
+        message = client.get_iopub_msg(timeout=60)
+        if (message["parent_header"].get("msg_id") == msg_id and message["msg_type"] == "stream"
+                and "running" in message["content"]["text"]):
+            break
+    time.sleep(0.3)
+    manager.interrupt_kernel()
+    deadline = time.monotonic() + 60
+    while True:
+        message = client.get_shell_msg(timeout=max(1, deadline - time.monotonic()))
+        if message["parent_header"].get("msg_id") == msg_id:
+            break
+    assert message["content"]["status"] == "error"
+    assert message["content"]["ename"] == "KeyboardInterrupt"
+    reply, outputs = run(client, CENSUS)
+    assert printed(outputs) == "0 False\n"
+    assert_the_session_works(client)
