@@ -96,7 +96,7 @@ class _Run:
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
-                  filename=None, first_line=1):
+                  filename=None, first_line=1, name="_grad"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
     `inputs` maps names to numbers or arrays (integers become floats). The outputs are the names
@@ -110,7 +110,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
     than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
     `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
-    `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's).
+    `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's);
+    `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
     With one scalar input, derivatives of order 2 and up come from Taylor mode (`taylor.py`): one
     recording, then about order² work per operation, instead of `order` nested tapes.
@@ -155,7 +156,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     return GradResult(inputs={n: plain_copy(v) for n, v in values.items()}, outputs=outputs,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
-                      taylor=polynomials)
+                      taylor=polynomials, name=name)
 
 
 # ---- refused before anything runs ----------------------------------------------------------------

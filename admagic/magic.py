@@ -26,6 +26,7 @@ from traitlets import Bool, Integer, TraitError, validate
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
 from .namespace import clean_namespace
 from .render import FORMATS
+from .taylor import MAX_ORDER, check_order
 
 _JOINING_KEYWORDS = {"if", "else", "and", "or", "not", "in", "is", "lambda", "for"}
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -126,7 +127,8 @@ class GradMagics(Magics):
                 of=args.of, namespace=self.shell.user_ns, graph=graph, graph_of=args.graph_of,
                 edges=args.edges, graph_kind=args.graph_kind or "forward",
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
-                check=args.check, taylor=args.taylor, filename=filename, first_line=2)
+                check=args.check, taylor=args.taylor, filename=filename, first_line=2,
+                name=args.out or "_grad")
         except GradUsageError as error:
             _release(error)
             raise UsageError(f"{error}\n{_usage()}") from None
@@ -347,8 +349,11 @@ def _split(text, is_separator):
 
 def _problem(args):
     """What is wrong with the options, in one line, or None."""
-    if args.order is not None and args.order < 1:
-        return f"--order {args.order}: the order must be 1 or more."
+    if args.order is not None:
+        try:
+            check_order(args.order, 1, MAX_ORDER)
+        except ValueError as problem:
+            return f"--order {args.order}: {problem}"
     if args.of is not None:
         names = [n.strip() for n in args.of.split(",")]
         bad = [n for n in names if not n.isidentifier() or keyword.iskeyword(n)]

@@ -285,8 +285,6 @@ def test_a_bad_line_is_a_usage_error_with_reason_and_usage_and_runs_nothing(ip, 
     assert "ran_it" not in ip.user_ns and "_grad" not in ip.user_ns
 
 
-@pytest.mark.xfail(reason="differentiate() refuses these names on the cell.py branch; "
-                          "the magic shows its GradUsageError as a UsageError", strict=False)
 @pytest.mark.parametrize("name", ["__builtins__", "get_ipython", "__name__"])
 def test_an_input_that_shadows_the_interpreter_is_refused_and_later_cells_work(ip, name):
     ran = Ran(ip, f"%%grad {name}=3\nran_it = True\ny = {name} * 2\n")
