@@ -84,18 +84,22 @@ def taylor_polynomial(output, input_node, order):
 
 
 def _sweep(output_nodes, input_node, order):
-    """The `Series` of every output: one forward pass over the recorded nodes, oldest first."""
+    """The `Series` of every output: one forward pass over the recorded nodes, oldest first.
+
+    `input_node` is one leaf, moving as ``x0 + t``, or a dict ``{leaf: d}`` moving each leaf
+    along its direction, ``x0 + d·t`` (d a number, or an array of the leaf's shape).
+    """
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
         raise ValueError(f"order must be a whole number >= 0, got {order!r}.")
-    tape = input_node.tape
+    directions = input_node if isinstance(input_node, dict) else {input_node: 1.0}
+    tape = next(iter(directions)).tape
     outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
     nodes = set()
     for node in outputs:
         if node is not None and node not in nodes:
             nodes.update(ancestors(node))
-    x0 = input_node.value
-    series = {input_node: Series([x0, _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])}
+    series = {leaf: _seed(leaf.value, d, order) for leaf, d in directions.items()}
     for node in sorted(nodes, key=by_number):
         if node.primitive is None:
             continue  # a leaf: the input, or another input that stays constant here
@@ -123,6 +127,11 @@ def _sweep(output_nodes, input_node, order):
             s = Series.constant(value, order)
         answers.append(s)
     return answers
+
+
+def _seed(x0, direction, order):
+    """The series of an input moving along its direction: ``x0 + direction·t``."""
+    return Series([x0, direction * _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])
 
 
 def _ones(like):
