@@ -42,9 +42,10 @@ from .traced import Traced, new_leaf, plain
 __all__ = ["derivatives", "hessian", "partials", "derivative_table", "check_request",
            "MAX_ORDER", "MAX_PARTIALS"]
 
-# The highest order each number of inputs is allowed, where at least 6 significant digits are
-# left (measured against 30-digit SymPy values; the table is in docs/how-it-works.md).
-MAX_ORDER = {2: 20, 3: 12, 4: 10, 5: 8, 6: 7}
+# The highest order allowed for each number of inputs: measured (benchmarks/interpolation_digits.py,
+# against 40-digit values; the table is in docs/how-it-works.md) to leave at least 7 significant
+# digits in every partial table, with a first call (weights included) of at most about 3 s.
+MAX_ORDER = {2: 22, 3: 14, 4: 10, 5: 8, 6: 6}
 MAX_PARTIALS = 5000  # partial derivatives in one request (every output, every order)
 
 
@@ -120,8 +121,8 @@ def check_request(inputs, order, outputs=1):
     if limit is not None and order > limit:
         raise ValueError(
             f"Order {order} in {inputs} inputs is beyond what Taylor interpolation gives "
-            f"accurately: the highest order for {inputs} inputs is {limit} (above it fewer than 6 "
-            f"digits would be right). Ask for order {limit} or less.")
+            f"accurately and quickly: the highest order for {inputs} inputs is {limit} (measured to "
+            f"keep 7 or more digits right). Ask for order {limit} or less.")
     count = outputs * (math.comb(order + inputs, inputs) - 1)
     if count > MAX_PARTIALS:
         raise ValueError(
@@ -259,7 +260,9 @@ def _by_nested_reverse(f, xs, order):
     return found
 
 
-HESSIAN_TAYLOR_MAX_SIZE = 4  # above this many numbers nested reverse mode is faster (measured)
+# Measured (benchmarks/taylor.py): Taylor interpolation is 2× faster for one number, but already
+# slower for two (C(N+1, 2) sweeps of small arrays against N reverse sweeps).
+HESSIAN_TAYLOR_MAX_SIZE = 1
 
 
 def hessian(f, argnum=0):

@@ -109,7 +109,7 @@ EXPRESSIONS = [
     ("exp(x + 2*y) / (1 + x*y)", (0.4, 0.2)),
     ("atan(x*y) + sqrt(2 + x - y)", (0.9, 0.4)),
     ("exp(x*y) * sin(z + x) + x*y*z", (0.5, 0.7, -0.3)),
-    ("sqrt(1 + x**2 + y**2 + z**2) * tanh(x - y*z)", (0.3, -0.6, 0.9)),
+    ("tanh(x + z) * exp(y*z) + sqrt(2 + x*y*z)", (0.3, -0.6, 0.9)),
     ("cosh(x*z) / (2 + sin(y)) + log(x + y + z)", (0.8, 0.4, 1.1)),
 ]
 NUMPY = {"sin": np.sin, "cos": np.cos, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
@@ -184,7 +184,7 @@ def test_derivatives_are_keyed_as_the_grad_table_keys_them():
     assert found["d2z/dx2"] == pytest.approx(60.0)
     assert isinstance(found["dz/dx"], float)
     result = admagic.differentiate("z = x ** 3 * y", {"x": 2.0, "y": 5.0}, order=3, graph=False)
-    assert list(result) == [key.replace("dz", "dz") for key in found]
+    assert list(result) == list(found)
 
 
 def test_derivatives_of_a_lambda_are_keyed_f():
@@ -253,7 +253,8 @@ def test_the_sweep_moves_each_leaf_along_its_own_direction():
 
 # ---- hessian ------------------------------------------------------------------------------------
 
-def test_hessian_matches_the_closed_form_for_a_small_vector():
+def test_hessian_by_taylor_matches_the_closed_form_for_a_small_vector(monkeypatch):
+    monkeypatch.setattr(interpolation, "HESSIAN_TAYLOR_MAX_SIZE", 100)  # the Taylor path
     f = lambda w: w[0] ** 2 * w[1] + np.sin(w[2]) * w[0]
     w = np.array([1.0, 2.0, 0.5])
     want = [[2 * w[1], 2 * w[0], np.cos(w[2])],
@@ -262,7 +263,8 @@ def test_hessian_matches_the_closed_form_for_a_small_vector():
     np.testing.assert_allclose(hessian(f)(w), want, rtol=1e-12, atol=1e-14)
 
 
-def test_hessian_of_a_matrix_argument_has_the_nested_shape():
+def test_hessian_by_taylor_of_a_matrix_argument_has_the_nested_shape(monkeypatch):
+    monkeypatch.setattr(interpolation, "HESSIAN_TAYLOR_MAX_SIZE", 100)
     f = lambda m: np.sum(m ** 3) * m[0, 1]
     m = np.array([[1.0, 2.0], [0.5, -1.0]])
     np.testing.assert_allclose(hessian(f)(m), admagic.hessian(f)(m), rtol=1e-12, atol=1e-12)
