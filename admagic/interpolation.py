@@ -19,8 +19,10 @@ interpolation through the integer points j is exact. The weights are exact fract
 (`fractions.Fraction`), rounded to floats once.
 
 No nesting: the cost is C(n+k-1, n) sweeps of O(n²) per operation, polynomial in n where nested
-reverse mode grows exponentially. The price is rounding: the weights grow with n, and digits are
-lost (see `MAX_ORDER`, measured in benchmarks/interpolation_digits.py).
+reverse mode grows exponentially. When every value in the cell is one number, the directions go
+through a single sweep side by side (each coefficient an array with one entry per direction), so
+NumPy does the C(n+k-1, n) in one call per operation. The price is rounding: the weights grow with
+n, and digits are lost (see `MAX_ORDER`, measured in benchmarks/interpolation_digits.py).
 
 >>> derivatives(lambda x, y: x * x * y, 2)(3.0, 2.0)
 {'df/dx': 12.0, 'df/dy': 9.0, 'd2f/dx2': 4.0, 'd2f/dxdy': 6.0, 'd2f/dy2': 0.0}
@@ -36,7 +38,7 @@ import numpy as np
 
 from . import taylor
 from .result import NotComputed, leibniz
-from .tape import Tape
+from .tape import Tape, ancestors
 from .traced import Traced, new_leaf, plain
 
 __all__ = ["derivatives", "hessian", "partials", "derivative_table", "check_request",
@@ -145,17 +147,49 @@ def partials(outputs, leaves, order):
     """
     k = len(leaves)
     directions, matrices = weights(k, order)
-    along = [taylor._sweep(outputs, {leaf: float(j_l) for leaf, j_l in zip(leaves, j) if j_l},
-                           order) for j in directions]
+    if _numbers_only(outputs, leaves):
+        # Every value is one number: all the directions go through one sweep, side by side along
+        # a new axis of the coefficients (coefficient p of an output holds f_p(j) for every j).
+        along = np.array(directions, dtype=float)
+        (series,) = [taylor._sweep(outputs, {leaf: along[:, a] for a, leaf in enumerate(leaves)},
+                                   order)]
+        columns = [[np.broadcast_to(s.c[p], len(directions)) for p in range(order + 1)]
+                   for s in series]
+    else:
+        along = [taylor._sweep(outputs, {leaf: float(j_l) for leaf, j_l in zip(leaves, j) if j_l},
+                               order) for j in directions]
+        columns = [[[s[position].c[p] for s in along] for p in range(order + 1)]
+                   for position in range(len(outputs))]
     answers = []
     for position in range(len(outputs)):
         found = {}
         for p in range(1, order + 1):
-            column = [series[position].c[p] for series in along]
+            column = columns[position][p]
             for i, value in zip(multi_indices(k, p), _combine(matrices[p], column)):
                 found[sum(((a,) * i_a for a, i_a in enumerate(i)), ())] = value
         answers.append(found)
     return answers
+
+
+def _numbers_only(outputs, leaves):
+    """True when the leaves, the outputs and everything between are plain numbers (not arrays,
+    not traced by an outer tape) made by ufuncs, which act elementwise: then an extra axis in the
+    coefficients cannot meet a reduction or a reshape."""
+    seen = set()
+    for out in outputs:
+        node = leaves[0].tape.own(out) if type(out) is Traced else None
+        if node is None or node in seen:
+            continue
+        for ancestor in ancestors(node):
+            if ancestor in seen:
+                continue
+            seen.add(ancestor)
+            if type(ancestor.value) is Traced or isinstance(ancestor.value, np.ndarray) \
+                    or np.ndim(ancestor.value) != 0:
+                return False
+            if ancestor.primitive is not None and not isinstance(ancestor.primitive, np.ufunc):
+                return False
+    return True
 
 
 def _combine(matrix, column):
@@ -164,7 +198,7 @@ def _combine(matrix, column):
         return [taylor._total(w * c for w, c in zip(row, column) if w) for row in matrix]
     stacked = np.asarray(column, dtype=float)
     combined = np.tensordot(matrix, stacked, axes=1)
-    if all(np.ndim(c) == 0 and not isinstance(c, np.ndarray) for c in column):
+    if combined.ndim == 1:  # one number per partial
         return [float(v) for v in combined]
     return list(combined)
 
@@ -201,14 +235,21 @@ def derivatives(f, order):
     >>> derivatives(lambda x, y: x * y + y, 2)(3.0, 2.0)
     {'df/dx': 2.0, 'df/dy': 4.0, 'd2f/dx2': 0.0, 'd2f/dxdy': 1.0, 'd2f/dy2': 0.0}
 
-    The inputs are numbers (f may return an array: its partials are then elementwise). The
-    partials come from univariate Taylor series along C(order+k-1, order) directions; where a
-    primitive has no Taylor rule, from nested reverse mode.
+    The inputs are numbers (f may return an array: its partials are then elementwise); the value
+    f itself is not in the dict. The partials come from univariate Taylor series along
+    C(order+k-1, order) directions; where a primitive has no Taylor rule, from nested reverse mode.
+    An order above `MAX_ORDER` for this many inputs, or more than `MAX_PARTIALS` partials, is
+    refused with a ValueError.
     """
+    if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"order must be a whole number, 1 or more (got {order!r}).")
     output_name = getattr(f, "__name__", "f")
     output_name = output_name if output_name.isidentifier() else "f"
 
     def all_partials(*xs):
+        if not xs:
+            raise TypeError("derivatives(f, order) needs the numbers to differentiate at, "
+                            "e.g. derivatives(f, 2)(1.0, 2.0).")
         names = _input_names(f, len(xs))
         for name, x in zip(names, xs):
             if np.ndim(plain(x)) != 0:

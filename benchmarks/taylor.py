@@ -174,7 +174,8 @@ CELLS = {2: cell_2, 3: cell_3}
 
 
 def by_interpolation(f, xs, n):
-    """`interpolation.derivatives`: record once, C(n+k-1, n) Taylor sweeps, then the weights."""
+    """`interpolation.derivatives`: record once, sweep along C(n+k-1, n) directions (side by side in
+    one sweep when every value is a number), then combine with the weights."""
     return interpolation.derivatives(f, n)(*xs)
 
 
@@ -227,7 +228,7 @@ def _worst_relative(got, truth):
 def several_inputs(k, orders, nested_up_to, torch_up_to):
     f, xs = CELLS[k], POINTS[k]
     print(f"\n### Every partial up to order n, {k} inputs ({'z = x·y + sin(x·y)·exp(x)' if k == 2 else 'x·y·z + sin(x·y)·exp(z)'})\n")
-    print("| n | partials | Taylor sweeps | interpolation | first call (weights) "
+    print("| n | partials | directions | interpolation | first call (weights) "
           "| ÷ one univariate order n | nested reverse | PyTorch nested | vs nested | "
           "max rel. diff vs nested |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

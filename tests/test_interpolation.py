@@ -123,6 +123,21 @@ def test_every_partial_to_order_6_matches_sympy(text, point):
     assert_partials_close(by_interpolation(f, point, 6), sympy_partials(text, point, 6), 1e-8)
 
 
+def test_one_sweep_per_direction_agrees_with_sympy_too(monkeypatch):
+    """Cells of numbers put every direction through one sweep; others sweep once per direction."""
+    monkeypatch.setattr(interpolation, "_numbers_only", lambda outputs, leaves: False)
+    text, point = EXPRESSIONS[4]
+    f = lambda x, y, z: np.exp(x * y) * np.sin(z + x) + x * y * z
+    assert_partials_close(by_interpolation(f, point, 5), sympy_partials(text, point, 5), 1e-8)
+
+
+def test_a_cell_with_an_array_inside_sweeps_once_per_direction_and_is_right():
+    f = lambda x, y: np.sum(np.stack([x * y, np.sin(x) * y ** 2]))  # x y + y² sin x
+    found = by_interpolation(f, (0.5, 1.5), 3)
+    assert found[(0, 1, 1)] == pytest.approx(2 * np.cos(0.5), rel=1e-12)
+    assert found[(0, 0, 1)] == pytest.approx(-2 * 1.5 * np.sin(0.5), rel=1e-12)
+
+
 # ---- against closed forms -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("powers", [(3, 2), (5, 0), (2, 1, 4), (1, 1, 1)])
@@ -200,6 +215,13 @@ def test_an_array_output_has_its_partials_elementwise():
 def test_derivatives_refuse_an_array_input():
     with pytest.raises(TypeError, match="takes numbers.*hessian"):
         derivatives(lambda w, y: np.sum(w) * y, 2)(np.ones(2), 1.0)
+
+
+def test_derivatives_refuse_a_bad_order_at_once_and_a_call_without_numbers():
+    with pytest.raises(ValueError, match="whole number, 1 or more"):
+        derivatives(lambda x: x, 0)
+    with pytest.raises(TypeError, match="needs the numbers"):
+        derivatives(lambda: 1.0, 2)()
 
 
 def test_an_order_beyond_the_limit_is_refused_at_once_with_the_limit():
