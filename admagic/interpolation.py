@@ -301,8 +301,8 @@ def _by_nested_reverse(f, xs, order):
     return found
 
 
-# Measured (benchmarks/taylor.py): Taylor interpolation is 2× faster for one number, but already
-# slower for two (C(N+1, 2) sweeps of small arrays against N reverse sweeps).
+# Measured (benchmarks/taylor.py): Taylor interpolation is about 1.5× faster for one number, even
+# for two, and slower beyond (C(N+1, 2) sweeps of small arrays against N reverse sweeps).
 HESSIAN_TAYLOR_MAX_SIZE = 1
 
 

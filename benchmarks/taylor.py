@@ -258,19 +258,21 @@ def several_inputs(k, orders, nested_up_to, torch_up_to):
 
 
 def hessians():
-    print("\n### Hessian of np.sum(np.sin(w) * w[::-1]) ** 2: Taylor interpolation against nested "
-          "reverse\n")
-    print("| N | interpolation.hessian | admagic.hessian (nested) | ratio |")
+    print("\n### Hessian of np.sum(np.sin(w) * w[::-1]) ** 2 (of (sin(x)·x)² for a float): Taylor "
+          "interpolation against nested reverse\n")
+    print("| N | interpolation.hessian (Taylor) | admagic.hessian (nested) | nested ÷ Taylor |")
     print("|---:|---:|---:|---:|")
     f = lambda w: np.sum(np.sin(w) * w[::-1]) ** 2
     saved = interpolation.HESSIAN_TAYLOR_MAX_SIZE
     interpolation.HESSIAN_TAYLOR_MAX_SIZE = 100  # measure the Taylor path at every N
     try:
-        for size in range(1, 9):
-            w = np.linspace(0.1, 1.0, size)
-            fast = best_time(lambda: interpolation.hessian(f)(w), repeats=5)
-            nested = best_time(lambda: admagic.hessian(f)(w), repeats=5)
-            print(f"| {size} | {_milliseconds(fast)} | {_milliseconds(nested)} | {nested / fast:.2f} |")
+        for size in [None] + list(range(1, 9)):
+            w = 0.7 if size is None else np.linspace(0.1, 1.0, size)
+            g = (lambda x: (np.sin(x) * x) ** 2) if size is None else f  # a float has no w[::-1]
+            fast = best_time(lambda: interpolation.hessian(g)(w), repeats=5)
+            nested = best_time(lambda: admagic.hessian(g)(w), repeats=5)
+            print(f"| {'a float' if size is None else size} | {_milliseconds(fast)} "
+                  f"| {_milliseconds(nested)} | {nested / fast:.2f} |")
     finally:
         interpolation.HESSIAN_TAYLOR_MAX_SIZE = saved
 
