@@ -82,6 +82,12 @@ def weights(k, n):
 
 
 @functools.lru_cache(maxsize=None)
+def _falling(x, s, j):
+    """x (x - s) (x - 2s) ... (x - (j-1)s), a whole number."""
+    return math.prod(x - t * s for t in range(j))
+
+
+@functools.lru_cache(maxsize=None)
 def _weight(pairs, n):
     """c_ij for the pairs (i_a, j_a) of the inputs i differentiates, as a float rounded once.
 
@@ -96,7 +102,7 @@ def _weight(pairs, n):
         if s:
             term = 1
             for (i_a, j_a), m_a in zip(pairs, m):
-                term *= math.comb(i_a, m_a) * math.prod(n * m_a - t * s for t in range(j_a))
+                term *= math.comb(i_a, m_a) * _falling(n * m_a, s, j_a)
             by_size[s] += term
     total = sum(Fraction((-1) ** (p - s) * by_size[s], s ** (n - p)) for s in range(1, p + 1))
     return float(total / (n ** p * math.prod(math.factorial(j_a) for _, j_a in pairs)))
@@ -151,8 +157,7 @@ def partials(outputs, leaves, order):
         # Every value is one number: all the directions go through one sweep, side by side along
         # a new axis of the coefficients (coefficient p of an output holds f_p(j) for every j).
         along = np.array(directions, dtype=float)
-        (series,) = [taylor._sweep(outputs, {leaf: along[:, a] for a, leaf in enumerate(leaves)},
-                                   order)]
+        series = taylor._sweep(outputs, {leaf: along[:, a] for a, leaf in enumerate(leaves)}, order)
         columns = [[np.broadcast_to(s.c[p], len(directions)) for p in range(order + 1)]
                    for s in series]
     else:
@@ -166,9 +171,14 @@ def partials(outputs, leaves, order):
         for p in range(1, order + 1):
             column = columns[position][p]
             for i, value in zip(multi_indices(k, p), _combine(matrices[p], column)):
-                found[sum(((a,) * i_a for a, i_a in enumerate(i)), ())] = value
+                found[_wrt(i)] = value
         answers.append(found)
     return answers
+
+
+def _wrt(i):
+    """A multi-index as the inputs differentiated by, in order: (2, 1) -> (0, 0, 1)."""
+    return tuple(a for a, i_a in enumerate(i) for _ in range(i_a))
 
 
 def _numbers_only(outputs, leaves):

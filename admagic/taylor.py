@@ -87,7 +87,8 @@ def _sweep(output_nodes, input_node, order):
     """The `Series` of every output: one forward pass over the recorded nodes, oldest first.
 
     `input_node` is one leaf, moving as ``x0 + t``, or a dict ``{leaf: d}`` moving each leaf
-    along its direction, ``x0 + d·t`` (d a number, or an array of the leaf's shape).
+    along its direction, ``x0 + d·t``: d a number, an array of the leaf's shape, or (when every
+    value is a number) an array of several directions, swept side by side.
     """
     if not isinstance(order, (int, np.integer)) or isinstance(order, bool) or order < 0:
         raise ValueError(f"order must be a whole number >= 0, got {order!r}.")
