@@ -269,6 +269,39 @@ def test_derivatives_can_be_differentiated_by_an_outer_grad():
     assert admagic.grad(inner)(3.0) == pytest.approx(3.0)
 
 
+# ---- derivative_table: what %%grad would call -----------------------------------------------------
+
+def test_derivative_table_is_keyed_and_valued_as_compute_derivatives():
+    with Tape() as tape:
+        x, y = new_leaf(tape, 0.5), new_leaf(tape, 0.7)
+        outputs = {"z": x * y + np.sin(x * y) * np.exp(x), "w": np.array([1.0, -2.0]) * x * y ** 2}
+    table = interpolation.derivative_table(outputs, {"x": x, "y": y}, 3, max_size=10)
+    z = lambda x, y: x * y + np.sin(x * y) * np.exp(x)
+    for wrt, value in nested_partials(z, (0.5, 0.7), 3).items():
+        key = ("z", tuple("xy"[a] for a in wrt))
+        assert table[key] == pytest.approx(value, rel=1e-10, abs=1e-12)
+    np.testing.assert_allclose(table[("w", ("x", "y", "y"))], [2.0, -4.0])
+    assert set(table) == {(out, wrt) for out in ("z", "w") for wrt in
+                          [("x",), ("y",), ("x", "x"), ("x", "y"), ("y", "y"), ("x", "x", "x"),
+                           ("x", "x", "y"), ("x", "y", "y"), ("y", "y", "y")]}
+
+
+def test_derivative_table_marks_outputs_over_max_size_as_not_computed():
+    with Tape() as tape:
+        x, y = new_leaf(tape, 1.0), new_leaf(tape, 2.0)
+        outputs = {"big": np.ones(50) * x * y}
+    table = interpolation.derivative_table(outputs, {"x": x, "y": y}, 2, max_size=10)
+    assert "not computed: 50 numbers" in table[("big", ("x", "y"))].explain()
+
+
+def test_derivative_table_counts_every_output_against_the_limit():
+    with Tape() as tape:
+        x, y = new_leaf(tape, 1.0), new_leaf(tape, 2.0)
+        outputs = {f"z{n}": x * y * n for n in range(30)}
+    with pytest.raises(ValueError, match="30 output"):  # 30 × (C(22, 2) - 1) = 6,900 partials
+        interpolation.derivative_table(outputs, {"x": x, "y": y}, 20, max_size=10)
+
+
 # ---- the sweep along a direction ----------------------------------------------------------------
 
 def test_the_sweep_moves_each_leaf_along_its_own_direction():
