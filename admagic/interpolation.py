@@ -129,8 +129,8 @@ def check_request(inputs, order, outputs=1):
     if limit is not None and order > limit:
         raise ValueError(
             f"Order {order} in {inputs} inputs is beyond what Taylor interpolation gives "
-            f"accurately and quickly: the highest order for {inputs} inputs is {limit} (measured to "
-            f"keep 7 or more digits right). Ask for order {limit} or less.")
+            f"accurately and quickly: the highest order for {inputs} inputs is {limit} "
+            f"(measured to keep 7 or more digits right). Ask for order {limit} or less.")
     count = outputs * (math.comb(order + inputs, inputs) - 1)
     if count > MAX_PARTIALS:
         raise ValueError(

@@ -1,6 +1,6 @@
 """Mixed partials by Taylor interpolation (`admagic.interpolation`), against independent truth:
-SymPy's exact derivatives, closed forms of monomials, and nested reverse mode (`cell.compute_derivatives`
-on nested tapes), on every rule's test case."""
+SymPy's exact derivatives, closed forms of monomials, and nested reverse mode
+(`cell.compute_derivatives` on nested tapes), on every rule's test case."""
 
 import contextlib
 import math
@@ -72,7 +72,8 @@ def assert_partials_close(got, truth, rtol):
         scale = max(abs(v) for wrt, v in truth.items() if len(wrt) == p)
         for wrt, value in truth.items():
             if len(wrt) == p:
-                assert abs(got[wrt] - value) <= rtol * max(abs(value), 1e-3 * scale), (wrt, got[wrt], value)
+                assert abs(got[wrt] - value) <= rtol * max(abs(value), 1e-3 * scale), \
+                    (wrt, got[wrt], value)
 
 
 # ---- the weights --------------------------------------------------------------------------------
@@ -162,7 +163,8 @@ def test_monomials_have_their_closed_form_partials(powers):
 
 def test_the_issue_cell_matches_nested_reverse_mode_to_order_5():
     f = lambda x, y: x * y + np.sin(x * y) * np.exp(x)
-    assert_partials_close(by_interpolation(f, (0.5, 0.7), 5), nested_partials(f, (0.5, 0.7), 5), 1e-10)
+    point = (0.5, 0.7)
+    assert_partials_close(by_interpolation(f, point, 5), nested_partials(f, point, 5), 1e-10)
 
 
 def test_three_inputs_match_nested_reverse_mode_to_order_4():
@@ -190,7 +192,8 @@ def test_every_rule_gives_mixed_partials_equal_to_nested_reverse_mode(request, p
     got = by_interpolation(g, (0.0, 0.0), 3)
     scale = max(1.0, max(abs(value) for value in truth.values()))
     for wrt, value in truth.items():
-        assert abs(got[wrt] - value) <= 1e-10 * max(abs(value), 1e-2 * scale), (wrt, got[wrt], value)
+        assert abs(got[wrt] - value) <= 1e-10 * max(abs(value), 1e-2 * scale), \
+            (wrt, got[wrt], value)
 
 
 # ---- derivatives(f, order) ----------------------------------------------------------------------
@@ -269,7 +272,7 @@ def test_derivatives_can_be_differentiated_by_an_outer_grad():
     assert admagic.grad(inner)(3.0) == pytest.approx(3.0)
 
 
-# ---- derivative_table: what %%grad would call -----------------------------------------------------
+# ---- derivative_table: what %%grad would call ---------------------------------------------------
 
 def test_derivative_table_is_keyed_and_valued_as_compute_derivatives():
     with Tape() as tape:
