@@ -68,6 +68,7 @@ class _Cleaner:
         self.namespace = namespace
         self.module = namespace.get("__name__")
         self.kinds = dict(_KNOWN_KINDS)  # type -> how to look inside its values
+        self.leaf_kinds = set(_LEAVES)  # the types above that are never looked inside
         self.clean = {id(namespace)}  # ids of objects nothing traced is reachable from
         self.changed = {}  # id(old) -> its clean replacement (traced values, rebuilt tuples, ...)
         self.rebuilt = set()  # the ids in `changed` that are not traced values but containers
@@ -152,6 +153,8 @@ class _Cleaner:
     def _classify(self, kinds):
         for kind in kinds - self.kinds.keys():
             self.kinds[kind] = self._kind_of(kind)
+            if self.kinds[kind] in (_LEAF, _STOP):
+                self.leaf_kinds.add(kind)
 
     def _kind_of(self, kind):
         if issubclass(kind, HeldValue):  # the user's tensors: tapes take their stand-ins back
@@ -204,25 +207,41 @@ class _Cleaner:
                     stack.pop()
                     self._replace(obj, _peel(obj))
                     continue
-                below = [c for c in self._children(obj) if self._worth_visiting(c)]
-                if any(id(c) in self.entered for c in below):
+                below = self._to_visit(self._children(obj))
+                if below is None:  # nothing below can be traced: most of what a walk meets
+                    stack.pop()
+                    self.clean.add(oid)
+                    continue
+                if not self.entered.isdisjoint(below):
                     self.revisit.append(obj)  # in a cycle: fix again once all is rebuilt
-                    below = [c for c in below if id(c) not in self.entered]
+                    for i in below.keys() & self.entered:
+                        del below[i]
                 if below:
-                    stack += below
+                    stack += below.values()
                     continue
             stack.pop()
             self._fix(obj)
             if oid not in self.changed:
                 self.clean.add(oid)
 
-    def _worth_visiting(self, child):
-        kind = type(child)
-        if kind is Traced:
-            return _is_traced(child) and id(child) not in self.changed
-        i = id(child)
-        return (self.kinds.get(kind) not in (_LEAF, _STOP)
-                and i not in self.clean and i not in self.changed)
+    def _to_visit(self, children):
+        """{id: child} for the children the repair walk must enter (traced values, containers not
+        known to be clean); None if no child can be or hold a traced value, or has been replaced."""
+        kinds = set(map(type, children))
+        if kinds <= self.leaf_kinds:
+            return None
+        self._classify(kinds - {Traced})
+        entered = {kind for kind in kinds if kind not in self.leaf_kinds}
+        if entered != kinds:
+            children = compress(children, map(entered.__contains__, map(type, children)))
+        below = {id(child): child for child in children
+                 if type(child) is not Traced or child.tape is not EAGER}
+        for i in below.keys() & self.clean:
+            del below[i]
+        replaced = below.keys() & self.changed.keys()
+        for i in replaced:
+            del below[i]
+        return below if below or replaced else None
 
     def _replace(self, old, new):
         self.changed[id(old)] = new
@@ -240,10 +259,9 @@ class _Cleaner:
         def new(item):
             return changed.get(id(item), item)
 
-        if isinstance(obj, list):
-            for i, item in enumerate(obj):
-                if id(item) in changed:
-                    obj[i] = changed[id(item)]
+        if isinstance(obj, (list, deque)):
+            for i in compress(range(len(obj)), map(changed.__contains__, map(id, obj))):
+                obj[i] = changed[id(obj[i])]
         elif isinstance(obj, dict):
             if changed.keys().isdisjoint(map(id, obj)):
                 for key, item in obj.items():
@@ -257,10 +275,6 @@ class _Cleaner:
             items = list(map(new, obj))
             obj.clear()
             obj.update(items)
-        elif isinstance(obj, deque):
-            for i, item in enumerate(obj):
-                if id(item) in changed:
-                    obj[i] = changed[id(item)]
         elif isinstance(obj, tuple):
             rebuilt = _rebuilt_tuple(obj, list(map(new, obj)))
             if rebuilt is not None:
