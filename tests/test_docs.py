@@ -23,7 +23,8 @@ DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
 
 PUBLIC_MODULES = ["admagic"] + sorted(
-    f"admagic.{m.name}" for m in pkgutil.iter_modules(admagic.__path__) if not m.name.startswith("_")
+    f"admagic.{m.name}" for m in pkgutil.iter_modules(admagic.__path__)
+    if not m.name.startswith("_")
 )
 
 
@@ -34,7 +35,7 @@ def test_docstring_examples_print_what_they_show(name):
     assert failed == 0, f"{failed} of {attempted} docstring examples in {name} failed (see above)"
 
 
-# ---- the API page -------------------------------------------------------------------------------
+# ---- the API page ------------------------------------------------------------------------------
 
 _DIRECTIVE = re.compile(r"^\.\. auto(function|class|method|attribute|module):: ([\w.]+)(\(\))?"
                         r"((?:\n +:[\w-]+:.*)*)", re.MULTILINE)
@@ -80,7 +81,7 @@ def test_each_api_directive_names_something_that_exists_with_a_docstring(kind, n
         assert hasattr(obj, member), f"docs/api.md lists {name}.{member}, which doesn't exist"
 
 
-# ---- links between pages --------------------------------------------------------------------------
+# ---- links between pages ----------------------------------------------------------------------
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 
@@ -93,7 +94,8 @@ def _slug(heading):
 
 
 def _anchors(path):
-    return {_slug(line.lstrip("#")) for line in path.read_text().splitlines() if line.startswith("#")}
+    lines = path.read_text().splitlines()
+    return {_slug(line.lstrip("#")) for line in lines if line.startswith("#")}
 
 
 @pytest.mark.parametrize("page", PAGES + [ROOT / "README.md"], ids=lambda p: p.name)
@@ -123,7 +125,7 @@ def test_every_page_in_the_table_of_contents_exists_and_every_page_is_in_it():
     assert not {page.name for page in PAGES} - listed, "a page no reader can reach"
 
 
-# ---- the pages' code ------------------------------------------------------------------------------
+# ---- the pages' code --------------------------------------------------------------------------
 
 _CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 _PYTHON_BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
