@@ -37,10 +37,11 @@ def format_number(x):
         return str(x)
     if x == 0:
         return "0"  # never "-0", which would puzzle a student
-    if 1e4 <= abs(x) < 1e6:
+    text = f"{x:.4g}"
+    if 1e-4 <= abs(x) < 1e6 and "e" in text:
         return str(round(x))  # 12345.67 -> 12346, not 1.235e+04
-    # Rounding decides the form, not x: 0.99999e-4 rounds to 0.0001, which `g` writes with no "e".
-    return _scientific(f"{x:.4g}")
+    # `g` decides the form after rounding: 0.99999e-4 rounds to 0.0001, written with no "e".
+    return _scientific(text)
 
 
 def _scientific(text):
