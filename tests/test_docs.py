@@ -145,23 +145,23 @@ def test_every_python_block_is_valid_python(page):
         ast.parse(source, f"{page.name}: {source[:40]!r}")
 
 
-@pytest.fixture(scope="module")
-def shell():
-    from IPython.testing.globalipapp import start_ipython
+@pytest.mark.notebook
+def test_the_code_cells_of_every_page_run_in_order_in_a_real_kernel(tmp_path):
+    """As the docs build runs them; one kernel for all pages, its namespace reset between them."""
+    import nbformat
+    from nbclient import NotebookClient
 
-    return start_ipython()
-
-
-@pytest.mark.parametrize("page", MYST_PAGES, ids=lambda p: p.name)
-def test_the_code_cells_of_each_page_run_in_order(page, shell, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # a page may save a graph
-    shell.reset(new_session=False)
-    cells = [cell for cell in _CODE_CELL.findall(page.read_text())]
-    assert cells
-    for source in cells:
-        result = shell.run_cell(source, silent=True)
-        error = result.error_before_exec or result.error_in_exec
-        assert error is None, f"{page.name}: {source[:60]!r} raised {error!r}"
+    cells = []
+    for page in MYST_PAGES:
+        cells.append(nbformat.v4.new_code_cell("%reset -f"))
+        for source in _CODE_CELL.findall(page.read_text()):
+            cells.append(nbformat.v4.new_code_cell(source, metadata={"page": page.name}))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    failed = [f"{cell.metadata.get('page')}: {cell.source[:50]!r} raised {output.ename}"
+              for cell in notebook.cells for output in cell.outputs if output.output_type == "error"]
+    assert not failed, failed
 
 
 def test_the_pages_that_run_code_are_found():
