@@ -160,7 +160,8 @@ def test_the_code_cells_of_every_page_run_in_order_in_a_real_kernel(tmp_path):
     NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     failed = [f"{cell.metadata.get('page')}: {cell.source[:50]!r} raised {output.ename}"
-              for cell in notebook.cells for output in cell.outputs if output.output_type == "error"]
+              for cell in notebook.cells for output in cell.outputs
+              if output.output_type == "error"]
     assert not failed, failed
 
 
