@@ -35,7 +35,8 @@ _LEAVES = {int, float, complex, bool, str, bytes, bytearray, type(None), range, 
            type(Ellipsis), type(NotImplemented), np.dtype, *np.sctypeDict.values()}
 # What `gc.get_referents` lists exactly the contents of: the walks read these in bulk.
 _BULK_BASES = (list, tuple, dict, set, frozenset, deque, types.SimpleNamespace, partial,
-               types.CellType)
+               types.CellType, types.MethodType, type({}.keys()), type({}.values()),
+               type({}.items()))
 _LEAF, _BULK, _SPECIAL, _STOP = range(4)
 _KNOWN_KINDS = {**{kind: _LEAF for kind in _LEAVES}, Traced: _STOP}  # traced: looked at apart
 _TRACED_TYPE = partial(operator.is_, Traced)
@@ -91,7 +92,7 @@ class _Cleaner:
                 if new is not None:
                     namespace[key] = new
         for container in self.revisit:
-            self._fix(container)
+            self._fix_if_possible(container)
 
     # ---- the first walk: does anything traced hang below this value? ----------------------------
 
@@ -220,7 +221,7 @@ class _Cleaner:
                     stack += below.values()
                     continue
             stack.pop()
-            self._fix(obj)
+            self._fix_if_possible(obj)
             if oid not in self.changed:
                 self.clean.add(oid)
 
@@ -248,6 +249,12 @@ class _Cleaner:
         self.alive.append(old)
         if type(old) is not Traced:
             self.rebuilt.add(id(old))
+
+    def _fix_if_possible(self, obj):
+        try:
+            self._fix(obj)
+        except Exception:  # noqa: BLE001 - e.g. a class of the user's whose __setitem__ refuses
+            pass  # what stays traced there is harmless: its tape has stopped; clean the rest
 
     def _fix(self, obj):
         """Write the clean version of each changed child into `obj` (or rebuild it, if it can't

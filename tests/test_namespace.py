@@ -470,3 +470,30 @@ def test_the_cleaners_own_walks_do_not_recurse():
         ns = {"deep": _nested_lists(depth, (x, {"k": collections.deque([x])}))}
     clean_namespace(ns)
     assert_clean(ns)
+
+
+def test_a_container_that_refuses_to_be_written_does_not_stop_the_cleaning(traced):
+    class Refusing(list):
+        def __setitem__(self, index, value):
+            raise RuntimeError("read only")
+
+    ns = {"refusing": Refusing([traced(1.0)]), "after": [traced(2.0)]}
+    clean_namespace(ns)
+    assert ns["after"] == [2.0] and type(ns["after"][0]) is float
+    assert float(ns["refusing"][0] + 0.0) == 1.0  # left traced, but on a stopped tape: plain
+
+
+def test_bound_methods_and_dict_views_are_followed(traced):
+    class Box:
+        def __init__(self, v):
+            self.v = v
+
+        def get(self):
+            return self.v
+
+    d = {"k": [traced(2.0)]}
+    ns = {"get": Box(traced(1.0)).get, "values": d.values(), "__name__": __name__}
+    clean_namespace(ns)
+    assert ns["get"]() == 1.0 and type(ns["get"]()) is float
+    assert d == {"k": [2.0]}
+    assert_clean(ns)
