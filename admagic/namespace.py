@@ -31,7 +31,7 @@ from .tape import EAGER
 from .traced import HeldValue, Traced
 
 # What can't hold a traced value, by type: the walk never looks inside these.
-_LEAVES = {int, float, complex, bool, str, bytes, bytearray, type(None), range, slice,
+_LEAVES = {int, float, complex, bool, str, bytes, bytearray, type(None), range,
            type(Ellipsis), type(NotImplemented), np.dtype, *np.sctypeDict.values()}
 # What `gc.get_referents` lists exactly the contents of: the walks read these in bulk.
 _BULK_BASES = (list, tuple, dict, set, frozenset, deque, types.SimpleNamespace, partial,
@@ -65,6 +65,9 @@ def clean_namespace(namespace):
 
 
 class _Cleaner:
+    """One cleaning of one namespace. Its walks share what they learn: which objects are clean,
+    and what replaced what (so a tuple two entries share is rebuilt once, and stays shared)."""
+
     def __init__(self, namespace):
         self.namespace = namespace
         self.module = namespace.get("__name__")
