@@ -52,6 +52,11 @@ def test_the_table_shows_a_cell_whose_value_is_just_under_one_ten_thousandth():
     assert "0.0001" in str(res) and "0.0001" in res._repr_html_()
 
 
+def test_the_graph_labels_an_intermediate_value_just_under_one_ten_thousandth():
+    res = differentiate("v = 0.99999e-4 * x\ny = v * v", {"x": 1.0})
+    assert "0.0001" in res.graph.source  # the label of v, and of its gradient
+
+
 @pytest.mark.parametrize("x, text", [
     (6.000000000000001, "6"), (2 / 3, "0.6667"), (12345.67, "12346"), (9999.7, "10000"),
     (1.5e-7, "1.5e-7"),
