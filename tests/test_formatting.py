@@ -54,7 +54,7 @@ def test_the_table_shows_a_cell_whose_value_is_just_under_one_ten_thousandth():
 
 def test_the_graph_labels_an_intermediate_value_just_under_one_ten_thousandth():
     res = differentiate("v = 0.99999e-4 * x\ny = v * v", {"x": 1.0})
-    assert "0.0001" in res.graph.source  # the label of v, and of its gradient
+    assert "0.0001" in res.graph.source  # in the label of v
 
 
 @pytest.mark.parametrize("x, text", [
