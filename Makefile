@@ -11,6 +11,15 @@ OLDEST    ?= .venv-oldest
 OLDEST_PY := $(OLDEST)/bin/python
 COLAB     := .ci/colab.txt
 
+# MathJax, vendored at build time from a PyPI package (never committed), so the demo page and
+# the docs show formulas with no network: nbconvert and Sphinx load it from a relative path.
+MATHJAX_PACKAGE := jupyter-server-mathjax==0.2.6
+MATHJAX_CONFIG  := TeX-AMS-MML_HTMLorMML-full,Safe
+VENDOR          := build/vendor
+MATHJAX         := $(VENDOR)/mathjax
+DEMO            ?= build/demo
+DEMO_NOTEBOOK   ?= notebooks/01-tour.ipynb
+
 # Jupyter should find this venv's kernel before any user-wide "python3" kernel.
 export JUPYTER_PREFER_ENV_PATH := 1
 
@@ -20,7 +29,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 help:
 	@echo "make test         run the whole test suite"
 	@echo "make test-oldest  the suite again on Colab's IPython 7.34.0, NumPy 2.1.3, graphviz 0.21"
-	@echo "make demo         execute notebooks/01-tour.ipynb into build/demo/ as HTML"
+	@echo "make demo         execute notebooks/01-tour.ipynb into build/demo/ as HTML that works offline"
 	@echo "make lab          open JupyterLab on notebooks/"
 	@echo "make docs         build the documentation into build/docs/ (warnings are errors)"
 	@echo "make bench        run every benchmarks/*.py"
@@ -79,16 +88,29 @@ test-oldest: $(OLDEST)/.installed
 	@echo "--> running the test suite on Colab's versions"
 	$(OLDEST_PY) -m pytest
 
-demo: $(STAMP)
-	@echo "--> executing notebooks/01-tour.ipynb in a Jupyter kernel"
-	$(VENV)/bin/jupyter nbconvert --execute --to html --output-dir build/demo notebooks/01-tour.ipynb
-	@echo "--> open $(CURDIR)/build/demo/01-tour.html"
+# pip installs the package into build/vendor/, not into any venv; only its static files are used.
+$(MATHJAX)/MathJax.js: | $(PY)
+	@echo "--> vendoring MathJax ($(MATHJAX_PACKAGE)) into $(MATHJAX)"
+	rm -rf $(VENDOR)/package $(MATHJAX)
+	@$(PIP) install -q --no-deps --target $(VENDOR)/package "$(MATHJAX_PACKAGE)"
+	cp -r $(VENDOR)/package/jupyter_server_mathjax/static $(MATHJAX)
+	rm -rf $(VENDOR)/package
+
+# The page works from a folder with no network: MathJax is copied beside it, and require.js
+# (which only widgets need; admagic's outputs run no script) is left out.
+demo: $(STAMP) $(MATHJAX)/MathJax.js
+	@echo "--> executing $(DEMO_NOTEBOOK) in a Jupyter kernel"
+	$(VENV)/bin/jupyter nbconvert --execute --to html --output-dir $(DEMO) \
+		--HTMLExporter.mathjax_url="mathjax/MathJax.js?config=$(MATHJAX_CONFIG)" \
+		--HTMLExporter.require_js_url="data:text/javascript," $(DEMO_NOTEBOOK)
+	rm -rf $(DEMO)/mathjax && cp -r $(MATHJAX) $(DEMO)/mathjax
+	@echo "--> open $(abspath $(DEMO))/$(basename $(notdir $(DEMO_NOTEBOOK))).html"
 
 # JupyterLab refuses to start as root (containers, CI boxes) unless told it may.
 lab: $(VENV)/bin/jupyter-lab
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-docs: $(VENV)/.installed-docs
+docs: $(VENV)/.installed-docs $(MATHJAX)/MathJax.js
 	@echo "--> building the docs into build/docs/"
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs build/docs
 	@echo "--> open $(CURDIR)/build/docs/index.html"

@@ -29,6 +29,16 @@ nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 
+# MathJax from build/vendor/mathjax (`make docs` vendors it there from a PyPI package), so the
+# pages show formulas with no network; Sphinx copies it into _static/. Without it, the CDN.
+MATHJAX = DOCS.parent / "build" / "vendor"
+if (MATHJAX / "mathjax" / "MathJax.js").exists():
+    html_static_path = [str(MATHJAX)]
+    mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+    # MathJax 2 (the package's) reads this; MyST-NB's own setting is written for MathJax 3. A
+    # notebook's page is marked tex2jax_ignore, so its math and outputs are processed by class.
+    mathjax2_config = {"tex2jax": {"processClass": "tex2jax_process|mathjax_process|math|output_area"}}
+
 html_theme = "furo"
 html_title = f"admagic {release}"
 
