@@ -21,6 +21,7 @@ table is ``taylor_rules.py``).
 from ._version import __version__
 from .api import derivative, derivatives, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate
+from .messages import set_language
 from .render import renderer
 from .result import GradResult
 from .tape import Tape
@@ -31,7 +32,7 @@ from .traced import Traced
 __all__ = [
     "__version__", "grad", "value_and_grad", "derivative", "derivatives", "jacobian", "hessian",
     "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "renderer", "differentiate",
-    "GradResult",
+    "GradResult", "set_language",
     "load_ipython_extension",
 ]
 

@@ -251,18 +251,17 @@ def language():
 
 
 def set_language(code):
-    """Write every text in `code` (``"en"``, ``"zh"``) from now on, in every thread; give the
-    language it replaces. ``None`` goes back to ``ADMAGIC_LANG``, else English.
+    """Write every text in `code` (``"en"``, ``"zh"``) from now on, in every thread (the whole
+    process: one notebook kernel speaks one language). ``None`` goes back to ``ADMAGIC_LANG``,
+    else English. For one block, or one thread, use `speaking`.
 
-    >>> previous = set_language("zh")
+    >>> set_language("zh")
     >>> text("graph.input")
     '输入'
-    >>> _ = set_language(previous)
+    >>> set_language(None)
     """
     global _chosen
-    previous = language()
     _chosen = None if code is None else normalised(code)
-    return previous
 
 
 @contextlib.contextmanager

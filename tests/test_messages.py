@@ -138,9 +138,9 @@ def test_an_environment_language_admagic_does_not_speak_is_english(no_choice):
 
 def test_set_language_wins_over_the_environment_and_can_be_undone(no_choice):
     no_choice.setenv("ADMAGIC_LANG", "en")
-    assert set_language("zh") == "en"
+    set_language("zh")
     assert text("graph.operation") == "运算"
-    assert set_language(None) == "zh"
+    set_language(None)
     assert text("graph.operation") == "operation"
 
 

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-COURSE = ["01-tour", "02-gradient-tape", "03-chain-rule", "04-higher-order",
-          "05-arrays-and-a-tiny-network"]
+COURSE = ["01-tour", "02-gradient-tape", "02-gradient-tape.zh", "03-chain-rule",
+          "04-higher-order", "05-arrays-and-a-tiny-network"]
 NOTEBOOKS = [NOTEBOOK_DIR / f"{name}.ipynb" for name in COURSE]
 
 
@@ -145,6 +145,25 @@ def test_the_tape_notebook_shows_nested_persistent_and_accumulated_gradients():
                  [4 * x**3, 2 * x])
     assert_shown(_numbers(_text(_cell(notebook, "(x * x).backward()"))), [2 * (2 * x)])
     assert_shown(_row(_cell(notebook, "%%grad x=3 a"), "y"), [2 * x * x, 2 * 2 * x, x * x])
+
+
+@pytest.mark.notebook
+def test_the_chinese_tape_notebook_shows_the_same_numbers():
+    notebook, x = _executed("02-gradient-tape.zh"), 3.0
+    assert_shown(_numbers(_text(_cell(notebook, "x = am.Variable(3.0)\nwith am.Tape() as tape:\n"
+                                                "    y = x * x\ntape.gradient"))), [2 * x])
+    assert _text(_cell(notebook, "with am.Tape() as tape:\n    y = c * c")).strip() == "None"
+    assert_shown(_row(_cell(notebook, "%%grad x=3\ny = a * x * x"), "y"), [2 * x * x, 2 * 2 * x])
+    assert_shown(_row(_cell(notebook, "%%grad x=3 a"), "y"), [2 * x * x, 2 * 2 * x, x * x])
+    assert_shown(_numbers(_text(_cell(notebook, "x = am.Variable(3.0)\nwith am.Tape() as outer"))),
+                 [2 * x, 2])
+    assert_shown(_row(_cell(notebook, "%%grad x=3 --order 2"), "y"), [x * x, 2 * x, 2])
+    assert_shown(_numbers(_text(_cell(notebook, "with am.Tape(persistent=True)"))),
+                 [4 * x**3, 2 * x])
+    assert_shown(_row(_cell(notebook, "%%grad x=3\ny = x * x\nz = y * y"), "z"),
+                 [x**4, 4 * x**3])
+    assert_shown(_numbers(_text(_cell(notebook, "(x * x).backward()"))), [2 * (2 * x)])
+    assert_shown(_numbers(_text(_cell(notebook, "x.zero_grad()"))), [2 * x])
 
 
 @pytest.mark.notebook
