@@ -129,6 +129,8 @@ EN = {
     "error.drops_derivative":   ("{what} would drop the derivative: this value is being traced. "
                                  "{advice} (To read the number anyway, use .numpy(), which "
                                  "detaches it.)"),
+    "error.as_index":           "Using it as an index or int",
+    "error.array_of_traced":    "np.array()/np.asarray() of a traced value",
     "error.use_numpy_functions": ("Inside traced code use NumPy functions on it, e.g. np.sin(x) "
                                   "instead of math.sin(x)."),
     "error.use_np_stack":       ("To build an array from traced values use np.stack([x, y]) (or "
@@ -209,6 +211,8 @@ ZH = {
     "error.was_not_computed":   "{key} {reason}。请少求一些（用 --of 减少输出，或降低 --order），或者调高 max_derivative_size。",
     # ---- 错误：在会丢掉导数的地方使用了被追踪的值（traced.py）----
     "error.drops_derivative":   "{what} 会丢掉导数：这个值正在被追踪。{advice}（如果只想读出这个数，请用 .numpy()，它会把值从追踪中分离出来。）",
+    "error.as_index":           "把它用作下标或整数",
+    "error.array_of_traced":    "对被追踪的值调用 np.array()/np.asarray()",
     "error.use_numpy_functions": "在被追踪的代码里请对它使用 NumPy 函数，例如用 np.sin(x) 而不是 math.sin(x)。",
     "error.use_np_stack":       "要用被追踪的值构造数组，请用 np.stack([x, y])（或 np.concatenate），而不是 np.array([x, y])。",
     "error.changed_in_place":   "被追踪的数组不能原地修改（w[i] = ...）。请构造一个新数组，例如用 np.where(mask, new, w) 或 np.concatenate。",

@@ -14,6 +14,7 @@ import operator
 import numpy as np
 
 from . import rules
+from .messages import text
 from .rules import VJP as _VJP
 from .tape import EAGER, Node, backward
 
@@ -159,15 +160,15 @@ def new_leaf(tape, value, source=None):
     return Traced(value, tape, None, (), None, (), source)
 
 
-def _recording_error(what, instead):
-    return TypeError(
-        f"{what} would drop the derivative: this value is being traced. {instead} "
-        "(To read the number anyway, use .numpy(), which detaches it.)")
+def _recording_error(what, advice):
+    """`what` (code, like ``float()``, or a key of `messages`) refused; `advice` a message key."""
+    what = text(what) if what in _WHAT else what
+    return TypeError(text("error.drops_derivative", what=what, advice=text(advice)))
 
 
-_FLOAT_ADVICE = "Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x)."
-_ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
-                 "not np.array([x, y]).")
+_FLOAT_ADVICE = "error.use_numpy_functions"
+_ARRAY_ADVICE = "error.use_np_stack"
+_WHAT = {"error.as_index", "error.array_of_traced"}
 
 
 class _Arithmetic:
@@ -205,8 +206,7 @@ class _Arithmetic:
         return record(rules.getitem, self, _plain_index(index))
 
     def __setitem__(self, index, value):
-        raise TypeError("Traced arrays can't be changed in place (w[i] = ...). Build a new array "
-                        "instead, e.g. with np.where(mask, new, w) or np.concatenate.")
+        raise TypeError(text("error.changed_in_place"))
 
     def __iter__(self):
         if self.ndim == 0:
@@ -282,7 +282,7 @@ class _Arithmetic:
     # each subclass says when that is, in `_converting`.
     def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
     def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
-    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
+    def __index__(self): return int(self._converting("error.as_index", _FLOAT_ADVICE))
     def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
 
     def __array__(self, dtype=None, copy=None):
@@ -358,7 +358,7 @@ def _dot(a, b, out=None):
 
 
 def _array_refused(*args, **kwargs):
-    raise _recording_error("np.array()/np.asarray() of a traced value", _ARRAY_ADVICE)
+    raise _recording_error("error.array_of_traced", _ARRAY_ADVICE)
 
 
 # NumPy functions that need a word before they reach `record()`.
