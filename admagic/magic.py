@@ -82,6 +82,9 @@ class GradMagics(Magics):
     @argument("--graph", dest="graph_kind", choices=("forward", "backward"), default=None,
               help="draw the cell's own computation (forward, the default) or the one that "
                    "computed the first derivatives (backward)")
+    @argument("--method", choices=("auto", "nested"), default="auto",
+              help="how orders 2 and up are computed: auto (Taylor mode for numbers, the fast "
+                   "way) or nested (nested reverse mode, the way tapes are nested by hand)")
     @cell_magic
     def grad(self, line, cell):
         """Run the cell with its inputs traced; show values and derivatives, and the graph.
@@ -128,7 +131,7 @@ class GradMagics(Magics):
                 edges=args.edges, graph_kind=args.graph_kind or "forward",
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
                 check=args.check, taylor=args.taylor, filename=filename, first_line=2,
-                name=args.out or "_grad")
+                name=args.out or "_grad", method=args.method)
         except GradUsageError as error:
             _release(error)
             raise UsageError(f"{error}\n{_usage()}") from None

@@ -50,7 +50,8 @@ class GradResult(Mapping):
     """
 
     def __init__(self, *, inputs, outputs, derivatives, order, checks=None, graph=None, notes=(),
-                 max_derivative_size=None, timings=None, taylor=None, name="_grad"):
+                 max_derivative_size=None, timings=None, taylor=None, name="_grad",
+                 method=None):
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
         self.order = order
@@ -62,6 +63,7 @@ class GradResult(Mapping):
         self.timings = dict(timings or {})
         self.taylor = taylor  # a TaylorPolynomials (--taylor), shown as its own output, or None
         self.name = name
+        self.method = method  # how the numbers were computed ("Taylor mode", ...), or None
         self.render_problem = None  # why render() gave no picture, when Graphviz failed
 
     # ---- the numbers -----------------------------------------------------------------------------

@@ -97,7 +97,8 @@ def _cell(row):
 
 
 def caption(result):
-    return "at " + ", ".join(f"{name} = {format_value(v)}" for name, v in result.inputs.items())
+    at = "at " + ", ".join(f"{name} = {format_value(v)}" for name, v in result.inputs.items())
+    return at if result.method is None else f"{at} · by {result.method}"
 
 
 def notes(result):
