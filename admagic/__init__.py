@@ -14,9 +14,11 @@ From Python::
     6.0
 
 The engine is small enough to read: ``tape.py`` (recording and the reverse sweep), ``traced.py``
-(how NumPy calls reach the tape), ``rules.py`` (every derivative, one line each).
+(how NumPy calls reach the tape), ``primitives.py`` (the few operations admagic defines itself),
+``rules.py`` (every derivative, one line each).
 """
 
+from . import rules  # fills the engine's table of derivative rules (tape.VJP)
 from ._version import __version__
 from .api import derivative, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate

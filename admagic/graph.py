@@ -32,7 +32,7 @@ import numpy as np
 
 from . import rules
 from .formatting import format_number, format_value, shorten
-from .tape import backward
+from .tape import VJP, backward
 from .traced import Traced, plain
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
@@ -140,7 +140,7 @@ class _Record:
             tape = next((v.tape for v in outputs.values() if type(v) is Traced), None)
         self.outputs = self._traced(outputs, tape)  # (name, node) of each, in the cell's order
         self.named = self._traced(names, tape)
-        given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
+        given = list({id(v): v for v in inputs.values() if type(v) is Traced}.values())
         every = _walk_back([node for _, node in self.outputs])
         self.ops = [n for n in every if n.primitive is not None]
         known = set(given)
@@ -165,8 +165,8 @@ class _Record:
         self.name = {}   # how other labels refer to a node
         self.title = {}  # the names at the start of its own label
         for name, leaf in inputs.items():
-            if type(leaf) is Traced and leaf.node not in self.name:
-                self.name[leaf.node] = name
+            if type(leaf) is Traced and leaf not in self.name:
+                self.name[leaf] = name
         unnamed = (n for n in self.leaves if n not in self.name)
         for count, leaf in enumerate(unnamed, start=1):
             self.name[leaf] = f"in{count}"  # a leaf the caller didn't list, like a Variable
@@ -545,7 +545,7 @@ def _local_partial(node, parent):
     kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
     total = None
     for argnum, each in node.in_edges():
-        rule = rules.VJP[node.primitive][argnum]
+        rule = VJP[node.primitive][argnum]
         if each is not parent or rule is None:
             continue
         try:

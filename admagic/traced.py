@@ -8,14 +8,14 @@ operation and leaves a `Node` on the tape.
 Values a user holds across tapes (``Variable``, ``constant``, ``tensor``) are in `tensor.py`.
 """
 
+import inspect
 import math
 import operator
 
 import numpy as np
 
-from . import rules
-from .rules import VJP as _VJP
-from .tape import EAGER, Node, backward
+from .primitives import _parse_einsum, concatenate, getitem, stack
+from .tape import EAGER, VJP, Node, backward
 
 
 def record(primitive, *args, **kwargs):
@@ -23,6 +23,15 @@ def record(primitive, *args, **kwargs):
 
     That tape's traced arguments are unwrapped one level and the primitive is called again through
     `record`, so tapes further out record the same operation. Untraced calls are plain NumPy.
+
+    >>> from admagic import Tape, Variable
+    >>> x = Variable(3.0)
+    >>> with Tape() as tape:
+    ...     y = record(np.sin, x)          # what np.sin(x) does
+    >>> y.primitive is np.sin, y.args      # one level down: the plain 3.0
+    (True, (3.0,))
+    >>> print(record(np.sin, 0.0))         # nothing traced: plain NumPy
+    0.0
     """
     args = _live(args)
     top = None
@@ -166,6 +175,7 @@ def _recording_error(what, instead):
 
 
 _FLOAT_ADVICE = "Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x)."
+_LIST_ADVICE = "Keep it an array: index it (w[0]) or loop over it (for wi in w)."
 _ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
                  "not np.array([x, y]).")
 
@@ -188,7 +198,11 @@ class _Arithmetic:
     def __rfloordiv__(self, other): return record_binary(np.floor_divide, other, self)
     def __mod__(self, other): return record_binary(np.remainder, self, other)
     def __rmod__(self, other): return record_binary(np.remainder, other, self)
-    def __pow__(self, other, modulo=None): return record_binary(np.power, self, other)
+    def __pow__(self, other, modulo=None):
+        if modulo is not None:  # as Python refuses pow(2.0, 2, 5)
+            raise TypeError("pow() with a third argument (a modulus) needs integers, and a traced "
+                            "value is a float; write (x ** 2) % 5 if that is what you mean.")
+        return record_binary(np.power, self, other)
     def __rpow__(self, other): return record_binary(np.power, other, self)
     def __matmul__(self, other): return record_binary(np.matmul, self, other)
     def __rmatmul__(self, other): return record_binary(np.matmul, other, self)
@@ -202,7 +216,7 @@ class _Arithmetic:
         return record(np.round, self, ndigits)
 
     def __getitem__(self, index):
-        return record(rules.getitem, self, _plain_index(index))
+        return record(getitem, self, _plain_index(index))
 
     def __setitem__(self, index, value):
         raise TypeError("Traced arrays can't be changed in place (w[i] = ...). Build a new array "
@@ -259,16 +273,26 @@ class _Arithmetic:
     def prod(self, axis=None, keepdims=False): return record(np.prod, self, axis, keepdims=keepdims)
     def max(self, axis=None, keepdims=False): return record(np.max, self, axis, keepdims=keepdims)
     def min(self, axis=None, keepdims=False): return record(np.min, self, axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False): return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis=None, ddof=0, keepdims=False): return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
     def cumsum(self, axis=None): return record(np.cumsum, self, axis)
     def dot(self, other): return record(np.dot, self, other)
     def clip(self, min=None, max=None): return record(np.clip, self, min, max)
     def trace(self, offset=0): return record(np.trace, self, offset)
-    def diagonal(self): return record(np.diag, self)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return record(np.diagonal, self, offset, axis1, axis2)
     def argmax(self, axis=None): return np.argmax(plain(self), axis)
     def argmin(self, axis=None): return np.argmin(plain(self), axis)
-    def tolist(self): return self.numpy().tolist()
+    def tolist(self): return np.asarray(self._converting(".tolist()", _LIST_ADVICE)).tolist()
+
+    def astype(self, dtype, *args, **kwargs):
+        """A float cast changes nothing (traced values are float64), so it is the value itself;
+        a cast to integers or booleans would drop the derivative, so it is refused while traced."""
+        if np.dtype(dtype).kind == "f":
+            return self
+        return np.asarray(self._converting(f".astype({np.dtype(dtype).name})", _FLOAT_ADVICE)).astype(
+            dtype, *args, **kwargs)
     def item(self):
         """The value as a Python number; like PyTorch's ``.item()``, it detaches."""
         return np.asarray(plain(self)).item()
@@ -297,18 +321,17 @@ class _Arithmetic:
 
     # NumPy's protocols: everything NumPy does to a traced value comes here.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if not kwargs and method == "__call__" and ufunc in _VJP:  # the common case, first
+        if not kwargs and method == "__call__" and ufunc in VJP:  # the common case, first
             if len(inputs) == 1:
                 return record_unary(ufunc, inputs[0])
             return record_binary(ufunc, *inputs)
-        if method != "__call__" or kwargs.pop("out", None) is not None:
-            raise TypeError(f"np.{ufunc.__name__}.{method} (or out=) isn't supported on traced "
-                            "values; call the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
-        if ufunc in rules.VJP:
-            if not kwargs and len(inputs) == 1:
-                return record_unary(ufunc, inputs[0])
-            if not kwargs and len(inputs) == 2:
-                return record_binary(ufunc, inputs[0], inputs[1])
+        if kwargs.get("out") is not None:
+            raise TypeError(_out_refused(ufunc, inputs, kwargs["out"]))
+        kwargs.pop("out", None)
+        if method != "__call__":
+            raise TypeError(f"np.{ufunc.__name__}.{method} isn't supported on traced values; call "
+                            "the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
+        if ufunc in VJP:
             return record(ufunc, *inputs, **kwargs)
         if ufunc in _UNTRACED_UFUNCS:
             return ufunc(*[plain(x) for x in inputs], **kwargs)
@@ -316,10 +339,12 @@ class _Arithmetic:
                         "(see admagic/rules.py for the ones there are).")
 
     def __array_function__(self, func, types, args, kwargs):
+        if kwargs and any(isinstance(v, _Arithmetic) for v in kwargs.values()):
+            args, kwargs = _traced_keywords_by_position(func, args, kwargs)
         how = _FUNCTIONS.get(func)
         if how is not None:
             return how(*args, **kwargs)
-        if func in rules.VJP:
+        if func in VJP:
             return record(func, *args, **kwargs)
         if func in _UNTRACED_FUNCTIONS:
             return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
@@ -346,7 +371,7 @@ def _sequence_of(primitive):
 
 
 def _einsum(subscripts, *operands, **kwargs):
-    rules.parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
+    _parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
     return record(np.einsum, subscripts, *operands, **kwargs)
 
 
@@ -357,14 +382,69 @@ def _dot(a, b, out=None):
     return record(np.dot, a, b)
 
 
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    if not isinstance(fill_value, _Arithmetic):  # a plain fill: the answer is a constant
+        return np.full_like(plain(a), fill_value, dtype, order, subok, shape)
+    shape = np.shape(plain(a)) if shape is None else shape
+    if np.dtype(dtype or np.result_type(plain(a))).kind != "f":
+        raise TypeError("np.full_like() of a non-float array would round the traced fill value and "
+                        "drop its derivative; write fill_value * np.ones(shape) instead.")
+    return record(np.broadcast_to, fill_value, shape)  # every element is the fill value itself
+
+
+_SIGNATURES = {}
+
+
+def _traced_keywords_by_position(func, args, kwargs):
+    """np.sum(a=w) as np.sum(w): a traced value given by keyword moves to its place among the
+    positional arguments, where `record` sees it (there, it would go unseen, and NumPy would call
+    back here forever). A traced value for a keyword-only parameter is refused."""
+    signature = _SIGNATURES.get(func)
+    if signature is None:
+        signature = _SIGNATURES[func] = inspect.signature(func)
+    bound = signature.bind(*args, **kwargs).arguments
+    args, kwargs, gap = [], {}, False
+    for name, parameter in signature.parameters.items():
+        if name not in bound:
+            gap = gap or parameter.kind is parameter.POSITIONAL_OR_KEYWORD
+        elif parameter.kind is parameter.VAR_POSITIONAL:
+            args.extend(bound[name])
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            kwargs.update(bound[name])
+        elif parameter.kind is parameter.KEYWORD_ONLY or gap:  # after a gap, keywords stay keywords
+            kwargs[name] = bound[name]
+        else:
+            args.append(bound[name])
+    for name, value in kwargs.items():
+        if isinstance(value, _Arithmetic):
+            raise TypeError(f"{_numpy_name(func)}(..., {name}=<traced value>) can't be "
+                            f"differentiated with {name}= given by keyword; pass it by position, "
+                            f"or as a plain number.")
+    return tuple(args), kwargs
+
+
+def _out_refused(ufunc, inputs, out):
+    if any(isinstance(o, np.ndarray) and any(o is i for i in inputs) for o in out):
+        return (f"`a {_AUGMENTED.get(ufunc, 'op=')} x` writes a traced value into the plain array a, "
+                f"which can't hold its derivative; write a = a {_AUGMENTED.get(ufunc, 'op=')[:-1]} x "
+                "instead (a new value, not a change to a).")
+    return (f"np.{ufunc.__name__}(..., out=) would write a traced value into a plain array, which "
+            "can't hold its derivative; use the returned value instead: y = np.add(a, x).")
+
+
+_AUGMENTED = {np.add: "+=", np.subtract: "-=", np.multiply: "*=", np.divide: "/=", np.power: "**=",
+              np.matmul: "@=", np.floor_divide: "//=", np.remainder: "%="}
+
+
 def _array_refused(*args, **kwargs):
     raise _recording_error("np.array()/np.asarray() of a traced value", _ARRAY_ADVICE)
 
 
 # NumPy functions that need a word before they reach `record()`.
 _FUNCTIONS = {
-    np.concatenate: _sequence_of(rules.concatenate),
-    np.stack: _sequence_of(rules.stack),
+    np.concatenate: _sequence_of(concatenate),
+    np.stack: _sequence_of(stack),
+    np.full_like: _full_like,
     np.einsum: _einsum,
     np.dot: _dot,
     np.amax: lambda x, *a, **k: record(np.max, x, *a, **k),
@@ -378,7 +458,7 @@ _FUNCTIONS = {
 # Functions and ufuncs whose answer has no derivative: they see plain values and give plain ones.
 _UNTRACED_FUNCTIONS = {
     np.shape, np.ndim, np.size, np.result_type, np.argmax, np.argmin, np.argsort,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.allclose, np.isclose,
+    np.zeros_like, np.ones_like, np.empty_like, np.allclose, np.isclose,
     np.array_equal, np.nonzero, np.count_nonzero, np.any, np.all, np.iscomplexobj,
     np.isrealobj, np.isscalar,
 }
@@ -408,13 +488,29 @@ class Traced(Node, _Arithmetic):
 
         As PyTorch's ``backward()``: gradients accumulate across calls; set ``t.grad = None`` (or
         call ``t.zero_grad()``) to start again. A non-scalar value needs `gradient`, its weights.
+
+        >>> from admagic import tensor
+        >>> t = tensor(3.0, requires_grad=True)
+        >>> y = t * t
+        >>> y.backward()
+        >>> t.grad
+        6.0
         """
         if gradient is None:
             if self.ndim != 0:
                 raise RuntimeError(f"backward() on a value of shape {self.shape} needs "
                                    "gradient=<array of that shape>; or reduce it first, e.g. np.sum(y).")
             gradient = 1.0
-        for node, g in backward(self, gradient).items():
+        # Every tensor(..., requires_grad=True) is a leaf of the eager tape, and the eager tape
+        # records every operation on it, whichever tape recorded the operation too (tapes further
+        # in unwrap their level and run it again one level down). So the eager record holds every
+        # path from the tensors to this value: sweep there.
+        eager = self
+        while type(eager) is Traced and eager.tape is not EAGER:
+            eager = eager.value
+        if type(eager) is not Traced:
+            return  # no tensor(..., requires_grad=True) went into this value
+        for node, g in backward(eager, gradient).items():
             tensor = node.source
             if tensor is not None and tensor.requires_grad:
                 g = plain(g)
