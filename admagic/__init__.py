@@ -18,7 +18,7 @@ The engine is small enough to read: ``tape.py`` (recording and the reverse sweep
 ``rules.py`` (every derivative, one line each).
 """
 
-from . import rules  # fills the engine's table of derivative rules (tape.VJP)
+from . import functions, rules  # fill the engine's tables: NumPy functions, derivative rules
 from ._version import __version__
 from .api import derivative, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate

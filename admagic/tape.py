@@ -10,22 +10,19 @@ down, where outer tapes record it too. That is the whole of higher-order derivat
 nested tapes from confusing each other's variables (perturbation confusion).
 
 `backward()` below is reverse mode: walk the tape backwards, from the output to the inputs, and
-at each node apply the chain rule with the primitive's vector-Jacobian product, looked up in `VJP`
-(the table itself is `rules.py`, which fills it with `defvjp`).
-
-Which tapes are recording is per thread: each thread has its own innermost tape, and each tape
-knows its `parent`, the tape that was innermost when it was entered (as JAX's traces do). At the
-bottom of every thread's chain is `EAGER`, the always-on tape of PyTorch-style tensors.
-
-This module imports nothing of admagic: everything else is built on it.
+at each node apply the chain rule with the primitive's vector-Jacobian product from `VJP` (which
+`rules.py` fills). Each thread has its own innermost tape; each tape knows its `parent`, the tape
+innermost when it was entered (as JAX's traces do), down to `EAGER`, the always-on tape of
+PyTorch-style tensors. It imports only `collector.py`: the rest of admagic is built on it.
 """
 
-import gc
 import itertools
 import operator
 import threading
 
 import numpy as np
+
+from .collector import pause_cyclic_gc, resume_cyclic_gc
 
 _node_numbers = itertools.count()  # next() on a count is atomic, so numbers stay unique across threads
 _tape_levels = itertools.count(1)
@@ -162,12 +159,11 @@ def backward(output_node, seed, keep_interior=True):
 
     When an outer tape is recording, the adjoints are traced values of that tape, so the
     derivative can itself be differentiated. With ``keep_interior=False`` only the inputs'
-    adjoints are kept: the others are dropped as soon as they are passed on, so the sweep never
-    holds them all at once.
+    adjoints are kept, each other one dropped as soon as it is passed on.
     """
     adjoints = {output_node: seed}
     take = adjoints.get if keep_interior else adjoints.pop
-    _pause_cyclic_gc()  # see _pause_cyclic_gc
+    pause_cyclic_gc()  # see collector.py
     try:
         for node in output_node.tape.latest_first(output_node):
             primitive = node.primitive
@@ -194,7 +190,7 @@ def backward(output_node, seed, keep_interior=True):
                 earlier = adjoints.get(parent)
                 adjoints[parent] = contribution if earlier is None else earlier + contribution
     finally:
-        _resume_cyclic_gc()
+        resume_cyclic_gc()
     return adjoints
 
 
@@ -206,42 +202,7 @@ def _shaped_like(gradient, arg):
     return unbroadcast(gradient, arg)
 
 
-# A record is a large, growing heap of small objects, all in use until the tape is done; Python's
-# cyclic garbage collector would walk it again and again as it grows, finding nothing to free
-# (measured: ~45% of recording time in a scalar loop). So the collector pauses while any Tape
-# records, and during each backward sweep (~3% of its time), and resumes after. The collector is
-# one for the whole process, so the pauses are counted for the whole process, under a lock: the
-# last pause to end, in whichever thread, turns it back on if it was on before the first.
-_gc_lock = threading.Lock()
-_gc_pauses = 0
-_gc_was_enabled = False
-
-
-def _pause_cyclic_gc():
-    global _gc_pauses, _gc_was_enabled
-    with _gc_lock:
-        if _gc_pauses == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_pauses += 1
-
-
-def _resume_cyclic_gc():
-    global _gc_pauses
-    with _gc_lock:
-        _gc_pauses -= 1
-        if _gc_pauses == 0 and _gc_was_enabled:
-            gc.enable()
-
-
-class _ThreadState(threading.local):
-    """What is recording in one thread: its innermost tape (each tape links to its parent)."""
-
-    def __init__(self):
-        self.innermost = EAGER
-
-
-_state = None  # made below, once EAGER exists
+_state = threading.local()  # .innermost: this thread's innermost recording tape, once it has one
 
 
 def current_tape():
@@ -252,7 +213,7 @@ def current_tape():
     ...     current_tape() is inner and inner.parent is outer and outer.parent is EAGER
     True
     """
-    return _state.innermost
+    return getattr(_state, "innermost", EAGER)
 
 
 class Tape:
@@ -294,25 +255,25 @@ class Tape:
         if self.level is not None:
             raise RuntimeError("A Tape can only be used in one `with` block; make a new Tape().")
         self.level = next(_tape_levels)
-        self.parent = _state.innermost
+        self.parent = current_tape()
         if self.parent is EAGER:  # the first tape of this thread
-            _pause_cyclic_gc()
+            pause_cyclic_gc()
         self.recording = True
         _state.innermost = self
         return self
 
     def __exit__(self, *exc_info):
         self.recording = False
-        if _state.innermost is self:
+        inner = current_tape()
+        if inner is self:
             _state.innermost = self.parent
         else:  # left before a tape entered inside it (an ExitStack can do that): unlink it
-            inner = _state.innermost
             while inner is not None and inner.parent is not self:
                 inner = inner.parent
             if inner is not None:
                 inner.parent = self.parent
         if self.parent is EAGER:
-            _resume_cyclic_gc()
+            resume_cyclic_gc()
         for tensor, _ in self._leaves.values():
             tensor._forget(self)
         return False
@@ -425,7 +386,7 @@ class Tape:
         () () 18.0
 
         Call it instead of `release` when nothing more will be asked of the tape (``%%grad`` does,
-        when a cell ends); a released tape no longer knows its nodes, so has nothing to discard.
+        when a cell ends): a released tape no longer knows its nodes.
         """
         if self.recording:
             raise RuntimeError("discard() a Tape after its `with` block, not inside it.")
@@ -435,9 +396,8 @@ class Tape:
         self._leaves = {}
 
     def own(self, value):
-        """`value` as this tape traced it, looking through the wrappers of tapes further in (a
-        value from an inner tape is also a value of this one, one level down); None if this tape
-        did not trace it."""
+        """`value` as this tape traced it, looking through inner tapes' wrappers (an inner tape's
+        value is also one of this tape, one level down); None if this tape did not trace it."""
         while getattr(value, "tape", None) is not None:
             if value.tape is self:
                 return value
@@ -458,9 +418,8 @@ class Tape:
 
 
 class _EagerTape(Tape):
-    """The always-on tape under every other: it records operations on ``tensor(..., requires_grad=True)``
-    the way PyTorch does, with no ``with`` block. It is at the bottom of every thread's chain of
-    tapes, shared by all threads (as PyTorch's graph is)."""
+    """The always-on tape under every other, in every thread: it records operations on
+    ``tensor(..., requires_grad=True)`` the way PyTorch does, with no ``with`` block."""
 
     def __init__(self):
         super().__init__(persistent=True, watch_accessed_variables=False)
@@ -471,9 +430,5 @@ class _EagerTape(Tape):
     def __enter__(self):
         raise RuntimeError("The eager tape is always on; use admagic.Tape() for a `with` block.")
 
-    def discard(self):
-        raise RuntimeError("The eager tape is always on, so its record can't be discarded.")
-
 
 EAGER = _EagerTape()
-_state = _ThreadState()

@@ -5,7 +5,8 @@ takes part through Python's operators and NumPy's two dispatch protocols (``__ar
 ufuncs, ``__array_function__`` for the rest); all three end in one call, `record()`, which runs the
 operation and leaves a `Node` on the tape.
 
-Values a user holds across tapes (``Variable``, ``constant``, ``tensor``) are in `tensor.py`.
+Values a user holds across tapes (``Variable``, ``constant``, ``tensor``) are in `tensor.py`; how
+NumPy functions beyond the derivative rules meet traced values, in `functions.py`.
 """
 
 import inspect
@@ -14,7 +15,8 @@ import operator
 
 import numpy as np
 
-from .primitives import _parse_einsum, concatenate, getitem, stack
+from .inputs import as_float
+from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
 
@@ -140,26 +142,9 @@ def plain(x):
 
 
 def as_input(value):
-    """A value fit to differentiate with respect to: floats, never ints; complex is refused."""
+    """A value fit to differentiate with respect to: traced as it is, else `inputs.as_float`."""
     value = _live_value(value)
-    if type(value) is Traced:
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError("Can't differentiate with respect to a boolean; give a number.")
-    if isinstance(value, (int, np.integer)):
-        return float(value)
-    if isinstance(value, float):
-        return value
-    array = np.asarray(value)
-    if np.iscomplexobj(array):
-        raise TypeError("Complex numbers are not supported yet; differentiate the real and "
-                        "imaginary parts as two real inputs.")
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"Can't differentiate with respect to {type(value).__name__} "
-                        f"(dtype {array.dtype}); give a number or a numeric array.")
-    if array.dtype.kind != "f":
-        array = array.astype(np.float64)
-    return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
+    return value if type(value) is Traced else as_float(value)
 
 
 def new_leaf(tape, value, source=None):
@@ -245,16 +230,11 @@ class _Arithmetic:
     def __bool__(self):
         return bool(plain(self))
 
-    @property
-    def shape(self): return np.shape(plain(self))
-    @property
-    def ndim(self): return np.ndim(plain(self))
-    @property
-    def size(self): return np.size(plain(self))
-    @property
-    def dtype(self): return np.result_type(plain(self))
-    @property
-    def T(self): return record(np.transpose, self)
+    shape = property(lambda self: np.shape(plain(self)))
+    ndim = property(lambda self: np.ndim(plain(self)))
+    size = property(lambda self: np.size(plain(self)))
+    dtype = property(lambda self: np.result_type(plain(self)))
+    T = property(lambda self: record(np.transpose, self))
 
     def transpose(self, *axes):
         if not axes or axes == (None,):
@@ -293,6 +273,7 @@ class _Arithmetic:
             return self
         return np.asarray(self._converting(f".astype({np.dtype(dtype).name})", _FLOAT_ADVICE)).astype(
             dtype, *args, **kwargs)
+
     def item(self):
         """The value as a Python number; like PyTorch's ``.item()``, it detaches."""
         return np.asarray(plain(self)).item()
@@ -333,7 +314,7 @@ class _Arithmetic:
                             "the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
         if ufunc in VJP:
             return record(ufunc, *inputs, **kwargs)
-        if ufunc in _UNTRACED_UFUNCS:
+        if ufunc in UNTRACED_UFUNCS:
             return ufunc(*[plain(x) for x in inputs], **kwargs)
         raise TypeError(f"np.{ufunc.__name__} has no derivative rule in admagic yet "
                         "(see admagic/rules.py for the ones there are).")
@@ -341,12 +322,12 @@ class _Arithmetic:
     def __array_function__(self, func, types, args, kwargs):
         if kwargs and any(isinstance(v, _Arithmetic) for v in kwargs.values()):
             args, kwargs = _traced_keywords_by_position(func, args, kwargs)
-        how = _FUNCTIONS.get(func)
+        how = FUNCTIONS.get(func)
         if how is not None:
             return how(*args, **kwargs)
         if func in VJP:
             return record(func, *args, **kwargs)
-        if func in _UNTRACED_FUNCTIONS:
+        if func in UNTRACED_FUNCTIONS:
             return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
         raise TypeError(f"{_numpy_name(func)} isn't supported on traced values yet "
                         "(see admagic/rules.py for the functions there are).")
@@ -364,109 +345,39 @@ def _plain_index(index):
     return plain(index)
 
 
-def _sequence_of(primitive):
-    def call(arrays, axis=0, **kwargs):
-        return record(primitive, *arrays, axis=axis, **kwargs)
-    return call
+def _out_refused(ufunc, inputs, out):
+    if any(o is i for o in out for i in inputs) and ufunc in _AUGMENTED:  # a += x, a an array
+        return (f"`a {_AUGMENTED[ufunc]}= x` would write a traced value into the plain array a, which "
+                f"can't hold its derivative; write a = a {_AUGMENTED[ufunc]} x instead (a new value).")
+    return (f"np.{ufunc.__name__}(..., out=) would write a traced value into a plain array, which "
+            "can't hold its derivative; use the returned value instead: y = np.add(a, x).")
 
 
-def _einsum(subscripts, *operands, **kwargs):
-    _parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
-    return record(np.einsum, subscripts, *operands, **kwargs)
+_AUGMENTED = {np.add: "+", np.subtract: "-", np.multiply: "*", np.divide: "/", np.power: "**",
+              np.matmul: "@", np.floor_divide: "//", np.remainder: "%"}
 
 
-def _dot(a, b, out=None):
-    if np.ndim(plain(a)) > 2 or np.ndim(plain(b)) > 2:
-        raise NotImplementedError("np.dot of arrays with more than 2 dimensions isn't "
-                                  "differentiable in admagic; use np.matmul or np.einsum.")
-    return record(np.dot, a, b)
-
-
-def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
-    if not isinstance(fill_value, _Arithmetic):  # a plain fill: the answer is a constant
-        return np.full_like(plain(a), fill_value, dtype, order, subok, shape)
-    shape = np.shape(plain(a)) if shape is None else shape
-    if np.dtype(dtype or np.result_type(plain(a))).kind != "f":
-        raise TypeError("np.full_like() of a non-float array would round the traced fill value and "
-                        "drop its derivative; write fill_value * np.ones(shape) instead.")
-    return record(np.broadcast_to, fill_value, shape)  # every element is the fill value itself
-
-
+# How NumPy's functions meet traced values: functions.py fills these, as rules.py fills tape.VJP.
+FUNCTIONS = {}              # function -> what to call instead: those that need a word first
+UNTRACED_FUNCTIONS = set()  # functions whose answer has no derivative: they see plain values
+UNTRACED_UFUNCS = set()     # the same, for ufuncs (comparisons, isnan, ...)
 _SIGNATURES = {}
 
 
 def _traced_keywords_by_position(func, args, kwargs):
     """np.sum(a=w) as np.sum(w): a traced value given by keyword moves to its place among the
-    positional arguments, where `record` sees it (there, it would go unseen, and NumPy would call
-    back here forever). A traced value for a keyword-only parameter is refused."""
+    positional arguments, where `record` sees it (as a keyword it would go unseen, and NumPy would
+    call back here forever). A traced value for a keyword-only parameter is refused."""
     signature = _SIGNATURES.get(func)
     if signature is None:
         signature = _SIGNATURES[func] = inspect.signature(func)
-    bound = signature.bind(*args, **kwargs).arguments
-    args, kwargs, gap = [], {}, False
-    for name, parameter in signature.parameters.items():
-        if name not in bound:
-            gap = gap or parameter.kind is parameter.POSITIONAL_OR_KEYWORD
-        elif parameter.kind is parameter.VAR_POSITIONAL:
-            args.extend(bound[name])
-        elif parameter.kind is parameter.VAR_KEYWORD:
-            kwargs.update(bound[name])
-        elif parameter.kind is parameter.KEYWORD_ONLY or gap:  # after a gap, keywords stay keywords
-            kwargs[name] = bound[name]
-        else:
-            args.append(bound[name])
-    for name, value in kwargs.items():
+    bound = signature.bind(*args, **kwargs)
+    for name, value in bound.kwargs.items():
         if isinstance(value, _Arithmetic):
-            raise TypeError(f"{_numpy_name(func)}(..., {name}=<traced value>) can't be "
-                            f"differentiated with {name}= given by keyword; pass it by position, "
-                            f"or as a plain number.")
-    return tuple(args), kwargs
-
-
-def _out_refused(ufunc, inputs, out):
-    if any(isinstance(o, np.ndarray) and any(o is i for i in inputs) for o in out):
-        return (f"`a {_AUGMENTED.get(ufunc, 'op=')} x` writes a traced value into the plain array a, "
-                f"which can't hold its derivative; write a = a {_AUGMENTED.get(ufunc, 'op=')[:-1]} x "
-                "instead (a new value, not a change to a).")
-    return (f"np.{ufunc.__name__}(..., out=) would write a traced value into a plain array, which "
-            "can't hold its derivative; use the returned value instead: y = np.add(a, x).")
-
-
-_AUGMENTED = {np.add: "+=", np.subtract: "-=", np.multiply: "*=", np.divide: "/=", np.power: "**=",
-              np.matmul: "@=", np.floor_divide: "//=", np.remainder: "%="}
-
-
-def _array_refused(*args, **kwargs):
-    raise _recording_error("np.array()/np.asarray() of a traced value", _ARRAY_ADVICE)
-
-
-# NumPy functions that need a word before they reach `record()`.
-_FUNCTIONS = {
-    np.concatenate: _sequence_of(concatenate),
-    np.stack: _sequence_of(stack),
-    np.full_like: _full_like,
-    np.einsum: _einsum,
-    np.dot: _dot,
-    np.amax: lambda x, *a, **k: record(np.max, x, *a, **k),
-    np.amin: lambda x, *a, **k: record(np.min, x, *a, **k),
-    np.around: lambda x, *a, **k: record(np.round, x, *a, **k),
-    np.copy: lambda x, *a, **k: x,  # traced values never change, so a copy is the value itself
-    np.array: _array_refused,
-    np.asarray: _array_refused,
-}
-
-# Functions and ufuncs whose answer has no derivative: they see plain values and give plain ones.
-_UNTRACED_FUNCTIONS = {
-    np.shape, np.ndim, np.size, np.result_type, np.argmax, np.argmin, np.argsort,
-    np.zeros_like, np.ones_like, np.empty_like, np.allclose, np.isclose,
-    np.array_equal, np.nonzero, np.count_nonzero, np.any, np.all, np.iscomplexobj,
-    np.isrealobj, np.isscalar,
-}
-_UNTRACED_UFUNCS = {
-    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isfinite, np.isinf,
-    np.isnan, np.signbit,
-}
+            raise TypeError(f"{_numpy_name(func)}(..., {name}=<traced value>): admagic can't see "
+                            f"a traced {name}=, which can't be given by position; give it a plain "
+                            "number.")
+    return bound.args, bound.kwargs
 
 
 class Traced(Node, _Arithmetic):
@@ -501,10 +412,8 @@ class Traced(Node, _Arithmetic):
                 raise RuntimeError(f"backward() on a value of shape {self.shape} needs "
                                    "gradient=<array of that shape>; or reduce it first, e.g. np.sum(y).")
             gradient = 1.0
-        # Every tensor(..., requires_grad=True) is a leaf of the eager tape, and the eager tape
-        # records every operation on it, whichever tape recorded the operation too (tapes further
-        # in unwrap their level and run it again one level down). So the eager record holds every
-        # path from the tensors to this value: sweep there.
+        # Tensors that require grad are leaves of the eager tape, which records every operation
+        # on them, whatever other tapes record: so every path from them to this value is there.
         eager = self
         while type(eager) is Traced and eager.tape is not EAGER:
             eager = eager.value
