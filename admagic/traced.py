@@ -153,16 +153,23 @@ def new_leaf(tape, value, source=None):
     return Traced(value, tape, None, (), None, (), source)
 
 
+class _DerivativeDropped(TypeError):
+    """A conversion refused while a tape records the value. A subclass, since NumPy replaces a
+    plain TypeError from float() with "setting an array element with a sequence"."""
+
+
 def _recording_error(what, instead):
-    return TypeError(
+    return _DerivativeDropped(
         f"{what} would drop the derivative: this value is being traced. {instead} "
         "(To read the number anyway, use .numpy(), which detaches it.)")
 
 
-_FLOAT_ADVICE = "Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x)."
+_FLOAT_ADVICE = ("Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x); "
+                 "to put traced values in an array, build it with np.stack([x, y]), not a[i] = x.")
+_STATISTICS_ADVICE = "Use NumPy instead: np.mean(np.stack([x, 2 * x])) for statistics.mean([x, 2 * x])."
 _LIST_ADVICE = "Keep it an array: index it (w[0]) or loop over it (for wi in w)."
 _ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
-                 "not np.array([x, y]).")
+                 "not np.array([x, y]); for a plain array A, write A @ x or np.dot(A, x), not A.dot(x).")
 
 
 class _Arithmetic:
@@ -196,9 +203,7 @@ class _Arithmetic:
     def __abs__(self): return record_unary(np.absolute, self)
 
     def __round__(self, ndigits=None):
-        if ndigits is None:
-            return record(np.round, self)
-        return record(np.round, self, ndigits)
+        return record(np.round, self) if ndigits is None else record(np.round, self, ndigits)
 
     def __getitem__(self, index):
         return record(getitem, self, _plain_index(index))
@@ -213,10 +218,9 @@ class _Arithmetic:
         return (self[i] for i in range(len(self)))
 
     def __len__(self):
-        shape = self.shape
-        if not shape:
+        if not self.shape:
             raise TypeError("len() of a traced scalar.")
-        return shape[0]
+        return self.shape[0]
 
     # Comparisons read the values and give plain booleans, so `if`/`while` on them just work.
     def __lt__(self, other): return np.less(plain(self), plain(other))
@@ -289,9 +293,13 @@ class _Arithmetic:
     def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
     def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
     def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
+    def as_integer_ratio(self):  # what statistics.mean and fractions.Fraction ask for
+        return float(self._converting("Exact arithmetic (statistics, fractions)", _STATISTICS_ADVICE)
+                     ).as_integer_ratio()
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
+        value = np.asarray(self._converting("np.array()/np.asarray() (or a plain array's A.dot(x))",
+                                            _ARRAY_ADVICE), dtype=dtype)
         return value.copy() if copy else value
 
     def __format__(self, spec):
@@ -340,9 +348,7 @@ def _numpy_name(func):
 
 
 def _plain_index(index):
-    if isinstance(index, tuple):
-        return tuple(plain(i) for i in index)
-    return plain(index)
+    return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
 
 
 def _out_refused(ufunc, inputs, out):
@@ -374,9 +380,9 @@ def _traced_keywords_by_position(func, args, kwargs):
     bound = signature.bind(*args, **kwargs)
     for name, value in bound.kwargs.items():
         if isinstance(value, _Arithmetic):
-            raise TypeError(f"{_numpy_name(func)}(..., {name}=<traced value>): admagic can't see "
-                            f"a traced {name}=, which can't be given by position; give it a plain "
-                            "number.")
+            raise TypeError(f"{_numpy_name(func)}(..., {name}=<traced value>): admagic follows traced "
+                            f"values given by position, not as {name}=; pass it by position (e.g. "
+                            "np.clip(x, lo, hi)), or make it a plain number.")
     return bound.args, bound.kwargs
 
 
@@ -438,13 +444,7 @@ def _recording(value):
 
 
 class HeldValue(_Arithmetic):
-    """Base of the values a user holds across tapes (`admagic.tensor.Tensor`).
-
-    They are not traced themselves: `record()` asks each for what stands for it right now,
-    ``_current()`` (a tape's traced stand-in, or the plain value).
-    """
+    """Base of `tensor.Tensor`, values a user holds across tapes. Not traced themselves: `record()`
+    asks each what stands for it now, ``_current()`` (a tape's traced stand-in, or the value)."""
 
     __slots__ = ()
-
-    def _current(self):
-        raise NotImplementedError
