@@ -447,3 +447,16 @@ def test_statistics_mean_of_traced_values_says_to_use_numpy():
         grad(lambda x: statistics.mean([x, 2 * x]))(1.0)
     # and what it suggests gives d/dx mean(x, 2x) = 3/2
     assert grad(lambda x: np.mean(np.stack([x, 2 * x])))(1.0) == 1.5
+
+
+def test_writing_a_traced_value_into_a_plain_array_says_to_build_it_with_stack():
+    # NumPy replaces the error with its own ValueError, but keeps admagic's as the cause, which a
+    # traceback shows first.
+    def f(x):
+        a = np.zeros(2)
+        a[0] = x
+        return np.sum(a)
+    with pytest.raises(ValueError) as info:
+        grad(f)(1.0)
+    assert isinstance(info.value.__cause__, TypeError)
+    assert "np.stack([x, y]), not a[i] = x" in str(info.value.__cause__)
