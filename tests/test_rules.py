@@ -5,8 +5,9 @@ Each primitive has cases in `CASES`: a call of it, and where its inputs are draw
 domain, away from kinks). Each case is checked at first and second order with `check_grads`
 (through `grad`), at first order through `jacobian` and the Tape API, and at second order through
 nested tapes, all against finite differences. Binary ufuncs (and `where`, `clip`, `matmul`) are
-also checked over broadcasting shape pairs drawn by hypothesis. `test_every_primitive_in_the_table_has_a_case` fails when a
-primitive is added to the table without a case here.
+also checked over broadcasting shape pairs drawn by hypothesis.
+`test_every_primitive_in_the_table_has_a_case` fails when a primitive is added to the table without
+a case here.
 """
 
 import zlib
