@@ -18,7 +18,6 @@ traced value (`clean_namespace`), and no tape is left recording.
 import contextlib
 import dataclasses
 import itertools
-import re
 import sys
 import time
 import warnings
@@ -26,17 +25,17 @@ import warnings
 import numpy as np
 
 from . import derivative_table as engine
-from . import interpolation
+from . import interpolation, usage
 from . import taylor as taylor_mode
 from .derivative_table import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
-from .source import Cell
 from .tape import Tape
-from .taylor import MAX_ORDER, check_order
+from .taylor import check_order
 from .testing import check_cell
-from .traced import Traced, as_input, new_leaf, plain
+from .usage import GradUsageError
+from .traced import Traced, new_leaf, plain
 
 DEFAULT_MAX_DERIVATIVE_SIZE = 10_000
 DEFAULT_MAX_NODES = 150
@@ -44,14 +43,12 @@ MAX_ELEMENT_ROWS = 10
 """A list, tuple or dict the cell binds with at most this many items is shown item by item."""
 
 
-class GradUsageError(ValueError):
-    """The arguments make no sense (an unknown output, an input that is no number); nothing ran."""
 
 
 @dataclasses.dataclass
 class _Request:
     """What a call of `differentiate` asks for, in one place."""
-    cell: Cell
+    cell: object  # the compiled code: a source.Cell
     values: dict  # input name -> plain float or array
     namespace: dict
     of: list  # the outputs asked for, or None for every one found
@@ -151,12 +148,12 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
     if method not in ("auto", "nested"):
         raise GradUsageError(f"method must be 'auto' or 'nested' (got {method!r}).")
-    values = _input_values(inputs)
-    request = _Request(_compiled(code, filename, first_line), values,
+    values = usage.input_values(inputs)
+    request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
                        method)
-    _check_request(request)
+    usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
     try:
@@ -164,7 +161,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     except _NoTaylorRule as missing:
         clean_namespace(request.namespace)
         request.method = "nested"
-        _check_request(request)
+        usage.check_request(request)
         run = _run_traced_cleaned(request, timings)
         run.notes.append(f"{missing} has no Taylor rule, so the cell ran a second time, and the "
                          "derivatives are by nested reverse mode.")
@@ -202,84 +199,6 @@ def _run_traced_cleaned(request, timings):
         return _run_traced(request, timings)
     finally:
         clean_namespace(request.namespace)
-
-
-# ---- refused before anything runs ----------------------------------------------------------------
-
-def _compiled(code, filename, first_line):
-    try:
-        return Cell(code, filename, first_line)
-    except SyntaxError as error:
-        if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
-            raise GradUsageError(
-                f"line {error.lineno}: %%grad runs the cell as plain Python, where "
-                f"{error.msg.split(' outside')[0]} can't be used at the top level. Await the "
-                "value in a cell before (v = await f()) and use v here.") from None
-        raise
-
-
-# IPython's own names: binding one as an input would break every later cell or magic.
-_IPYTHON_NAMES = {"get_ipython", "exit", "quit", "In", "Out", "_ih", "_oh", "_dh", "_", "__",
-                  "___", "_i", "_ii", "_iii"}
-
-
-def _input_values(inputs):
-    if not inputs:
-        raise GradUsageError("Give at least one input to differentiate with respect to, e.g. x=3.")
-    values = {}
-    for name, value in inputs.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, "
-                                 "like x or w1.")
-        if len(name) > 4 and name.startswith("__") and name.endswith("__"):
-            raise GradUsageError(f"{name} can't be an input: names with two underscores on each "
-                                 "side belong to Python itself, and binding one would break the "
-                                 "cells after this one. Choose another name, like x or w1.")
-        if name in _IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
-            raise GradUsageError(f"{name} can't be an input: IPython keeps its own things under "
-                                 "that name, and binding it would break the notebook. Choose "
-                                 "another name, like x or w1.")
-        try:
-            values[name] = as_input(plain(value))
-        except TypeError as error:
-            raise GradUsageError(f"input {name}: {error}") from None
-        except OverflowError:
-            shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
-                     if isinstance(value, int) else f"{value!r:.40}")
-            raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
-                                 "is about 1.8e308), and admagic computes in floats. Rescale it, "
-                                 "e.g. work in units of 1e300.") from None
-    return values
-
-
-def _check_request(request):
-    """Refuse at once, before anything runs, what makes no sense or can't be done in time."""
-    cell, values = request.cell, request.values
-    known = set(cell.bound) | set(request.namespace) | set(values)
-    named = list(request.of or ())
-    if request.graph_of is not None and request.graph_of.isidentifier():  # not a key like dy/dx
-        named.append(request.graph_of)
-    for name in named:
-        if name not in known and name != cell.last_source:
-            raise GradUsageError(f"{name!r} is not set by the cell (it sets: "
-                                 f"{', '.join(cell.bound) or 'nothing'}).")
-    if request.taylor and not request.one_number:
-        raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
-                             "input, a number (e.g. x=3).")
-    if request.by_taylor:
-        try:
-            check_order(request.order, 1, MAX_ORDER)
-        except ValueError as problem:
-            raise GradUsageError(str(problem)) from None
-    if request.by_interpolation:
-        try:
-            interpolation.check_request(len(values), request.order)
-        except ValueError as problem:
-            raise GradUsageError(f"{problem} Or ask for --method nested.") from None
-    elif not request.by_taylor:
-        problem = engine.too_costly(len(values), request.levels)
-        if problem:
-            raise GradUsageError(problem)
 
 
 # ---- running it, traced --------------------------------------------------------------------------

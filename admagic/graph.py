@@ -31,12 +31,12 @@ import html
 
 import numpy as np
 
-from . import rules
+from . import primitives
 from .formatting import format_number, format_value, shorten
 from .notation import operand
 from .render import Digraph
 from .summary import Record, choose, is_array_constant
-from .tape import backward
+from .tape import VJP, backward
 from .traced import plain
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
@@ -67,7 +67,7 @@ _INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", n
           np.matmul: "@", np.remainder: "mod", np.floor_divide: "//"}
 _REDUCTIONS = {np.sum: "Σ", np.prod: "Π", np.mean: "mean", np.max: "max", np.min: "min",
                np.var: "var", np.std: "std", np.cumsum: "cumsum"}
-_NAMES = {np.absolute: "abs", rules.concatenate: "concat", rules.untake: "untake"}
+_NAMES = {np.absolute: "abs", primitives.concatenate: "concat", primitives.untake: "untake"}
 
 
 def _expression(node, operands):
@@ -78,7 +78,7 @@ def _expression(node, operands):
         return f"{args[0]} {_INFIX[f]} {args[1]}"
     if f is np.negative:
         return f"−{args[0]}"
-    if f is rules.getitem:
+    if f is primitives.getitem:
         return f"{args[0]}[{_index_text(plain(node.args[1]))}]"
     if f is np.transpose and len(args) == 1:
         return f"{args[0]}ᵀ"
@@ -329,7 +329,7 @@ def _local_partial(node, parent):
     kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
     total = None
     for argnum, each in node.in_edges():
-        rule = rules.VJP[node.primitive][argnum]
+        rule = VJP[node.primitive][argnum]
         if each is not parent or rule is None:
             continue
         try:

@@ -38,7 +38,7 @@ class Record:
             tape = next((v.tape for v in outputs.values() if type(v) is Traced), None)
         self.outputs = self._traced(outputs, tape)  # (name, node) of each, in the cell's order
         self.named = self._traced(names, tape)
-        given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
+        given = list({id(v): v for v in inputs.values() if type(v) is Traced}.values())
         every = sorted({n for _, out in self.outputs for n in ancestors(out)},
                        key=lambda n: n.number)
         self.ops = [n for n in every if n.primitive is not None]
@@ -64,8 +64,8 @@ class Record:
         self.name = {}   # how other labels refer to a node
         self.title = {}  # the names at the start of its own label
         for name, leaf in inputs.items():
-            if type(leaf) is Traced and leaf.node not in self.name:
-                self.name[leaf.node] = name
+            if type(leaf) is Traced and leaf not in self.name:
+                self.name[leaf] = name
         unnamed = (n for n in self.leaves if n not in self.name)
         for count, leaf in enumerate(unnamed, start=1):
             self.name[leaf] = f"in{count}"  # a leaf the caller didn't list, like a Variable

@@ -21,7 +21,7 @@ from admagic.namespace import clean_namespace
 from admagic.result import NotComputed
 from admagic.derivative_table import too_costly
 from admagic.taylor import MAX_ORDER as MAX_TAYLOR_ORDER
-from admagic.tape import EAGER, active_tapes
+from admagic.tape import EAGER, current_tape
 from admagic.testing import numerical_jacobian
 from admagic.traced import Traced
 
@@ -69,7 +69,7 @@ def session_as_before(namespace):
     finally:
         assert_clean(namespace)
         assert gc.isenabled()
-        assert active_tapes == []
+        assert current_tape() is EAGER
         assert np.geterr() == errors and np.geterrcall() is callback
 
 
