@@ -25,7 +25,7 @@ from admagic.traced import new_leaf, plain
 
 # ---- reading DOT back ----------------------------------------------------------------------------
 
-_NODE = re.compile(r"^\t(\w+) \[label=<(.*)>\]$")
+_NODE = re.compile(r"^\t(\w+) \[label=<(.*)>(?: tooltip=\"(.*)\")?\]$")
 _EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$")
 
 
@@ -298,15 +298,19 @@ def test_a_20000_step_loop_is_summarised_under_the_cap(max_nodes):
     assert node_with(nodes, "x = 0.5") and node_with(nodes, "y = ")
     (more,) = [text for text in nodes.values() if text.startswith("…")]
     drawn = sum(text.startswith("v") for text in nodes.values())
-    assert more.startswith(f"… {40_000 - 1 - drawn:,} more operations")  # y is the 40,000th
+    hidden = 40_000 - 1 - drawn  # y is the 40,000th operation
+    if hidden % 2:
+        assert more.startswith(f"… {hidden:,} more operations …")
+    else:  # the loop's body, y * x then + 1, is two operations
+        assert more.startswith(f"… {hidden // 2:,} more steps … {hidden:,} operations, 2 a step")
     assert "summarised" in legend(graph) and "of 40,001 values" in legend(graph)
     # y = x^20001 + (1 - x^20000)/(1 - x), so dy/dx at 0.5 is 1/(1 - x)² = 4 (the rest underflows)
     assert nodes[node_with(nodes, "x = 0.5")] == "x = 0.5 ∂y/∂x = 4"
 
 
 def test_a_hub_input_is_drawn_again_for_each_use_beyond_a_few():
-    x, y = loop(20)  # 41 values: no summary at the default cap
-    nodes, edges = parse(draw({"y": y}, {"x": x}))
+    x, y = loop(20)  # 41 values, 41 ranks: no summary without a limit on ranks
+    nodes, edges = parse(draw({"y": y}, {"x": x}, max_ranks=None))
     x_id = node_with(nodes, "x =")
     assert sum(tail == x_id for tail, _, _ in edges) == HUB_USES
     copies = [key for key, text in nodes.items() if text == "x"]
@@ -334,7 +338,7 @@ def test_many_long_edges_start_from_copies_and_the_layout_stays_fast():
             y = np.sin(y)
             ys.append(y)
         total = np.sum(np.stack(ys))
-    graph = draw({"total": total}, {"x": x})
+    graph = draw({"total": total}, {"x": x}, max_ranks=None)
     nodes, edges = parse(graph)
     stack = node_with(nodes, "v141 = stack(")
     into_stack = [tail for tail, head, _ in edges if head == stack]
@@ -401,3 +405,116 @@ def test_format_value_shows_the_plain_value_of_a_traced_one():
         w = new_leaf(tape, np.array([0.5, 1.5]))
         assert format_value(w * 2.0) == "array(2,) [1, 3]"
         assert plain(w).shape == (2,)
+
+
+# ---- what a teacher projects: names, digits, round-off, long loops -------------------------------
+
+
+def test_a_constant_from_the_namespace_is_drawn_under_its_name():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    y_true = np.array([1.0, 0.0])
+    with Tape() as tape:
+        w = new_leaf(tape, np.array([0.5, -1.0]))
+        out = X @ w
+        diff = out - y_true
+        loss = np.sum(diff * diff) + np.sum(np.ones(2) * w)  # np.ones(2): an array with no name
+    names = {"np": np, "_": X, "X": X, "y_true": y_true, "out": out, "diff": diff}
+    nodes, _ = parse(draw({"loss": loss}, {"w": w}, names=names))
+    texts = list(nodes.values())
+    assert any(t.startswith("out = X @ w = array(2,) [-1.5, -2.5]") for t in texts)
+    assert any(t.startswith("diff = out − y_true") for t in texts)
+    assert "X = array(2, 2) [1, 2, 3, 4]" in texts  # "_" (IPython's last output) is not a name
+    assert "y_true = array(2,) [1, 0]" in texts
+    assert any(t.startswith("v3 = c1 × w") for t in texts)
+    assert "c1 = array(2,) [1, 1]" in texts
+
+
+def test_names_the_drawing_makes_up_never_repeat_the_users_own():
+    with Tape() as tape:  # the user calls the shifted values v1; max(x), unnamed, is not v1 too
+        x = new_leaf(tape, np.array([1.0, 2.0, 0.5]))
+        v1 = x - np.max(x)
+        loss = np.sum(np.exp(v1))
+    nodes, _ = parse(draw({"v1": v1, "loss": loss}, {"x": x}))
+    titles = [text.split(" = ")[0] for text in nodes.values()]
+    assert len(titles) == len(set(titles)), titles
+    (shift,) = [t for t in nodes.values() if t.startswith("v1 = x − ")]
+    unnamed = shift.split(" − ")[1].split(" = ")[0]
+    assert any(t.startswith(f"{unnamed} = max(x)") for t in nodes.values())
+
+
+def test_inputs_and_constants_show_every_digit_typed():
+    with Tape() as tape:
+        x = new_leaf(tape, 1.0001)
+        y = x * 1.00001
+    nodes, _ = parse(draw({"y": y}, {"x": x}))
+    assert nodes[node_with(nodes, "x =")].startswith("x = 1.0001 ")
+    assert nodes[node_with(nodes, "y =")].startswith("y = x × 1.00001 = 1")
+
+
+@pytest.mark.parametrize("x, text", [(1.0001, "1.0001"), (3.0, "3"), (1 / 3, "0.3333333333"),
+                                     (2.5e9, "2.5e9"), (1e-20, "1e-20"), (-0.001, "-0.001"),
+                                     (123456.5, "123456.5"), (7, "7"), (True, None), ("a", None)])
+def test_typed_number_keeps_the_digits_that_tell_numbers_apart(x, text):
+    from admagic.notation import typed_number
+    assert typed_number(x) == text
+    if text is not None:
+        assert float(text) == pytest.approx(x, rel=1e-9)
+
+
+def _softmax_loss():
+    with Tape() as tape:
+        x = new_leaf(tape, np.array([1.0, 2.0, 0.5]))
+        m = np.max(x)
+        e = np.exp(x - m)
+        loss = -np.log(e[1] / np.sum(e))
+    return x, m, loss
+
+
+def test_round_off_is_drawn_as_zero_with_the_raw_number_as_a_tooltip():
+    x, m, loss = _softmax_loss()
+    raw = backward(loss, 1.0)[m]
+    assert raw != 0 and abs(raw) < 1e-15  # the sum of terms that cancel: softmax ignores shifts
+    graph = draw({"m": m, "loss": loss}, {"x": x})
+    nodes, _ = parse(graph)
+    m_id = node_with(nodes, "m = max(x)")
+    assert nodes[m_id].endswith("∂loss/∂m = 0")
+    (line,) = [line for line in graph.body if line.startswith(f"\t{m_id} [")]
+    tooltip = html.unescape(re.search(r'tooltip="([^"]*)"', line).group(1))
+    assert f"∂loss/∂m = {format_number(raw)} as computed" in tooltip
+    # the gradient the input does have stays: d(-log softmax_1)/dx = softmax - onehot(1)
+    p = np.exp([1.0, 2.0, 0.5]) / np.sum(np.exp([1.0, 2.0, 0.5]))
+    assert nodes[node_with(nodes, "x =")].endswith(format_value(p - [0, 1, 0]))
+
+
+def test_a_genuinely_small_gradient_is_not_taken_for_round_off():
+    with Tape() as tape:
+        x = new_leaf(tape, 2.0)
+        y = 1e-20 * x + 1e-30 * x * x  # dy/dx = 1e-20 + 4e-30: no cancellation, just small
+    graph = draw({"y": y}, {"x": x})
+    nodes, _ = parse(graph)
+    assert nodes[node_with(nodes, "x =")].endswith(f"∂y/∂x = {format_number(1e-20 + 4e-30)}")
+    assert "tooltip" not in graph.source
+
+
+def _svg_size_px(source):
+    svg = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), check=True,
+                         capture_output=True, timeout=120).stdout.decode("utf-8")
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return float(width) * 96 / 72, float(height) * 96 / 72  # points to pixels at 96 dpi
+
+
+def test_a_long_loop_draws_its_first_and_last_steps_and_fits_a_screen():
+    x, y = loop(10_000)
+    graph = draw({"y": y}, {"x": x})
+    nodes, edges = parse(graph)
+    (more,) = [text for text in nodes.values() if text.startswith("…")]
+    drawn = sum(bool(re.match(r"v\d+ = ", text)) for text in nodes.values())
+    hidden = 20_000 - 1 - drawn
+    assert more.startswith(f"… {hidden // 2:,} more steps …") and hidden % 2 == 0
+    assert node_with(nodes, "v1 = x × x") and node_with(nodes, "v19999 = v19998 × x")
+    assert 8 <= drawn <= 20  # a few steps at each end
+    assert "dashed boxes (x): the same value again" in legend(graph)
+    if shutil.which("dot") is None:
+        return
+    width, height = _svg_size_px(graph.source)
+    assert height < 2000 and width < 1400  # it was 11,270 px tall, one column of 149 boxes
