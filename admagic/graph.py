@@ -29,6 +29,7 @@ were left out; `summary.py` chooses what to keep. The numbers in every label com
 
 import html
 import itertools
+import math
 
 import numpy as np
 
@@ -265,10 +266,10 @@ class _Picture:
     def _node(self, node_id, lines, fill, gradient=None, tooltip=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
         self._widest = max([self._widest] + [len(t) for t in lines + [gradient or ""]])
-        rows = "".join(f"<TR><TD>{_html(line) if i or quiet else _b(line)}</TD></TR>"
+        rows = "".join(f"<TR><TD>{_fitted(line) if i or quiet else _b(line)}</TD></TR>"
                        for i, line in enumerate(lines))
         if gradient is not None:
-            rows += f'<TR><TD BGCOLOR="{GRADIENT}">{_html(gradient)}</TD></TR>'
+            rows += f'<TR><TD BGCOLOR="{GRADIENT}">{_fitted(gradient)}</TD></TR>'
         style = 'STYLE="dashed" ' if quiet or dashed else ""
         size = ' POINT-SIZE="10"' if quiet else ""
         label = (f'<<TABLE {style}BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
@@ -410,7 +411,7 @@ def _period(primitives, longest=24):
 
 
 def _legend_cell(fill, text, span=1):
-    return f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">{_html(text)}</TD>'
+    return f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">{_fitted(text)}</TD>'
 
 
 def _local_partial(node, parent):
@@ -446,10 +447,21 @@ def _html(text):
     return html.escape(str(text), quote=True).replace("\n", "<BR/>")
 
 
+SLACK = 12
+"""Every label line ends in one no-break space per this many characters: a browser draws text
+about 2% wider than Graphviz measured it (Chromium, measured), so without slack the end of a long
+line crossed its box's border (issue 15: "gradients of (dy/dx" with the ")" cut off)."""
+
+
+def _fitted(text):
+    """`text` for a label, with room after it to be drawn a little wider than measured."""
+    return _html(text) + "&#160;" * math.ceil(len(str(text)) / SLACK)
+
+
 def _b(text):
-    return f"<B>{_html(text)}</B>"
+    return f"<B>{_html(text)}</B>" + "&#160;" * math.ceil(len(str(text)) / SLACK)
 
 
 def _edge_label(text):
     return (f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0" BGCOLOR="{QUIET}"><TR><TD>'
-            f'<FONT COLOR="{TEXT}">{_html(text)}</FONT></TD></TR></TABLE>>')
+            f'<FONT COLOR="{TEXT}">{_fitted(text)}</FONT></TD></TR></TABLE>>')

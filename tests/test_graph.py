@@ -518,3 +518,71 @@ def test_a_long_loop_draws_its_first_and_last_steps_and_fits_a_screen():
         return
     width, height = _svg_size_px(graph.source)
     assert height < 2000 and width < 1400  # it was 11,270 px tall, one column of 149 boxes
+
+
+# ---- nothing clipped: every label's text inside its box, as a browser draws it --------------------
+
+
+def _text_width(text, size, bold):
+    """How wide a browser draws `text`: measured with FreeType, unhinted (as Chromium lays text
+    out: within 0.1% of its own measure), in the font Graphviz itself chose for the labels."""
+    ft2font = pytest.importorskip("matplotlib.ft2font")
+    style = "Helvetica:bold" if bold else "Helvetica"
+    found = subprocess.run(["fc-match", "--format=%{file}", style], capture_output=True, text=True)
+    if found.returncode != 0 or not found.stdout:
+        pytest.skip("fontconfig's fc-match is needed to find the font Graphviz measures with")
+    font = ft2font.FT2Font(found.stdout)
+    font.set_size(size, 72)  # SVG user units are points here: size in pt, width in pt
+    font.set_text(text, 0.0, flags=ft2font.LoadFlags.NO_HINTING)
+    return font.get_width_height()[0] / 64
+
+
+def _overflows(source):
+    """Each text that a browser would draw beyond the box around it: (text, points over)."""
+    import xml.etree.ElementTree as ET
+
+    svg = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), check=True,
+                         capture_output=True, timeout=120).stdout.decode("utf-8")
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    over = []
+    for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") not in ("node", "graph", "edge"):
+            continue
+        boxes = []
+        for polygon in group.findall(".//s:polygon", ns):
+            xs, ys = zip(*(map(float, p.split(",")) for p in polygon.get("points").split()))
+            boxes.append((min(xs), max(xs), min(ys), max(ys)))
+        for text in group.findall(".//s:text", ns):
+            content = (text.text or "").rstrip("\u00a0 ")
+            if not content:
+                continue
+            width = _text_width(content, float(text.get("font-size")),
+                                text.get("font-weight") == "bold")
+            x, y = float(text.get("x")), float(text.get("y"))
+            left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+            around = [b for b in boxes if b[0] <= x <= b[1] and b[2] <= y <= b[3]]
+            if not around:
+                continue
+            box = min(around, key=lambda b: (b[1] - b[0]) * (b[3] - b[2]))
+            excess = max(box[0] - left, left + width - box[1])
+            if excess > 0.25:
+                over.append((content, round(excess, 2)))
+    return over
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_no_label_text_crosses_its_box_as_a_browser_draws_it():
+    from admagic.cell import differentiate
+
+    namespace = {"np": np, "X": np.linspace(-1, 1, 25).reshape(25, 1),
+                 "y_true": np.sin(np.linspace(-1, 1, 25)).reshape(25, 1)}
+    cells = [  # the backward pass's legend, "gradients of (dy/dx)", lost its ")"
+        ("y = np.sin(x) * x", {"x": 1.5}, {"graph_kind": "backward"}),
+        ("h = np.tanh(X @ w)\nloss = np.mean((h @ np.array([[0.5], [-1.2], [0.8]]) - y_true) ** 2)",
+         {"w": np.array([[0.3, -0.7, 1.1]])}, {}),
+        ("y = np.sin(x) * x", {"x": np.linspace(-1, 1, 5)}, {"edges": True}),
+        ("y = np.exp(x) * x", {"x": 0.7}, {"edges": True}),
+    ]
+    for code, inputs, options in cells:
+        res = differentiate(code, inputs, namespace=dict(namespace), **options)
+        assert _overflows(res.graph.source) == [], code
