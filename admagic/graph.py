@@ -294,9 +294,14 @@ class _Picture:
                 operands.append(constants[-1][0])
             else:
                 operands.append(_argument_text(arg))
-        lines = [f"{record.title[node]} = {_expression(node, operands)}",
-                 f"= {format_value(node.value)}"]
-        self._node(_id(node), lines, self._fill(node), *self._gradient(node))
+        value = plain(node.value)
+        shown = _without_roundoff(value, _sum_scale(node))
+        lines = [f"{record.title[node]} = {_expression(node, operands)}", f"= {format_value(shown)}"]
+        gradient, why = self._gradient(node)
+        if shown is not value:
+            why = "; ".join(filter(None, [f"{lines[0]} = {format_value(value)} as computed: "
+                                          "round-off, shown as 0 (the terms summed cancel)", why]))
+        self._node(_id(node), lines, self._fill(node), gradient, why)
         for argnum, (name, value) in enumerate(constants):
             self._node(f"{_id(node)}_c{argnum}", [f"{name} = {format_value(value)}"], QUIET,
                        quiet=True)
@@ -399,6 +404,21 @@ def _without_roundoff(g, scale):
     if not np.any(noise):
         return g
     return np.where(noise, 0.0, value) if value.ndim else 0.0
+
+
+def _sum_scale(node):
+    """For a sum (``a + b``, ``a − b``, ``Σ a``), how big the terms summed are, elementwise: the
+    yardstick for round-off in its value (``0.1·x + 0.2·x − 0.3·x`` is 0, computed as 5.6e-17).
+    None for any other operation."""
+    args = [plain(a) for a in node.args]
+    try:
+        if node.primitive in (np.add, np.subtract) and len(args) == 2:
+            return np.abs(np.asarray(args[0], dtype=float)) + np.abs(np.asarray(args[1], dtype=float))
+        if node.primitive is np.sum and len(args) >= 1 and not node.kwargs:
+            return np.sum(np.abs(np.asarray(args[0], dtype=float)), *args[1:2])
+    except (TypeError, ValueError):  # not numbers (or an axis we can't read): no yardstick
+        return None
+    return None
 
 
 def _period(primitives, longest=24):

@@ -587,3 +587,16 @@ def test_no_label_text_crosses_its_box_as_a_browser_draws_it():
     for code, inputs, options in cells:
         res = differentiate(code, inputs, namespace=dict(namespace), **options)
         assert _overflows(res.graph.source) == [], code
+
+
+def test_a_sum_that_cancels_to_round_off_is_drawn_as_zero():
+    with Tape() as tape:  # 0.1x + 0.2x − 0.3x is 0 for every x; floating point leaves 5.6e-17
+        x = new_leaf(tape, 1.0)
+        y = x * 0.1 + x * 0.2 - x * 0.3
+    assert plain(y) != 0
+    graph = draw({"y": y}, {"x": x})
+    nodes, _ = parse(graph)
+    assert nodes[node_with(nodes, "y = ")] == "y = v3 − v4 = 0 ∂y/∂y = 1"
+    assert nodes[node_with(nodes, "x = ")] == "x = 1 ∂y/∂x = 0"  # 0.1 + 0.2 − 0.3, as computed
+    tooltips = " ".join(html.unescape(t) for t in re.findall(r'tooltip="([^"]*)"', graph.source))
+    assert f"y = v3 − v4 = {format_number(plain(y))} as computed" in tooltips
