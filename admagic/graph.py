@@ -399,8 +399,10 @@ def _without_roundoff(g, scale):
     same object) if there are none. A small number whose terms are small too (1e-20·x) stays."""
     if scale is None:
         return g
-    value = np.asarray(plain(g), dtype=float)
-    noise = (value != 0) & (np.abs(value) <= ROUNDOFF * np.asarray(scale, dtype=float))
+    value, scale = np.asarray(plain(g)), np.asarray(scale)
+    if value.dtype.kind != "f" or scale.dtype.kind not in "fiu":  # complex, say: left as it is
+        return g
+    noise = (value != 0) & (np.abs(value) <= ROUNDOFF * scale)
     if not np.any(noise):
         return g
     return np.where(noise, 0.0, value) if value.ndim else 0.0
@@ -410,12 +412,12 @@ def _sum_scale(node):
     """For a sum (``a + b``, ``a − b``, ``Σ a``), how big the terms summed are, elementwise: the
     yardstick for round-off in its value (``0.1·x + 0.2·x − 0.3·x`` is 0, computed as 5.6e-17).
     None for any other operation."""
-    args = [plain(a) for a in node.args]
+    args = [np.asarray(plain(a)) for a in node.args]
     try:
         if node.primitive in (np.add, np.subtract) and len(args) == 2:
-            return np.abs(np.asarray(args[0], dtype=float)) + np.abs(np.asarray(args[1], dtype=float))
+            return np.abs(args[0]) + np.abs(args[1])
         if node.primitive is np.sum and len(args) >= 1 and not node.kwargs:
-            return np.sum(np.abs(np.asarray(args[0], dtype=float)), *args[1:2])
+            return np.sum(np.abs(args[0]), *[a[()] for a in args[1:2]])
     except (TypeError, ValueError):  # not numbers (or an axis we can't read): no yardstick
         return None
     return None

@@ -67,9 +67,10 @@ def typed_number(x, digits=10):
         return None
     if isinstance(x, (int, np.integer)):
         return str(int(x))
-    x = float(x)
+    if not isinstance(x, np.floating):
+        x = float(x)  # an np.float32 keeps its type: its shortest digits are its own, 0.1 not 0.1000000015
     if not math.isfinite(x):
-        return str(x)
+        return str(float(x))
     if x == 0:
         return "0"
     shortest = np.format_float_scientific(x, unique=True, trim="-")
@@ -79,7 +80,7 @@ def typed_number(x, digits=10):
             x, precision=digits - 1, unique=False, trim="-").split("e")
     exponent = int(exponent)
     if -4 <= exponent < 6:  # written out, as Python would: 0.001, 123456.5
-        return np.format_float_positional(float(f"{mantissa}e{exponent}"), unique=True, trim="-")
+        return np.format_float_positional(type(x)(f"{mantissa}e{exponent}"), unique=True, trim="-")
     return f"{mantissa}e{exponent}"
 
 

@@ -454,7 +454,8 @@ def test_inputs_and_constants_show_every_digit_typed():
 
 @pytest.mark.parametrize("x, text", [(1.0001, "1.0001"), (3.0, "3"), (1 / 3, "0.3333333333"),
                                      (2.5e9, "2.5e9"), (1e-20, "1e-20"), (-0.001, "-0.001"),
-                                     (123456.5, "123456.5"), (7, "7"), (True, None), ("a", None)])
+                                     (123456.5, "123456.5"), (7, "7"), (np.float32(0.1), "0.1"),
+                                     (True, None), ("a", None)])
 def test_typed_number_keeps_the_digits_that_tell_numbers_apart(x, text):
     from admagic.notation import typed_number
     assert typed_number(x) == text
