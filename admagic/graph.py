@@ -37,7 +37,7 @@ from . import rules
 from .formatting import format_number, format_value, shorten
 from .notation import operand, typed_number
 from .render import Digraph
-from .rules import unbroadcast
+from .roundoff import gradient_scale, sum_scale, without_roundoff
 from .summary import MAX_RANKS, Record, choose, is_array_constant
 from .tape import backward
 from .traced import Traced, plain
@@ -231,37 +231,13 @@ class _Picture:
             return None, None
         g = self.adjoints.get(node)
         g = 0.0 if g is None else g
-        shown = _without_roundoff(g, self._gradient_scale(node))
+        shown = without_roundoff(g, gradient_scale(node, self.record.children.get(node, ()),
+                                                    self.adjoints))
         line = f"∂{self.grad_of}/∂{operand(self.record.name[node])} = "
         if shown is g:
             return line + format_value(g), None
         return line + format_value(shown), (f"{line}{format_value(g)} as computed: round-off, "
                                             "shown as 0 (the terms summed into it cancel)")
-
-    def _gradient_scale(self, node):
-        """How big the terms summed into `node`'s gradient are (|each|, summed, elementwise): the
-        yardstick for round-off. None for a value used too often to look at every use."""
-        children = self.record.children.get(node, ())
-        if len(children) > ROUNDOFF_USES:
-            return None
-        scale = 0.0
-        for child in children:
-            g = self.adjoints.get(child)
-            if g is None:
-                continue
-            args = [plain(a) for a in child.args]
-            kwargs = {k: plain(v) for k, v in (child.kwargs or {}).items()}
-            for argnum, parent in child.in_edges():
-                rule = rules.VJP[child.primitive][argnum]
-                if parent is not node or rule is None:
-                    continue
-                try:
-                    with np.errstate(all="ignore"):
-                        term = np.abs(plain(rule(g, plain(child.value), *args, **kwargs)))
-                    scale = scale + unbroadcast(term, args[argnum])
-                except Exception:  # a rule that can't run on plain numbers: no yardstick
-                    return None
-        return scale
 
     def _node(self, node_id, lines, fill, gradient=None, tooltip=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
@@ -295,8 +271,9 @@ class _Picture:
             else:
                 operands.append(_argument_text(arg))
         value = plain(node.value)
-        shown = _without_roundoff(value, _sum_scale(node))
-        lines = [f"{record.title[node]} = {_expression(node, operands)}", f"= {format_value(shown)}"]
+        shown = without_roundoff(value, sum_scale(node))
+        lines = [f"{record.title[node]} = {_expression(node, operands)}",
+                 f"= {format_value(shown)}"]
         gradient, why = self._gradient(node)
         if shown is not value:
             why = "; ".join(filter(None, [f"{lines[0]} = {format_value(value)} as computed: "
@@ -344,7 +321,8 @@ class _Picture:
         period = _period([n.primitive for n in missing])
         count = len(missing)
         if period and count % period == 0:  # a loop's steps, each `period` operations
-            lines = [f"… {count // period:,} more steps …", f"{count:,} operations, {period} a step"]
+            lines = [f"… {count // period:,} more steps …",
+                     f"{count:,} operations, {period} a step"]
         else:
             lines = [f"… {count:,} more operation{'' if count == 1 else 's'} …"]
         if missing:
@@ -384,43 +362,6 @@ class _Picture:
             rows = "<TR>" + _legend_cell(QUIET, title, len(cells)) + "</TR>" + rows
         self.graph.attr(label=(f'<<FONT COLOR="{TEXT}" POINT-SIZE="10"><TABLE BORDER="0" '
                                f'CELLSPACING="2" CELLPADDING="2">{rows}</TABLE></FONT>>'))
-
-
-ROUNDOFF = 64 * np.finfo(float).eps
-"""A gradient smaller than this, relative to the terms summed into it, is round-off: their sum is
-0 (∂loss/∂max(x) = 2.8e-17 in a softmax), and it is drawn as 0, with the raw number as a tooltip."""
-
-ROUNDOFF_USES = 1000
-"""A value with more uses than this (a loop's input) is not checked for round-off: too many terms."""
-
-
-def _without_roundoff(g, scale):
-    """`g` with the parts within round-off of 0, relative to `scale`, set to 0; `g` itself (the
-    same object) if there are none. A small number whose terms are small too (1e-20·x) stays."""
-    if scale is None:
-        return g
-    value, scale = np.asarray(plain(g)), np.asarray(scale)
-    if value.dtype.kind != "f" or scale.dtype.kind not in "fiu":  # complex, say: left as it is
-        return g
-    noise = (value != 0) & (np.abs(value) <= ROUNDOFF * scale)
-    if not np.any(noise):
-        return g
-    return np.where(noise, 0.0, value) if value.ndim else 0.0
-
-
-def _sum_scale(node):
-    """For a sum (``a + b``, ``a − b``, ``Σ a``), how big the terms summed are, elementwise: the
-    yardstick for round-off in its value (``0.1·x + 0.2·x − 0.3·x`` is 0, computed as 5.6e-17).
-    None for any other operation."""
-    args = [np.asarray(plain(a)) for a in node.args]
-    try:
-        if node.primitive in (np.add, np.subtract) and len(args) == 2:
-            return np.abs(args[0]) + np.abs(args[1])
-        if node.primitive is np.sum and len(args) >= 1 and not node.kwargs:
-            return np.sum(np.abs(args[0]), *[a[()] for a in args[1:2]])
-    except (TypeError, ValueError):  # not numbers (or an axis we can't read): no yardstick
-        return None
-    return None
 
 
 def _period(primitives, longest=24):

@@ -68,7 +68,7 @@ def typed_number(x, digits=10):
     if isinstance(x, (int, np.integer)):
         return str(int(x))
     if not isinstance(x, np.floating):
-        x = float(x)  # an np.float32 keeps its type: its shortest digits are its own, 0.1 not 0.1000000015
+        x = float(x)  # an np.float32 keeps its type: its own shortest digits, 0.1 not 0.1000000015
     if not math.isfinite(x):
         return str(float(x))
     if x == 0:

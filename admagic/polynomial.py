@@ -95,7 +95,9 @@ def polynomial_latex(coeffs, var="x", x0=0.0, digits=6):
         fraction = exact_fraction(c, short) if short is not None else None
         if fraction is None:
             magnitude = _latex_number(c, digits)
-            return power or magnitude if magnitude == "1" else " ".join(filter(None, [magnitude, power]))
+            if magnitude == "1":
+                return power or magnitude
+            return " ".join(filter(None, [magnitude, power]))
         written = rf"\frac{{{fraction.numerator}}}{{{fraction.denominator}}}"
         return " ".join(filter(None, [written, power]))
 
