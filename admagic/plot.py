@@ -117,9 +117,12 @@ def evaluate(code, name, xs, namespace=None, order=1, of=None, elementwise_only=
 
 
 def _compile(code):
-    from .cell import _Cell  # the same compiled cell %%grad runs: its outputs, its last line
-
-    return _Cell(code, None, 1)
+    """The cell compiled as %%grad compiles it: the names it binds, its last expression apart."""
+    try:
+        from .source import Cell
+    except ImportError:  # before the compiling moved out of cell.py
+        from .cell import _Cell as Cell
+    return Cell(code, None, 1)
 
 
 def _run(cell, name, value, namespace, of, tape):
