@@ -379,7 +379,7 @@ def _draw(request, run):
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=request.edges,
                           max_nodes=request.max_nodes, title=title,
-                          names=run.named if request.graph_kind == "forward" else None)
+                          names={**request.namespace, **run.named} if request.graph_kind == "forward" else None)
     except Exception as error:  # the numbers are right even if the picture fails: show them
         run.notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
         return None
