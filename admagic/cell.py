@@ -61,6 +61,10 @@ class _Request:
     max_nodes: int
     max_size: int  # a derivative with more numbers is not computed
     taylor: bool
+    mode: str = "reverse"  # how the first derivatives are computed: "reverse" or "forward"
+    trace: bool = False  # build the evaluation trace (evaltrace.py)
+    seed: str = None  # the input whose tangents the trace and the picture show
+    explain: bool = False  # write out the chain rule (chainrule.py)
 
     @property
     def backward_graph(self):
@@ -91,11 +95,15 @@ class _Run:
     leaves: list  # leaves[i][name]: the input as tape i (0 = outermost) sees it
     polynomials: dict
     notes: list
+    trace: object = None  # an EvaluationTrace (--trace), or None
+    explanation: object = None  # a chainrule.Explanation (--explain), or None
+    tangents: dict = None  # node -> its tangent v̇, for the picture under --mode forward
 
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
+                  mode="reverse", trace=False, seed=None, explain=False,
                   filename=None, first_line=1, name="_grad"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
@@ -110,6 +118,13 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
     than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
     `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
+
+    ``mode="forward"`` computes the first derivatives by forward mode: one tangent sweep per
+    input over the same record (`forward.py`; inputs that are numbers); higher orders are computed
+    as always. `trace` adds the evaluation trace (`evaltrace.py`: the Wengert list with values,
+    local partials, tangents and adjoints) as ``result.trace``; `seed` names the input whose
+    tangents it shows (default the first). `explain` writes out the chain rule, path by path, as
+    ``result.explanation`` (`chainrule.py`; outputs that are numbers or arrays of a few numbers).
     `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's);
     `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
@@ -128,7 +143,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     values = _input_values(inputs)
     request = _Request(_compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
-                       graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor)
+                       graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
+                       mode, trace, seed, explain)
     _check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
@@ -156,7 +172,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     return GradResult(inputs={n: plain_copy(v) for n, v in values.items()}, outputs=outputs,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
-                      taylor=polynomials, name=name)
+                      taylor=polynomials, name=name, trace=run.trace,
+                      explanation=run.explanation, method=_method(request))
 
 
 # ---- refused before anything runs ----------------------------------------------------------------
@@ -210,6 +227,7 @@ def _input_values(inputs):
 def _check_request(request):
     """Refuse at once, before anything runs, what makes no sense or can't be done in time."""
     cell, values = request.cell, request.values
+    _check_textbook_options(request)
     known = set(cell.bound) | set(request.namespace) | set(values)
     named = list(request.of or ())
     if request.graph_of is not None and request.graph_of.isidentifier():  # not a key like dy/dx
@@ -230,6 +248,55 @@ def _check_request(request):
         problem = engine.too_costly(len(values), request.levels)
         if problem:
             raise GradUsageError(problem)
+
+
+def _check_textbook_options(request):
+    """--mode, --seed, --trace and --explain: what each can be used with."""
+    values = request.values
+    if request.mode not in ("forward", "reverse"):
+        raise GradUsageError(f"--mode {request.mode}: the modes are forward (one tangent sweep "
+                             "per input) and reverse (one backward sweep per output, the "
+                             "default); write --mode forward or --mode reverse.")
+    if request.mode == "forward":
+        arrays = [name for name, value in values.items() if np.ndim(value) != 0]
+        if arrays:
+            raise GradUsageError(f"--mode forward takes inputs that are numbers, and "
+                                 f"{_listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                                 ": an array input would need one sweep per element. Drop "
+                                 "--mode forward (reverse mode handles arrays), or use "
+                                 "admagic.jvp(f, (x,), (v,)) for the derivative along one "
+                                 "direction v.")
+    if request.seed is not None and request.seed not in values:
+        raise GradUsageError(f"--seed {request.seed}: that is not an input here; the inputs are: "
+                             f"{', '.join(values)}. Write e.g. --seed {next(iter(values))}.")
+    if request.seed is not None and not (request.trace or
+                                         (request.mode == "forward" and request.graph)):
+        raise GradUsageError(f"--seed {request.seed} picks whose tangents the trace or the "
+                             "graph shows: add --trace, or --mode forward.")
+    if request.trace and request.backward_graph:
+        raise GradUsageError("--trace shows the evaluation trace of the cell's own computation, "
+                             "and --graph backward draws the computation of its derivatives "
+                             "instead: drop --graph backward (or --trace).")
+    if request.explain:
+        arrays = [name for name, value in values.items() if np.ndim(value) != 0]
+        if arrays:
+            raise GradUsageError(f"--explain writes the chain rule with numbers, and "
+                                 f"{_listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                                 ", whose local partials are matrices. Give inputs that are "
+                                 "numbers (e.g. w0=1.0 w1=2.0), or drop --explain.")
+
+
+def _method(request):
+    """What the caption says computed the numbers, when the cell asked about modes; else None."""
+    if request.mode == "forward":
+        rest = ""
+        if request.order > 1:
+            rest = (", higher orders by Taylor mode" if request.by_taylor
+                    else ", higher orders by nested reverse mode")
+        return f"first derivatives by forward mode (one tangent sweep per input){rest}"
+    if request.trace:
+        return "by reverse mode (one backward sweep per output)"
+    return None
 
 
 # ---- running it, traced --------------------------------------------------------------------------
@@ -255,17 +322,85 @@ def _run_traced(request, timings):
             started = time.perf_counter()
             with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
                 polynomials, first = {}, {}
-                if request.by_taylor:
+                if request.mode == "forward" and request.order == 1 and not request.by_taylor:
+                    found = {}  # forward mode alone computes them, below
+                elif request.by_taylor:
                     found, polynomials = engine.taylor_mode(traced, leaves[-1], request.order,
                                                             request.max_size)
                 else:
                     found, first = engine.nested_reverse(traced, leaves, request.order,
                                                          request.max_size, request.backward_graph)
+                if request.mode == "forward":
+                    found.update(_forward_mode(traced, leaves[-1]))
             timings["derivatives"] = time.perf_counter() - started
+        # The tapes have stopped recording, but still hold the record: the textbook views read it.
+        run = _Run(traced, named, found, first, leaves, polynomials, notes)
+        _textbook_views(request, run, timings)
     finally:
         for tape in tapes:  # the one place the cell's tapes let go of their record, on every path
             tape.release()
-    return _Run(traced, named, found, first, leaves, polynomials, notes)
+    return run
+
+
+def _explained(outputs, leaves, named, notes):
+    """The chain rule for every output that is a number (`notes` says which arrays are left
+    out); a GradUsageError if none is."""
+    from . import chainrule
+
+    numbers = {name: v for name, v in outputs.items() if np.ndim(plain(v)) == 0}
+    arrays = [name for name in outputs if name not in numbers]
+    if not numbers:
+        raise GradUsageError(
+            f"--explain writes the chain rule with numbers, and {_listed(arrays)} "
+            f"{'is an array' if len(arrays) == 1 else 'are arrays'}: along a path through an "
+            "array operation each local partial is a matrix (a Jacobian), not a number to "
+            f"multiply. Explain a number computed from it, e.g. add s = np.sum({arrays[0]}) "
+            f"or {arrays[0]}0 = {arrays[0]}[0] to the cell and write --of s.")
+    explanation = chainrule.explain(numbers, leaves, names=named)
+    if arrays:
+        notes.append(f"--explain: {_listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                     ", so not explained (the local partials of array operations are matrices).")
+    return explanation
+
+
+def _forward_mode(traced, leaves):
+    """The first derivatives again, by one tangent sweep per input (`forward.py`)."""
+    from . import forward
+
+    try:
+        return forward.forward_derivatives(traced, leaves)
+    except ValueError as problem:
+        raise GradUsageError(str(problem)) from None
+
+
+def _textbook_views(request, run, timings):
+    """--trace, --explain, and the tangents --mode forward draws: each from the same record."""
+    from . import chainrule, evaltrace, forward
+
+    leaves, outputs = run.leaves[-1], run.traced
+    if not any(_on(v, next(iter(leaves.values())).tape) for v in outputs.values()):
+        if (request.trace or request.explain) and not run.notes:
+            run.notes.append("No output depends on the inputs, so there is no trace or chain "
+                             "rule to show.")
+        return
+    started = time.perf_counter()
+    with np.errstate(all="ignore"):
+        if request.trace:
+            graph_of = request.graph_of if request.graph_of in outputs else None
+            try:
+                run.trace = evaltrace.evaluation_trace(outputs, leaves, names=run.named,
+                                                       gradient_of=graph_of, seed=request.seed)
+            except ValueError as problem:
+                raise GradUsageError(str(problem)) from None
+            timings["trace"] = time.perf_counter() - started
+        if request.explain:
+            run.explanation = _explained(outputs, leaves, run.named, run.notes)
+            timings["explaining"] = time.perf_counter() - started - timings.get("trace", 0.0)
+        if request.mode == "forward" and request.graph and request.graph_kind == "forward":
+            seed = leaves[request.seed or next(iter(leaves))]
+            drawn = [v for v in outputs.values() if type(v) is Traced]
+            nodes = evaltrace._nodes_of([seed.tape.own(v) for v in drawn])
+            run.tangents = dict(zip(nodes, forward.tangents(nodes, seed)))
 
 
 def _outputs(request, last, tape, notes, of):
