@@ -289,13 +289,12 @@ def _check_textbook_options(request):
 def _method(request):
     """What the caption says computed the numbers, when the cell asked about modes; else None."""
     if request.mode == "forward":
-        rest = ""
-        if request.order > 1:
-            rest = (", higher orders by Taylor mode" if request.by_taylor
-                    else ", higher orders by nested reverse mode")
-        return f"first derivatives by forward mode (one tangent sweep per input){rest}"
+        if request.order == 1:
+            return "by forward mode"
+        higher = "Taylor" if request.by_taylor else "nested reverse"
+        return f"first order by forward mode, higher by {higher} mode"
     if request.trace:
-        return "by reverse mode (one backward sweep per output)"
+        return "by reverse mode"
     return None
 
 
