@@ -19,7 +19,7 @@ table is ``taylor_rules.py``).
 """
 
 from ._version import __version__
-from .api import derivative, grad, hessian, jacobian, value_and_grad
+from .api import derivative, derivatives, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate
 from .forward import jvp, vjp
 from .render import renderer
@@ -30,7 +30,8 @@ from .tensor import Tensor, Variable, constant, tensor
 from .traced import Traced
 
 __all__ = [
-    "__version__", "grad", "value_and_grad", "derivative", "jacobian", "hessian", "jvp", "vjp",
+    "__version__", "grad", "value_and_grad", "derivative", "derivatives", "jacobian", "hessian",
+    "jvp", "vjp",
     "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "renderer", "differentiate",
     "GradResult",
     "load_ipython_extension",

@@ -10,9 +10,13 @@ tape backwards. Called inside another tape (or inside another `grad`), the backw
 recorded by that tape, so these compose: ``grad(grad(f))`` is the second derivative.
 """
 
+import inspect
+
 import numpy as np
 
-from . import taylor
+from . import interpolation, taylor
+from .derivative_table import plain_copy
+from .notation import leibniz
 from .tape import Tape, backward
 from .traced import Traced, new_leaf, plain
 
@@ -238,4 +242,74 @@ def hessian(f, argnum=0):
     return jacobian(grad(f, argnum), argnum)
 
 
-__all__ = ["grad", "value_and_grad", "derivative", "jacobian", "hessian", "Traced"]
+def derivatives(f, order):
+    """Every partial derivative of f up to `order`, as a new function of f's numbers, giving a
+    dict keyed as the ``%%grad`` table is: first derivatives, then second, ...
+
+    >>> derivatives(lambda x, y: x * y + y, 2)(3.0, 2.0)
+    {'df/dx': 2.0, 'df/dy': 4.0, 'd2f/dx2': 0.0, 'd2f/dxdy': 1.0, 'd2f/dy2': 0.0}
+
+    The inputs are numbers (f may return an array: its partials are then elementwise); the value
+    f itself is not in the dict. The partials come from univariate Taylor series along
+    C(order+k-1, order) directions; where a primitive has no Taylor rule, from nested reverse mode.
+    An order above `interpolation.MAX_ORDER` for this many inputs, or more than `interpolation.MAX_PARTIALS` partials, is
+    refused with a ValueError.
+    """
+    order = taylor.check_order(order, 1)
+    output_name = getattr(f, "__name__", "f")
+    output_name = output_name if output_name.isidentifier() else "f"
+
+    def all_partials(*xs):
+        if not xs:
+            raise TypeError("derivatives(f, order) needs the numbers to differentiate at, "
+                            "e.g. derivatives(f, 2)(1.0, 2.0).")
+        names = _input_names(f, len(xs))
+        for name, x in zip(names, xs):
+            if np.ndim(plain(x)) != 0:
+                raise TypeError(f"derivatives() takes numbers; {name} has shape "
+                                f"{np.shape(plain(x))}. For an array input use jacobian() or "
+                                "hessian().")
+        interpolation.check_request(len(xs), order)
+        with Tape() as tape:
+            leaves = [new_leaf(tape, x) for x in xs]
+            out = f(*leaves)
+        tape.release()  # the sweeps walk the graph, not the tape's list
+        try:
+            (found,) = interpolation.partials([out], leaves, order)
+        except NotImplementedError:
+            found = _by_nested_reverse(f, xs, order)
+        return {leibniz(output_name, tuple(names[a] for a in wrt)):
+                value if type(value) is Traced else plain_copy(value)  # an outer tape's, kept
+                for wrt, value in found.items()}
+
+    all_partials.__name__ = f"derivatives_{order}_{output_name}"
+    return all_partials
+
+
+def _input_names(f, count):
+    """f's parameter names for its first `count` arguments (x1, x2, ... where it has none)."""
+    try:
+        parameters = [p.name for p in inspect.signature(f).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):  # a builtin or ufunc without a signature
+        parameters = []
+    if len(parameters) >= count:
+        return parameters[:count]
+    return [f"x{a + 1}" for a in range(count)]
+
+
+def _by_nested_reverse(f, xs, order):
+    """The same partials by nesting `jacobian` (exponential in the order; a fallback only)."""
+    found, frontier = {}, {(): f}
+    for _ in range(order):
+        grown = {}
+        for wrt, g in frontier.items():
+            for a in range(wrt[-1] if wrt else 0, len(xs)):
+                grown[wrt + (a,)] = jacobian(g, argnum=a)
+        for wrt, g in grown.items():
+            found[wrt] = g(*xs)
+        frontier = grown
+    return found
+
+
+__all__ = ["grad", "value_and_grad", "derivative", "derivatives", "jacobian", "hessian", "Traced"]

@@ -8,7 +8,7 @@ This is what ``%%grad`` does, as a plain function that works without IPython:
 
 How: the cell is compiled (`source.py`); the inputs become leaves of the tapes that record it, the cell
 runs once, and every traced value it binds is an output (`_run_traced`). The derivatives are taken
-from that record by `derivatives.py`; the graph is drawn from it (`graph.py`); ``check`` runs the
+from that record by `derivative_table.py`; the graph is drawn from it (`graph.py`); ``check`` runs the
 cell again on plain numbers for central differences (`testing.py`).
 
 Whatever happens in the cell, its namespace is left holding plain numbers and arrays, never a
@@ -25,8 +25,8 @@ import warnings
 
 import numpy as np
 
-from . import derivatives as engine
-from .derivatives import plain_copy
+from . import derivative_table as engine
+from .derivative_table import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz

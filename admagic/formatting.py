@@ -4,6 +4,7 @@
 '6'
 """
 
+import decimal
 import math
 
 import numpy as np
@@ -24,8 +25,10 @@ def format_number(x):
         x = x[()]
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x))
-    if isinstance(x, (int, np.integer)) and abs(int(x)) < 10**6:
-        return str(int(x))
+    if isinstance(x, (int, np.integer)):
+        if abs(int(x)) < 10**6:
+            return str(int(x))
+        return _scientific(f"{decimal.Decimal(int(x)):.4g}")  # 10**400 is too big for a float
     if isinstance(x, (complex, np.complexfloating)):
         sign = "-" if x.imag < 0 else "+"
         return f"{format_number(x.real)}{sign}{format_number(abs(x.imag))}j"
@@ -34,10 +37,20 @@ def format_number(x):
         return str(x)
     if x == 0:
         return "0"  # never "-0", which would puzzle a student
-    if 1e-4 <= abs(x) < 1e6:
-        text = f"{x:.4g}"
-        return str(round(x)) if "e" in text else text  # 12345.67 -> 12346, not 1.235e+04
-    mantissa, exponent = f"{x:.4g}".split("e")
+    text = f"{x:.4g}"
+    if 1e-4 <= abs(x) < 1e6 and "e" in text:
+        return str(round(x))  # 12345.67 -> 12346, not 1.235e+04
+    # `g` decides the form after rounding: 0.99999e-4 rounds to 0.0001, written with no "e".
+    return _scientific(text)
+
+
+def _scientific(text):
+    """`g`-format text with its exponent as a student writes it: 1.5e-7, not 1.500e-07."""
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
     return f"{mantissa}e{int(exponent)}"
 
 

@@ -127,17 +127,22 @@ def taylor_polynomial(output, input_node, order):
 
 
 def _sweep(output_nodes, input_node, order):
-    """The `Series` of every output: one forward pass over the recorded nodes, oldest first."""
+    """The `Series` of every output: one forward pass over the recorded nodes, oldest first.
+
+    `input_node` is one leaf, moving as ``x0 + t``, or a dict ``{leaf: d}`` moving each leaf
+    along its direction, ``x0 + d·t``: d a number, an array of the leaf's shape, or (when every
+    value is a number) an array of several directions, swept side by side.
+    """
     order = check_order(order, 0, MAX_ORDER)
-    tape = input_node.tape
+    directions = input_node if isinstance(input_node, dict) else {input_node: 1.0}
+    tape = next(iter(directions)).tape
     outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
     nodes = set()
     for node in outputs:
         if node is not None and node not in nodes:
             nodes.update(ancestors(node))
-    x0 = input_node.value
-    series = {input_node: Series([x0, _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])}
+    series = {leaf: _seed(leaf.value, d, order) for leaf, d in directions.items()}
     # The user saw NumPy's warnings when the values were computed; inf and nan in the
     # coefficients follow from those, so the sweep adds no warnings of its own.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
@@ -179,6 +184,11 @@ def _apply_rule(node, args):
         result = cast_to_dtype(result, dtype)
     result.c[0] = node.value
     return result
+
+
+def _seed(x0, direction, order):
+    """The series of an input moving along its direction: ``x0 + direction·t``."""
+    return Series([x0, direction * _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])
 
 
 def _numpy_float(value):

@@ -7,11 +7,18 @@ reverse mode in admagic, autograd, PyTorch and JAX (eager), in one run.
    PyTorch), each answer checked against the closed form 2^(n/2) eˣ sin(x + nπ/4).
 2. The same on 1,000 points at once (elementwise).
 3. Cost against the order n = 1..16: Taylor mode should grow no faster than n².
+4. Every partial of z = x·y + sin(x·y)·exp(x) (two inputs) and of a three-input cell, up to
+   order n, by Taylor interpolation (admagic/interpolation.py, issue 17) against nested reverse
+   mode as %%grad does it today and PyTorch's nested autograd.grad. Targets: two inputs at order 8
+   within 20× one univariate order-8 derivative of the same cell, three inputs within 80×, and
+   t(16)/t(8) ≤ 10× with two inputs.
+5. `interpolation.hessian` against `admagic.hessian` (nested reverse) for N = 1..8 numbers.
 
 Each time is the best of several repeats (the least disturbed by other work on the machine).
 Libraries that are not installed are left out.
 """
 
+import contextlib
 import math
 import platform
 import sys
@@ -20,7 +27,8 @@ import time
 import numpy as np
 
 import admagic
-from admagic import Tape
+from admagic import Tape, interpolation
+from admagic.cell import compute_derivatives
 from admagic.taylor import derivatives
 from admagic.traced import new_leaf
 from common import best_of, optional, version
@@ -151,6 +159,144 @@ def growth():
           f"growth from n = 8 to 16 fits t ∝ n^{slope:.2f}.")
 
 
+# ---- several inputs: every partial up to order n (issue 17) ----------------------------------------
+
+def cell_2(x, y):
+    return x * y + np.sin(x * y) * np.exp(x)
+
+
+def cell_3(x, y, z):
+    return x * y * z + np.sin(x * y) * np.exp(z)
+
+
+POINTS = {2: (0.5, 0.7), 3: (0.5, 0.7, -0.3)}
+CELLS = {2: cell_2, 3: cell_3}
+
+
+def by_interpolation(f, xs, n):
+    """`interpolation.derivatives`: record once, sweep along C(n+k-1, n) directions (side by side in
+    one sweep when every value is a number), then combine with the weights."""
+    return interpolation.derivatives(f, n)(*xs)
+
+
+def one_univariate(f, xs, n):
+    """The yardstick: the order-n derivative of the same cell in its first input alone."""
+    return admagic.derivative(lambda x: f(x, *xs[1:]), n)(xs[0])
+
+
+def by_nested_reverse(f, xs, n):
+    """What %%grad does today with several inputs: `n` nested tapes, `cell.compute_derivatives`."""
+    names = [f"x{a}" for a in range(len(xs))]
+    with contextlib.ExitStack() as stack:
+        leaves = []
+        for _ in range(n):
+            tape = stack.enter_context(Tape(persistent=True, watch_accessed_variables=False))
+            stack.callback(tape.release)
+            leaves.append({name: new_leaf(tape, leaves[-1][name] if leaves else x)
+                           for name, x in zip(names, xs)})
+        out = f(*leaves[-1].values())
+        return compute_derivatives({"z": out}, leaves, n, 10**6)[0]
+
+
+def torch_every_partial(f, xs, n):
+    """PyTorch: autograd.grad with create_graph, once per partial of each order below n."""
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    frontier = {(): f(*leaves, lib=torch)}
+    found = {}
+    for _ in range(n):
+        grown = {}
+        for wrt, value in frontier.items():
+            start = wrt[-1] if wrt else 0
+            grads = torch.autograd.grad(value, leaves[start:], create_graph=True, allow_unused=True)
+            for a, g in enumerate(grads, start):
+                grown[wrt + (a,)] = g if g is not None else torch.zeros((), dtype=torch.float64)
+        found.update(grown)
+        frontier = {wrt: g for wrt, g in grown.items() if g.requires_grad}
+    return found
+
+
+def _torch_cell(k):
+    if k == 2:
+        return lambda x, y, lib: x * y + lib.sin(x * y) * lib.exp(x)
+    return lambda x, y, z, lib: x * y * z + lib.sin(x * y) * lib.exp(z)
+
+
+def _worst_relative(got, truth):
+    return max(abs(g - t) / max(abs(t), 1e-12) for g, t in zip(got, truth))
+
+
+def several_inputs(k, orders, nested_up_to, torch_up_to):
+    f, xs = CELLS[k], POINTS[k]
+    formula = "z = x·y + sin(x·y)·exp(x)" if k == 2 else "x·y·z + sin(x·y)·exp(z)"
+    print(f"\n### Every partial up to order n, {k} inputs ({formula})\n")
+    print("| n | partials | directions | interpolation | first call (weights) "
+          "| ÷ one univariate order n | nested reverse | PyTorch nested | vs nested | "
+          "max rel. diff vs nested |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    times = {}
+    for n in orders:
+        interpolation.weights.cache_clear()
+        started = time.perf_counter()
+        got = by_interpolation(f, xs, n)
+        first = time.perf_counter() - started
+        times[n] = best_time(lambda: by_interpolation(f, xs, n), repeats=5)
+        univariate = best_time(lambda: one_univariate(f, xs, n), repeats=5)
+        nested = pytorch = difference = "—"
+        ratio = ""
+        if n <= nested_up_to:
+            t_nested = best_time(lambda: by_nested_reverse(f, xs, n), repeats=3, budget=0.5)
+            nested, ratio = _milliseconds(t_nested), f"{t_nested / times[n]:,.0f}×"
+            truth = by_nested_reverse(f, xs, n)
+            difference = f"{_worst_relative(list(got.values()), list(truth.values())):.1e}"
+        if torch and n <= torch_up_to:
+            pytorch = _milliseconds(best_time(lambda: torch_every_partial(_torch_cell(k), xs, n),
+                                              repeats=3, budget=0.5))
+        print(f"| {n} | {len(got)} | {math.comb(n + k - 1, n)} | {_milliseconds(times[n])} "
+              f"| {_milliseconds(first)} | {times[n] / univariate:.1f}× | {nested} | {pytorch} "
+              f"| {ratio} | {difference} |")
+        sys.stdout.flush()
+    return times
+
+
+def hessians():
+    print("\n### Hessian of np.sum(np.sin(w) * w[::-1]) ** 2 (of (sin(x)·x)² for a float): Taylor "
+          "interpolation against nested reverse\n")
+    print("| N | interpolation.hessian (Taylor) | admagic.hessian (nested) | nested ÷ Taylor |")
+    print("|---:|---:|---:|---:|")
+    f = lambda w: np.sum(np.sin(w) * w[::-1]) ** 2
+    saved = interpolation.HESSIAN_TAYLOR_MAX_SIZE
+    interpolation.HESSIAN_TAYLOR_MAX_SIZE = 100  # measure the Taylor path at every N
+    try:
+        for size in [None] + list(range(1, 9)):
+            w = 0.7 if size is None else np.linspace(0.1, 1.0, size)
+            g = (lambda x: (np.sin(x) * x) ** 2) if size is None else f  # a float has no w[::-1]
+            fast = best_time(lambda: interpolation.hessian(g)(w), repeats=5)
+            nested = best_time(lambda: admagic.hessian(g)(w), repeats=5)
+            print(f"| {'a float' if size is None else size} | {_milliseconds(fast)} "
+                  f"| {_milliseconds(nested)} | {nested / fast:.2f} |")
+    finally:
+        interpolation.HESSIAN_TAYLOR_MAX_SIZE = saved
+
+
+def issue_17():
+    two = several_inputs(2, [2, 4, 6, 8, 10, 12, 16], nested_up_to=8, torch_up_to=8)
+    three = several_inputs(3, [2, 4, 6, 8, 10, 12], nested_up_to=6, torch_up_to=6)
+    f2, f3 = CELLS[2], CELLS[3]
+    ratio_2 = two[8] / best_time(lambda: one_univariate(f2, POINTS[2], 8))
+    ratio_3 = three[8] / best_time(lambda: one_univariate(f3, POINTS[3], 8))
+    growth = two[16] / two[8]
+    print(f"\nTwo inputs at order 8: {ratio_2:.1f}× one univariate order-8 derivative "
+          f"(target ≤ 20×: "
+          f"{'met' if ratio_2 <= 20 else 'MISSED'}); three inputs: {ratio_3:.1f}× (target ≤ 80×: "
+          f"{'met' if ratio_3 <= 80 else 'MISSED'}); two inputs t(16)/t(8) = {growth:.1f} "
+          f"(target ≤ 10: {'met' if growth <= 10 else 'MISSED'}).")
+    if torch:
+        pytorch = best_time(lambda: torch_every_partial(_torch_cell(2), POINTS[2], 4), repeats=3)
+        print(f"Every partial up to order 4 in two inputs: {pytorch / two[4]:.0f}× faster than "
+              f"PyTorch nesting (target ≥ 10×: {'met' if pytorch / two[4] >= 10 else 'MISSED'}).")
+    hessians()
+
+
 def main():
     print(f"Python {platform.python_version()}, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__}" if torch else "")
@@ -166,6 +312,7 @@ def main():
     points = np.linspace(-2.0, 2.0, 1000)
     side_by_side(points, ORDER, f"Order-{ORDER} derivative on 1,000 points at once (elementwise)", 1.0)
     growth()
+    issue_17()
     return 0
 
 

@@ -19,7 +19,7 @@ from admagic import tensor
 from admagic.cell import GradUsageError, differentiate
 from admagic.namespace import clean_namespace
 from admagic.result import NotComputed
-from admagic.derivatives import too_costly
+from admagic.derivative_table import too_costly
 from admagic.taylor import MAX_ORDER as MAX_TAYLOR_ORDER
 from admagic.tape import EAGER, active_tapes
 from admagic.testing import numerical_jacobian

@@ -1,4 +1,4 @@
-"""`admagic.derivatives`: the two ways a cell's derivatives are taken agree with each other and with
+"""`admagic.derivative_table`: the two ways a cell's derivatives are taken agree with each other and with
 closed forms; sizes over the limit are not computed; empty tensors; the cost limit."""
 
 import contextlib
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from admagic.derivatives import NESTED_REVERSE_BUDGET, _Blocks, nested_reverse, taylor_mode, too_costly
+from admagic.derivative_table import NESTED_REVERSE_BUDGET, _Blocks, nested_reverse, taylor_mode, too_costly
 from admagic.result import NotComputed
 from admagic.taylor import MAX_ORDER
 from admagic.tape import Tape
