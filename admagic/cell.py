@@ -529,7 +529,8 @@ def _draw(request, run):
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=request.edges,
                           max_nodes=request.max_nodes, title=title,
-                          names=run.named if request.graph_kind == "forward" else None)
+                          names=run.named if request.graph_kind == "forward" else None,
+                          tangents=run.tangents, seed=request.seed or next(iter(request.values)))
     except Exception as error:  # the numbers are right even if the picture fails: show them
         run.notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
         return None

@@ -130,7 +130,8 @@ def _argument_text(value):
 # ---- drawing -------------------------------------------------------------------------------------
 
 
-def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None):
+def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None,
+         tangents=None, seed=None):
     """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph` (an
     `admagic.render.Digraph`, which displays and saves itself through admagic's layout engine).
 
@@ -139,7 +140,8 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     default the last traced one). ``edges=True`` labels each edge with the local partial
     derivative. Above `max_nodes` nodes the graph is summarised; the layout never gets more.
     `names` maps further names to values (the cell's other variables): they only label the nodes
-    that are drawn anyway.
+    that are drawn anyway. `tangents` (node -> tangent, from a forward sweep seeded by the input
+    `seed`) puts each node's tangent on its band instead of its gradient: forward mode's picture.
 
     >>> with Tape() as tape:                                  # doctest: +SKIP
     ...     x = new_leaf(tape, 3.0); y = x * x
@@ -155,7 +157,8 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
         raise ValueError(_unknown_output(gradient_of, outputs, traced_names))
     target = dict(record.outputs).get(gradient_of)
     selection, plan = choose(record, target, max_nodes)
-    picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges)
+    picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges,
+                       (seed, tangents) if tangents is not None else None)
     picture.legend(title, max_nodes)
     return picture.graph
 
@@ -180,8 +183,10 @@ def _adjoints(target):
 class _Picture:
     """Builds the Digraph: one node per selected value, the planned edges, the legend."""
 
-    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges):
+    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges,
+                 tangents=None):
         self.record, self.selection, self.adjoints = record, selection, adjoints
+        self.tangents = tangents  # (seed input's name, node -> tangent), or None
         self.graph = Digraph(graph_attr=_GRAPH_STYLE, node_attr=_NODE_STYLE,
                                       edge_attr=_EDGE_STYLE)
         self.grad_of = None
@@ -208,6 +213,10 @@ class _Picture:
             self.graph.attr(rankdir="TB")
 
     def _gradient(self, node):
+        if self.tangents is not None:  # forward mode: d(node)/d(seed), not d(output)/d(node)
+            seed, tangents = self.tangents
+            t = format_value(tangents.get(node, 0.0))
+            return f"∂{operand(self.record.name[node])}/∂{operand(seed)} = {t}"
         if self.grad_of is None:
             return None
         g = self.adjoints.get(node)
@@ -294,7 +303,10 @@ class _Picture:
         """The graph's label: the title, what the colours mean, and what was left out."""
         kinds = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
         cells = [(fill, text) for fill, text in kinds if fill in self._fills]
-        if self.grad_of is not None:
+        if self.tangents is not None:
+            seed = operand(self.tangents[0])
+            cells.append((GRADIENT, f"∂(node)/∂{seed}: tangents, forward mode seeded by {seed}"))
+        elif self.grad_of is not None:
             cells.append((GRADIENT, f"∂{self.grad_of}/∂(node): gradients of {self.grad_of}"))
         else:
             cells.append((QUIET, "no output depends on the inputs: no gradients"))

@@ -820,3 +820,16 @@ def test_trace_and_explain_leave_the_namespace_plain():
     differentiate(SURVEY, SURVEY_AT, namespace=namespace, trace=True, explain=True,
                   mode="forward", graph=False)
     assert not traced_inside(namespace)
+
+
+def test_the_forward_mode_graph_shows_each_nodes_tangent_instead_of_its_gradient():
+    source = run(SURVEY, SURVEY_AT, mode="forward", graph=True).graph.source
+    # The tangents seeded ẋ1 = 1 (the survey's table 2): ln x1 moves at 1/x1, the sine not at all.
+    for band in ("∂x1/∂x1 = 1", "∂x2/∂x1 = 0", "∂v1/∂x1 = 0.5", "∂v2/∂x1 = 5",
+                 "∂v4/∂x1 = 0", "∂y/∂x1 = 5.5"):
+        assert band in source, band
+    assert "tangents, forward mode seeded by x1" in source and "gradients of" not in source
+    seeded = run(SURVEY, SURVEY_AT, mode="forward", graph=True, seed="x2").graph.source
+    assert f"∂v4/∂x2 = {np.cos(5.0):.4f}" in seeded and "∂y/∂x2 = 1.716" in seeded
+    reverse = run(SURVEY, SURVEY_AT, graph=True).graph.source
+    assert "∂y/∂v4 = -1" in reverse and "tangents" not in reverse
