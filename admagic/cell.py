@@ -352,9 +352,9 @@ def _explained(outputs, leaves, named, notes):
         raise GradUsageError(
             f"--explain writes the chain rule with numbers, and {_listed(arrays)} "
             f"{'is an array' if len(arrays) == 1 else 'are arrays'}: along a path through an "
-            "array operation each local partial is a matrix (a Jacobian), not a number to "
-            f"multiply. Explain a number computed from it, e.g. add s = np.sum({arrays[0]}) "
-            f"or {arrays[0]}0 = {arrays[0]}[0] to the cell and write --of s.")
+            "array operation each local partial is a matrix (a Jacobian), not a number, so "
+            "the paths can't be written out with numbers. Compute what you want explained as "
+            "numbers (a0 = ...; a1 = ...) and name them with --of, or drop --explain.")
     explanation = chainrule.explain(numbers, leaves, names=named)
     if arrays:
         notes.append(f"--explain: {_listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"

@@ -788,7 +788,7 @@ def test_explain_leaves_out_array_outputs_with_a_note_and_refuses_when_all_are_a
     assert [rule.output for rule in res.explanation.rules] == ["s"]
     assert res.explanation.rules[0].total == pytest.approx(5.0)
     assert any("u is an array, so not explained" in note for note in res.notes)
-    with pytest.raises(GradUsageError, match=r"u is an array.*s = np.sum\(u\)"):
+    with pytest.raises(GradUsageError, match=r"u is an array.*Jacobian.*--of"):
         run("u = np.stack([x, x * x])", {"x": 2.0}, explain=True)
 
 

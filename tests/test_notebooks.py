@@ -16,7 +16,7 @@ import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 COURSE = ["01-tour", "02-gradient-tape", "03-chain-rule", "04-higher-order",
-          "05-arrays-and-a-tiny-network"]
+          "05-arrays-and-a-tiny-network", "06-forward-and-reverse"]
 NOTEBOOKS = [NOTEBOOK_DIR / f"{name}.ipynb" for name in COURSE]
 
 
