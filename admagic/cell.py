@@ -26,6 +26,8 @@ import warnings
 import numpy as np
 
 from . import derivative_table as engine
+from . import interpolation
+from . import taylor as taylor_mode
 from .derivative_table import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
@@ -61,6 +63,7 @@ class _Request:
     max_nodes: int
     max_size: int  # a derivative with more numbers is not computed
     taylor: bool
+    method: str  # "auto" (the fastest exact method) or "nested" (nested reverse mode)
     mode: str = "reverse"  # how the first derivatives are computed: "reverse" or "forward"
     trace: bool = False  # build the evaluation trace (evaltrace.py)
     seed: str = None  # the input whose tangents the trace and the picture show
@@ -77,12 +80,34 @@ class _Request:
     @property
     def by_taylor(self):
         """One input, a number: Taylor mode gives orders 2 and up in one sweep."""
-        return self.one_number and not self.backward_graph and (self.order > 1 or self.taylor)
+        return self.one_number and not self.backward_graph and (
+            self.taylor or (self.order > 1 and self.method == "auto"))
+
+    @property
+    def by_interpolation(self):
+        """Several inputs, all numbers: every mixed partial from univariate Taylor series."""
+        return (len(self.values) > 1 and self.order > 1 and self.method == "auto"
+                and not self.backward_graph and all(np.ndim(v) == 0 for v in self.values.values()))
 
     @property
     def levels(self):
         """How many nested tapes record the cell."""
-        return 1 if self.by_taylor else max(self.order, 2 if self.backward_graph else 1)
+        if self.by_taylor or self.by_interpolation:
+            return 1
+        return max(self.order, 2 if self.backward_graph else 1)
+
+    @property
+    def method_name(self):
+        """How the numbers are computed, in the words the table's caption uses."""
+        if self.by_taylor:
+            higher = "Taylor mode"
+        elif self.by_interpolation:
+            higher = "Taylor interpolation"
+        else:
+            higher = "reverse mode" if self.order == 1 else "nested reverse mode"
+        if self.mode != "forward":
+            return higher
+        return "forward mode" if self.order == 1 else f"forward mode (order 1), {higher} (higher)"
 
 
 @dataclasses.dataclass
@@ -104,7 +129,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
                   mode="reverse", trace=False, seed=None, explain=False,
-                  filename=None, first_line=1, name="_grad"):
+                  filename=None, first_line=1, name="_grad", method="auto"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
     `inputs` maps names to numbers or arrays (integers become floats). The outputs are the names
@@ -129,7 +154,10 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
     With one scalar input, derivatives of order 2 and up come from Taylor mode (`taylor.py`): one
-    recording, then about order² work per operation, instead of `order` nested tapes.
+    recording, then about order² work per operation, instead of `order` nested tapes. With several
+    inputs that are numbers, every mixed partial comes from Taylor series along several directions
+    (`interpolation.py`). ``method="nested"`` uses nested reverse mode instead, as does a cell
+    with an operation Taylor mode has no rule for (the cell is then run a second time).
 
     >>> differentiate("loss = np.sum(w ** 2)", {"w": np.array([1.0, 2.0])}, graph=False)["dloss/dw"]
     array([2., 4.])
@@ -140,16 +168,25 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         raise GradUsageError(str(problem)) from None
     if graph_kind not in ("forward", "backward"):
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
+    if method not in ("auto", "nested"):
+        raise GradUsageError(f"method must be 'auto' or 'nested' (got {method!r}).")
     values = _input_values(inputs)
     request = _Request(_compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
-                       mode, trace, seed, explain)
+                       method, mode, trace, seed, explain)
     _check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
     try:
         run = _run_traced(request, timings)
+    except _NoTaylorRule as missing:
+        clean_namespace(request.namespace)
+        request.method = "nested"
+        _check_request(request)
+        run = _run_traced_cleaned(request, timings)
+        run.notes.append(f"{missing} has no Taylor rule, so the cell ran a second time, and the "
+                         "derivatives are by nested reverse mode.")
     finally:
         started = time.perf_counter()
         clean_namespace(request.namespace)
@@ -172,8 +209,19 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     return GradResult(inputs={n: plain_copy(v) for n, v in values.items()}, outputs=outputs,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
-                      taylor=polynomials, name=name, trace=run.trace,
-                      explanation=run.explanation, method=_method(request))
+                      taylor=polynomials, name=name, method=request.method_name, trace=run.trace,
+                      explanation=run.explanation)
+
+
+class _NoTaylorRule(Exception):
+    """The cell used a primitive Taylor mode has no rule for: take the derivatives another way."""
+
+
+def _run_traced_cleaned(request, timings):
+    try:
+        return _run_traced(request, timings)
+    finally:
+        clean_namespace(request.namespace)
 
 
 # ---- refused before anything runs ----------------------------------------------------------------
@@ -244,7 +292,12 @@ def _check_request(request):
             check_order(request.order, 1, MAX_ORDER)
         except ValueError as problem:
             raise GradUsageError(str(problem)) from None
-    if not request.by_taylor:
+    if request.by_interpolation:
+        try:
+            interpolation.check_request(len(values), request.order)
+        except ValueError as problem:
+            raise GradUsageError(f"{problem} Or ask for --method nested.") from None
+    elif not request.by_taylor:
         problem = engine.too_costly(len(values), request.levels)
         if problem:
             raise GradUsageError(problem)
@@ -286,18 +339,6 @@ def _check_textbook_options(request):
                                  "numbers (e.g. w0=1.0 w1=2.0), or drop --explain.")
 
 
-def _method(request):
-    """What the caption says computed the numbers, when the cell asked about modes; else None."""
-    if request.mode == "forward":
-        if request.order == 1:
-            return "by forward mode"
-        higher = "Taylor" if request.by_taylor else "nested reverse"
-        return f"first order by forward mode, higher by {higher} mode"
-    if request.trace:
-        return "by reverse mode"
-    return None
-
-
 # ---- running it, traced --------------------------------------------------------------------------
 
 def _run_traced(request, timings):
@@ -321,11 +362,19 @@ def _run_traced(request, timings):
             started = time.perf_counter()
             with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
                 polynomials, first = {}, {}
+                if request.by_taylor or request.by_interpolation:
+                    _check_taylor_rules(tapes[-1])
                 if request.mode == "forward" and request.order == 1 and not request.by_taylor:
                     found = {}  # forward mode alone computes them, below
                 elif request.by_taylor:
                     found, polynomials = engine.taylor_mode(traced, leaves[-1], request.order,
                                                             request.max_size)
+                elif request.by_interpolation:
+                    try:
+                        found = interpolation.derivative_table(traced, leaves[-1], request.order,
+                                                               request.max_size)
+                    except ValueError as problem:  # too many outputs for the partials asked
+                        raise GradUsageError(str(problem)) from None
                 else:
                     found, first = engine.nested_reverse(traced, leaves, request.order,
                                                          request.max_size, request.backward_graph)
@@ -400,6 +449,13 @@ def _textbook_views(request, run, timings):
             drawn = [v for v in outputs.values() if type(v) is Traced]
             nodes = evaltrace._nodes_of([seed.tape.own(v) for v in drawn])
             run.tangents = dict(zip(nodes, forward.tangents(nodes, seed)))
+
+
+def _check_taylor_rules(tape):
+    """Raise `_NoTaylorRule` if the tape holds an operation Taylor mode can't replay."""
+    for node in tape.nodes or ():
+        if node.primitive is not None and node.primitive not in taylor_mode.TAYLOR:
+            raise _NoTaylorRule(getattr(node.primitive, "__name__", str(node.primitive)))
 
 
 def _outputs(request, last, tape, notes, of):

@@ -82,6 +82,9 @@ class GradMagics(Magics):
     @argument("--graph", dest="graph_kind", choices=("forward", "backward"), default=None,
               help="draw the cell's own computation (forward, the default) or the one that "
                    "computed the first derivatives (backward)")
+    @argument("--method", choices=("auto", "nested"), default="auto",
+              help="how orders 2 and up are computed: auto (Taylor mode for numbers, the fast "
+                   "way) or nested (nested reverse mode, the way tapes are nested by hand)")
     @argument("--mode", metavar="MODE", default="reverse",
               help="how the first derivatives are computed: reverse (one backward sweep per "
                    "output, the default) or forward (one tangent sweep per input; the graph "
@@ -148,7 +151,7 @@ class GradMagics(Magics):
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
                 check=args.check, taylor=args.taylor, mode=args.mode, trace=args.trace,
                 seed=args.seed, explain=args.explain, filename=filename, first_line=2,
-                name=args.out or "_grad")
+                name=args.out or "_grad", method=args.method)
         except GradUsageError as error:
             _release(error)
             raise UsageError(f"{error}\n{_usage()}") from None

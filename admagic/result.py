@@ -70,7 +70,7 @@ class GradResult(Mapping):
         self.name = name
         self.trace = trace  # an EvaluationTrace (--trace), shown as its own output, or None
         self.explanation = explanation  # a chainrule.Explanation (--explain), or None
-        self.method = method  # e.g. "first derivatives by forward mode (...)", for the caption
+        self.method = method  # how the numbers were computed ("Taylor mode", ...), or None
         self.render_problem = None  # why render() gave no picture, when Graphviz failed
 
     @property

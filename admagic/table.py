@@ -98,8 +98,7 @@ def _cell(row):
 
 def caption(result):
     at = "at " + ", ".join(f"{name} = {format_value(v)}" for name, v in result.inputs.items())
-    method = getattr(result, "method", None)
-    return f"{at}, {method}" if method else at
+    return at if result.method is None else f"{at} · by {result.method}"
 
 
 def notes(result):

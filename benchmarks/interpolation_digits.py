@@ -23,7 +23,8 @@ import mpmath
 import numpy as np
 
 from admagic import interpolation
-from admagic.interpolation import MAX_ORDER, derivatives, multi_indices
+from admagic import derivatives
+from admagic.interpolation import MAX_ORDER, multi_indices
 
 mpmath.mp.dps = 40
 

@@ -12,7 +12,6 @@ reverse mode in admagic, autograd, PyTorch and JAX (eager), in one run.
    mode as %%grad does it today and PyTorch's nested autograd.grad. Targets: two inputs at order 8
    within 20× one univariate order-8 derivative of the same cell, three inputs within 80×, and
    t(16)/t(8) ≤ 10× with two inputs.
-5. `interpolation.hessian` against `admagic.hessian` (nested reverse) for N = 1..8 numbers.
 
 Each time is the best of several repeats (the least disturbed by other work on the machine).
 Libraries that are not installed are left out.
@@ -28,7 +27,7 @@ import numpy as np
 
 import admagic
 from admagic import Tape, interpolation
-from admagic.cell import compute_derivatives
+from admagic.derivative_table import nested_reverse as compute_derivatives
 from admagic.taylor import derivatives
 from admagic.traced import new_leaf
 from common import best_of, optional, version
@@ -174,9 +173,9 @@ CELLS = {2: cell_2, 3: cell_3}
 
 
 def by_interpolation(f, xs, n):
-    """`interpolation.derivatives`: record once, sweep along C(n+k-1, n) directions (side by side in
+    """`admagic.derivatives`: record once, sweep along C(n+k-1, n) directions (side by side in
     one sweep when every value is a number), then combine with the weights."""
-    return interpolation.derivatives(f, n)(*xs)
+    return admagic.derivatives(f, n)(*xs)
 
 
 def one_univariate(f, xs, n):
@@ -258,26 +257,6 @@ def several_inputs(k, orders, nested_up_to, torch_up_to):
     return times
 
 
-def hessians():
-    print("\n### Hessian of np.sum(np.sin(w) * w[::-1]) ** 2 (of (sin(x)·x)² for a float): Taylor "
-          "interpolation against nested reverse\n")
-    print("| N | interpolation.hessian (Taylor) | admagic.hessian (nested) | nested ÷ Taylor |")
-    print("|---:|---:|---:|---:|")
-    f = lambda w: np.sum(np.sin(w) * w[::-1]) ** 2
-    saved = interpolation.HESSIAN_TAYLOR_MAX_SIZE
-    interpolation.HESSIAN_TAYLOR_MAX_SIZE = 100  # measure the Taylor path at every N
-    try:
-        for size in [None] + list(range(1, 9)):
-            w = 0.7 if size is None else np.linspace(0.1, 1.0, size)
-            g = (lambda x: (np.sin(x) * x) ** 2) if size is None else f  # a float has no w[::-1]
-            fast = best_time(lambda: interpolation.hessian(g)(w), repeats=5)
-            nested = best_time(lambda: admagic.hessian(g)(w), repeats=5)
-            print(f"| {'a float' if size is None else size} | {_milliseconds(fast)} "
-                  f"| {_milliseconds(nested)} | {nested / fast:.2f} |")
-    finally:
-        interpolation.HESSIAN_TAYLOR_MAX_SIZE = saved
-
-
 def issue_17():
     two = several_inputs(2, [2, 4, 6, 8, 10, 12, 16], nested_up_to=8, torch_up_to=8)
     three = several_inputs(3, [2, 4, 6, 8, 10, 12], nested_up_to=6, torch_up_to=6)
@@ -294,7 +273,6 @@ def issue_17():
         pytorch = best_time(lambda: torch_every_partial(_torch_cell(2), POINTS[2], 4), repeats=3)
         print(f"Every partial up to order 4 in two inputs: {pytorch / two[4]:.0f}× faster than "
               f"PyTorch nesting (target ≥ 10×: {'met' if pytorch / two[4] >= 10 else 'MISSED'}).")
-    hessians()
 
 
 def main():

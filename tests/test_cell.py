@@ -551,8 +551,38 @@ def test_an_order_that_would_take_minutes_is_refused_at_once_with_the_limit():
     for order in (16, 1000):
         started = time.perf_counter()
         with session_as_before(ns), pytest.raises(GradUsageError, match="highest order .* is 9"):
-            run("ran = x * y", {"x": 1.0, "y": 2.0}, order=order, namespace=ns)
+            run("ran = x * y", {"x": 1.0, "y": 2.0}, order=order, namespace=ns, method="nested")
         assert time.perf_counter() - started < 0.5 and "ran" not in ns
+    started = time.perf_counter()
+    with session_as_before(ns), pytest.raises(GradUsageError, match="22"):
+        run("ran = x * y", {"x": 1.0, "y": 2.0}, order=1000, namespace=ns)
+    assert time.perf_counter() - started < 0.5 and "ran" not in ns
+
+
+def test_several_numbers_at_a_high_order_come_from_taylor_interpolation_in_a_blink():
+    # z = x**3 * y**2: d^5 z / dx^3 dy^2 = 3! * 2! = 12, every other 5th-order partial is 0.
+    started = time.perf_counter()
+    res = run("z = x ** 3 * y ** 2", {"x": 1.5, "y": -2.0}, order=16)
+    assert time.perf_counter() - started < 5
+    assert res.method == "Taylor interpolation"
+    assert res["d5z/dx3dy2"] == pytest.approx(12.0, rel=1e-9)
+    assert res["d5z/dx2dy3"] == pytest.approx(0.0, abs=1e-7)
+    assert res["d2z/dxdy"] == pytest.approx(3 * 1.5 ** 2 * 2 * -2.0, rel=1e-12)
+    nested = run("z = x ** 3 * y ** 2", {"x": 1.5, "y": -2.0}, order=3, method="nested")
+    assert nested.method == "nested reverse mode"
+    fast = run("z = x ** 3 * y ** 2", {"x": 1.5, "y": -2.0}, order=3)
+    for key in nested:
+        assert fast[key] == pytest.approx(nested[key], rel=1e-10, abs=1e-12), key
+
+
+def test_an_operation_without_a_taylor_rule_falls_back_to_nested_reverse_mode(monkeypatch):
+    from admagic import taylor
+    monkeypatch.delitem(taylor.TAYLOR, np.sin)
+    res = run("z = np.sin(x) * y", {"x": 0.5, "y": 2.0}, order=2)
+    assert res.method == "nested reverse mode"
+    assert res["d2z/dx2"] == pytest.approx(-np.sin(0.5) * 2.0, rel=1e-12)
+    assert res["d2z/dxdy"] == pytest.approx(np.cos(0.5), rel=1e-12)
+    assert any("sin has no Taylor rule" in note for note in res.notes)
 
 
 def test_the_cost_limit_allows_what_runs_in_seconds():
@@ -771,7 +801,7 @@ def test_the_caption_says_which_mode_computed_the_numbers():
     assert "forward mode" in str(run(SURVEY, SURVEY_AT, mode="forward"))
     assert "Taylor mode" in str(run("y = x ** 3", {"x": 2.0}, mode="forward", order=2))
     assert "reverse mode" in str(run(SURVEY, SURVEY_AT, trace=True))
-    assert "mode" not in str(run(SURVEY, SURVEY_AT)).splitlines()[0]
+    assert "forward" not in str(run(SURVEY, SURVEY_AT)).splitlines()[0]
 
 
 def test_explain_writes_the_chain_rule_path_by_path():

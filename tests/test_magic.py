@@ -535,6 +535,16 @@ def test_taylor_needs_one_input_that_is_a_number(ip):
         assert "--taylor writes a polynomial in one variable" in str(ran.error)
 
 
+def test_method_nested_forces_nested_reverse_mode_and_the_caption_says_which(ip):
+    ip.run_cell_magic("grad", "x=2 y=3 --order 2 --no-graph", "z = x * x * y")
+    fast = ip.user_ns["_grad"]
+    ip.run_cell_magic("grad", "x=2 y=3 --order 2 --no-graph --method nested", "z = x * x * y")
+    nested = ip.user_ns["_grad"]
+    assert "by Taylor interpolation" in str(fast) and "by nested reverse mode" in str(nested)
+    for key, want in {"d2z/dx2": 2 * 3, "d2z/dxdy": 2 * 2, "d2z/dy2": 0, "dz/dx": 12}.items():
+        assert fast[key] == pytest.approx(want, abs=1e-12) and nested[key] == want, key
+
+
 # ---- the textbook view: --trace, --mode forward, --seed, --explain --------------------------------
 
 SURVEY_CELL = "y = np.log(x1) + x1 * x2 - np.sin(x2)\n"
