@@ -33,7 +33,7 @@ from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
 from .source import Cell
-from .tape import Tape
+from .tape import Tape, ancestors
 from .taylor import MAX_ORDER, check_order
 from .testing import check_cell
 from .traced import Traced, as_input, new_leaf, plain
@@ -447,7 +447,7 @@ def _textbook_views(request, run, timings):
         if request.mode == "forward" and request.graph and request.graph_kind == "forward":
             seed = leaves[request.seed or next(iter(leaves))]
             drawn = [v for v in outputs.values() if type(v) is Traced]
-            nodes = evaltrace._nodes_of([seed.tape.own(v) for v in drawn])
+            nodes = list({node: None for v in drawn for node in ancestors(seed.tape.own(v))})
             run.tangents = dict(zip(nodes, forward.tangents(nodes, seed)))
 
 
