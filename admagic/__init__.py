@@ -22,6 +22,7 @@ from . import functions, rules  # fill the engine's tables: NumPy functions, der
 from ._version import __version__
 from .api import derivative, derivatives, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate
+from .forward import jvp, vjp
 from .render import renderer
 from .result import GradResult
 from .tape import Tape
@@ -31,6 +32,7 @@ from .traced import Traced
 
 __all__ = [
     "__version__", "grad", "value_and_grad", "derivative", "derivatives", "jacobian", "hessian",
+    "jvp", "vjp",
     "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "renderer", "differentiate",
     "GradResult",
     "load_ipython_extension",

@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from . import derivative_table as engine
-from . import interpolation, usage
+from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
 from .derivative_table import plain_copy
 from .namespace import clean_namespace
@@ -61,6 +61,10 @@ class _Request:
     max_size: int  # a derivative with more numbers is not computed
     taylor: bool
     method: str  # "auto" (the fastest exact method) or "nested" (nested reverse mode)
+    mode: str = "reverse"  # how the first derivatives are computed: "reverse" or "forward"
+    trace: bool = False  # build the evaluation trace (evaltrace.py)
+    seed: str = None  # the input whose tangents the trace and the picture show
+    explain: bool = False  # write out the chain rule (chainrule.py)
 
     @property
     def backward_graph(self):
@@ -93,10 +97,14 @@ class _Request:
     def method_name(self):
         """How the numbers are computed, in the words the table's caption uses."""
         if self.by_taylor:
-            return "Taylor mode"
-        if self.by_interpolation:
-            return "Taylor interpolation"
-        return "reverse mode" if self.order == 1 else "nested reverse mode"
+            higher = "Taylor mode"
+        elif self.by_interpolation:
+            higher = "Taylor interpolation"
+        else:
+            higher = "reverse mode" if self.order == 1 else "nested reverse mode"
+        if self.mode != "forward":
+            return higher
+        return "forward mode" if self.order == 1 else f"forward mode (order 1), {higher} (higher)"
 
 
 @dataclasses.dataclass
@@ -109,11 +117,15 @@ class _Run:
     leaves: list  # leaves[i][name]: the input as tape i (0 = outermost) sees it
     polynomials: dict
     notes: list
+    trace: object = None  # an EvaluationTrace (--trace), or None
+    explanation: object = None  # a chainrule.Explanation (--explain), or None
+    tangents: dict = None  # node -> its tangent v̇, for the picture under --mode forward
 
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
+                  mode="reverse", trace=False, seed=None, explain=False,
                   filename=None, first_line=1, name="_grad", method="auto"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
@@ -128,6 +140,13 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
     than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
     `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
+
+    ``mode="forward"`` computes the first derivatives by forward mode: one tangent sweep per
+    input over the same record (`forward.py`; inputs that are numbers); higher orders are computed
+    as always. `trace` adds the evaluation trace (`evaltrace.py`: the Wengert list with values,
+    local partials, tangents and adjoints) as ``result.trace``; `seed` names the input whose
+    tangents it shows (default the first). `explain` writes out the chain rule, path by path, as
+    ``result.explanation`` (`chainrule.py`; outputs that are numbers or arrays of a few numbers).
     `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's);
     `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
@@ -152,7 +171,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
-                       method)
+                       method, mode, trace, seed, explain)
     usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
@@ -187,7 +206,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     return GradResult(inputs={n: plain_copy(v) for n, v in values.items()}, outputs=outputs,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
-                      taylor=polynomials, name=name, method=request.method_name)
+                      taylor=polynomials, name=name, method=request.method_name, trace=run.trace,
+                      explanation=run.explanation)
 
 
 class _NoTaylorRule(Exception):
@@ -226,7 +246,9 @@ def _run_traced(request, timings):
                 polynomials, first = {}, {}
                 if request.by_taylor or request.by_interpolation:
                     _check_taylor_rules(tapes[-1])
-                if request.by_taylor:
+                if request.mode == "forward" and request.order == 1 and not request.by_taylor:
+                    found = {}  # forward mode alone computes them, below
+                elif request.by_taylor:
                     found, polynomials = engine.taylor_mode(traced, leaves[-1], request.order,
                                                             request.max_size)
                 elif request.by_interpolation:
@@ -238,11 +260,16 @@ def _run_traced(request, timings):
                 else:
                     found, first = engine.nested_reverse(traced, leaves, request.order,
                                                          request.max_size, request.backward_graph)
+                if request.mode == "forward":
+                    found.update(textbook.forward_mode(traced, leaves[-1]))
             timings["derivatives"] = time.perf_counter() - started
+        # The tapes have stopped recording, but still hold the record: the textbook views read it.
+        run = _Run(traced, named, found, first, leaves, polynomials, notes)
+        textbook.views(request, run, timings)
     finally:
         for tape in tapes:  # the one place the cell's tapes let go of their record, on every path
             tape.release()
-    return _Run(traced, named, found, first, leaves, polynomials, notes)
+    return run
 
 
 def _check_taylor_rules(tape):
@@ -283,8 +310,8 @@ def _outputs(request, last, tape, notes, of):
     if cell.last_source is not None and _on(last, tape):
         chosen.setdefault(cell.last_source, last)
     if constant:
-        them = _listed(values)
-        notes.append(f"{_listed(constant)} {'does' if len(constant) == 1 else 'do'} not depend "
+        them = usage.listed(values)
+        notes.append(f"{usage.listed(constant)} {'does' if len(constant) == 1 else 'do'} not depend "
                      f"on {them} at this point: the branch the cell took here (an if, a max or a "
                      f"min) doesn't use {them}, so the derivatives shown are 0.")
     return chosen
@@ -307,11 +334,6 @@ def _items_as_rows(name, container, tape, chosen, notes):
         return
     for key, item in items:
         chosen[f"{name}[{key!r}]"] = item
-
-
-def _listed(names):
-    names = list(names)
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def _on(value, tape):
@@ -379,7 +401,9 @@ def _draw(request, run):
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=request.edges,
                           max_nodes=request.max_nodes, title=title,
-                          names={**request.namespace, **run.named} if request.graph_kind == "forward" else None)
+                          names={**request.namespace, **run.named}
+                          if request.graph_kind == "forward" else None,
+                          tangents=run.tangents, seed=request.seed or next(iter(request.values)))
     except Exception as error:  # the numbers are right even if the picture fails: show them
         run.notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
         return None

@@ -138,7 +138,7 @@ def _argument_text(value):
 
 
 def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None,
-         max_ranks=MAX_RANKS):
+         max_ranks=MAX_RANKS, tangents=None, seed=None):
     """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph` (an
     `admagic.render.Digraph`, which displays and saves itself through admagic's layout engine).
 
@@ -150,6 +150,8 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     label what is drawn anyway: a traced value's node, or an array constant (``X``, not ``c1``).
     Above `max_ranks` ranks (None: no limit) the graph is summarised too, so that a long loop
     shows its first and last steps and fits a screen.
+    `tangents` (node -> tangent, from a forward sweep seeded by the input `seed`) puts each
+    node's tangent on its band instead of its gradient: forward mode's picture.
 
     >>> with Tape() as tape:                                  # doctest: +SKIP
     ...     x = new_leaf(tape, 3.0); y = x * x
@@ -171,7 +173,7 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     target = dict(record.outputs).get(gradient_of)
     selection, plan = choose(record, target, max_nodes, max_ranks)
     picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges,
-                       constants)
+                       constants, (seed, tangents) if tangents is not None else None)
     picture.legend(title, max_nodes)
     return picture.graph
 
@@ -196,9 +198,11 @@ def _adjoints(target):
 class _Picture:
     """Builds the Digraph: one node per selected value, the planned edges, the legend."""
 
-    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges, constants):
+    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges, constants,
+                 tangents=None):
         self.record, self.selection, self.adjoints = record, selection, adjoints
         self.constant_names = dict(constants)  # id(array) -> name: given, or c1, c2, ... as met
+        self.tangents = tangents  # (seed input's name, node -> tangent), or None
         self.graph = Digraph(graph_attr=_GRAPH_STYLE, node_attr=_NODE_STYLE,
                                       edge_attr=_EDGE_STYLE)
         self.grad_of = None
@@ -227,6 +231,10 @@ class _Picture:
 
     def _gradient(self, node):
         """The gradient's line, and a tooltip when round-off was shown as the 0 it stands for."""
+        if self.tangents is not None:  # forward mode: d(node)/d(seed), not d(output)/d(node)
+            seed, tangents = self.tangents
+            t = format_value(tangents.get(node, 0.0))
+            return f"∂{operand(self.record.name[node])}/∂{operand(seed)} = {t}", None
         if self.grad_of is None:
             return None, None
         g = self.adjoints.get(node)
@@ -339,7 +347,10 @@ class _Picture:
         """The graph's label: the title, what the colours mean, and what was left out."""
         kinds = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
         cells = [(fill, text) for fill, text in kinds if fill in self._fills]
-        if self.grad_of is not None:
+        if self.tangents is not None:
+            seed = operand(self.tangents[0])
+            cells.append((GRADIENT, f"∂(node)/∂{seed}: tangents, forward mode seeded by {seed}"))
+        elif self.grad_of is not None:
             cells.append((GRADIENT, f"∂{self.grad_of}/∂(node): gradients of {self.grad_of}"))
         else:
             cells.append((QUIET, "no output depends on the inputs: no gradients"))

@@ -7,6 +7,8 @@ in words that say what to write instead, so nothing has run and the namespace is
 
 import re
 
+import numpy as np
+
 
 from . import derivative_table, interpolation
 from .source import Cell
@@ -67,6 +69,7 @@ def input_values(inputs):
 def check_request(request):
     """Refuse at once, before anything runs, what makes no sense or can't be done in time."""
     cell, values = request.cell, request.values
+    _check_textbook_options(request)
     known = set(cell.bound) | set(request.namespace) | set(values)
     named = list(request.of or ())
     if request.graph_of is not None and request.graph_of.isidentifier():  # not a key like dy/dx
@@ -92,3 +95,45 @@ def check_request(request):
         problem = derivative_table.too_costly(len(values), request.levels)
         if problem:
             raise GradUsageError(problem)
+
+
+def _check_textbook_options(request):
+    """--mode, --seed, --trace and --explain: what each can be used with."""
+    values = request.values
+    if request.mode not in ("forward", "reverse"):
+        raise GradUsageError(f"--mode {request.mode}: the modes are forward (one tangent sweep "
+                             "per input) and reverse (one backward sweep per output, the "
+                             "default); write --mode forward or --mode reverse.")
+    if request.mode == "forward":
+        arrays = [name for name, value in values.items() if np.ndim(value) != 0]
+        if arrays:
+            raise GradUsageError(f"--mode forward takes inputs that are numbers, and "
+                                 f"{listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                                 ": an array input would need one sweep per element. Drop "
+                                 "--mode forward (reverse mode handles arrays), or use "
+                                 "admagic.jvp(f, (x,), (v,)) for the derivative along one "
+                                 "direction v.")
+    if request.seed is not None and request.seed not in values:
+        raise GradUsageError(f"--seed {request.seed}: that is not an input here; the inputs are: "
+                             f"{', '.join(values)}. Write e.g. --seed {next(iter(values))}.")
+    if request.seed is not None and not (request.trace or
+                                         (request.mode == "forward" and request.graph)):
+        raise GradUsageError(f"--seed {request.seed} picks whose tangents the trace or the "
+                             "graph shows: add --trace, or --mode forward.")
+    if request.trace and request.backward_graph:
+        raise GradUsageError("--trace shows the evaluation trace of the cell's own computation, "
+                             "and --graph backward draws the computation of its derivatives "
+                             "instead: drop --graph backward (or --trace).")
+    if request.explain:
+        arrays = [name for name, value in values.items() if np.ndim(value) != 0]
+        if arrays:
+            raise GradUsageError(f"--explain writes the chain rule with numbers, and "
+                                 f"{listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                                 ", whose local partials are matrices. Give inputs that are "
+                                 "numbers (e.g. w0=1.0 w1=2.0), or drop --explain.")
+
+
+def listed(names):
+    """"x", "x and y", "x, y and z"."""
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
