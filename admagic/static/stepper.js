@@ -57,7 +57,7 @@ function render({ model, el }) {
 
   const controls = document.createElement("div");
   controls.className = "admagic-controls";
-  const first = button("⏮", "Before the sweep");
+  const first = button("« start", "Before the sweep");
   const prev = button("◀ previous", "Previous step (←)");
   const play = button("▶ play", "Play the sweep");
   const next = button("next ▶", "Next step (→)");
