@@ -24,7 +24,7 @@ The widget needs anywidget (``pip install "admagic[step]"``); `frames` and `prep
 ...     x = new_leaf(tape, 3.0)
 ...     y = x * x
 >>> trace = evaluation_trace({"y": y}, {"x": x})
->>> [frame["caption"].split(":")[0] for frame in frames(trace)]
+>>> [frame["caption"][0].split(":")[0] for frame in frames(trace)]
 ['Before the sweep', 'Step 1 of 1', 'Done']
 """
 
