@@ -47,6 +47,9 @@ STATIC = Path(__file__).parent / "static"
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
+SHARE_ROOM = "1.1"
+"""Inches between ranks in the step-through's drawing (graph.py draws 0.4): room on each edge for
+the shares written on it."""
 _BLANK = "?"  # what a gradient the sweep hasn't reached yet shows
 
 
@@ -262,6 +265,7 @@ def step_through(outputs, inputs, *, names=None, gradient_of=None, edges=False, 
     trace = evaluation_trace(outputs, inputs, names=names, gradient_of=gradient_of)
     picture = draw(outputs, inputs, gradient_of=trace.gradient_of, edges=edges,
                    max_nodes=max_nodes, names=names)
+    picture.attr(ranksep=SHARE_ROOM)  # longer edges, so the shares written on them fit
     svg = to_svg(picture)
     fallback = (svg or "") + trace._repr_html_()
     return stepper(trace, svg, show_trace=show_trace, fallback_html=fallback)

@@ -5,8 +5,8 @@ holding one notebook), opens the notebook in Debian's chromium through Playwrigh
 that builds the widget, and checks that the picture changes as a student steps: before the sweep
 only the output's gradient is known; after "next" the output node is highlighted and its shares
 are written on its in-edges; after the last step every band shows the gradient the static graph
-shows. A screenshot of the widget is left in the test's temporary directory (and, with
-``ADMAGIC_SCREENSHOTS=dir``, in that directory).
+shows. Screenshots of the widget are left in the test's temporary directory (and, with
+``ADMAGIC_SCREENSHOTS=docs/images``, where the docs show them).
 
 CI needs: ``apt-get install chromium`` (Playwright can't download its own browser here) and
 ``pip install jupyterlab playwright anywidget``. Without chromium or JupyterLab the test skips.
@@ -140,6 +140,7 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
                                    " && document.querySelector('.admagic-counter').textContent"
                                    ".startsWith('0 /')", timeout=10_000)
 
+            _screenshot(widget, tmp_path / "step-start.png")
             before = _bands(page)
             assert sorted(t for t in before.values() if not t.endswith("= ?")) == ["∂f/∂f = 1"]
             assert page.locator(".admagic-stepper g.admagic-current").count() == 0
@@ -161,10 +162,7 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
                 page.get_by_role("button", name="next ▶").click()
             assert sorted(page.locator(".admagic-share-text tspan").all_text_contents()) == [
                 "3 × 2 = 6", "3 × 2 = 6"]
-            screenshot = tmp_path / "step-jupyterlab.png"
-            widget.screenshot(path=str(screenshot))
-            if os.environ.get("ADMAGIC_SCREENSHOTS"):
-                shutil.copy(screenshot, Path(os.environ["ADMAGIC_SCREENSHOTS"]) / screenshot.name)
+            _screenshot(widget, tmp_path / "step-shares.png")
 
             page.get_by_role("button", name="next ▶").click()
             done = _bands(page)
@@ -178,6 +176,13 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
             raise
         finally:
             browser.close()
+
+
+def _screenshot(widget, path):
+    """Save a picture of the widget (and copy it to $ADMAGIC_SCREENSHOTS, for the docs)."""
+    widget.screenshot(path=str(path))
+    if os.environ.get("ADMAGIC_SCREENSHOTS"):
+        shutil.copy(path, Path(os.environ["ADMAGIC_SCREENSHOTS"]) / path.name)
 
 
 def _output_id(page):

@@ -15,22 +15,18 @@ function button(text, title) {
   return b;
 }
 
-// Write `lines` at the middle of an edge, on a light box, below the edge's own label if it has one.
+// Write `lines` just above the middle of an edge, on a light box (below the edge's own label,
+// if it has one), so the highlighted edge stays visible under it.
 function shareLabel(edge, lines) {
   const path = edge.querySelector("path");
   if (!path) return;
   const middle = path.getPointAtLength(path.getTotalLength() / 2);
-  let y = middle.y;
-  const own = edge.querySelector("text:not(.admagic-share-text)");
-  if (own) y = own.getBBox().y + own.getBBox().height + 12;
   const group = document.createElementNS(SVG_NS, "g");
   group.setAttribute("class", "admagic-share");
   const box = document.createElementNS(SVG_NS, "rect");
   const text = document.createElementNS(SVG_NS, "text");
   text.setAttribute("class", "admagic-share-text");
   text.setAttribute("text-anchor", "middle");
-  text.setAttribute("x", middle.x);
-  text.setAttribute("y", y);
   lines.forEach((line, i) => {
     const span = document.createElementNS(SVG_NS, "tspan");
     span.setAttribute("x", middle.x);
@@ -41,6 +37,14 @@ function shareLabel(edge, lines) {
   group.appendChild(box);
   group.appendChild(text);
   edge.parentNode.appendChild(group); // last, so it is drawn above the nodes
+  text.setAttribute("x", middle.x);
+  text.setAttribute("y", 0);
+  const size = text.getBBox();
+  const own = edge.querySelector("text:not(.admagic-share-text)");
+  // The baseline of the first line, so that the box's bottom sits 4 units above the edge.
+  let top = middle.y - 4 - size.height;
+  if (own) top = own.getBBox().y + own.getBBox().height + 2;
+  text.setAttribute("y", top - size.y);
   const b = text.getBBox();
   box.setAttribute("x", b.x - 3);
   box.setAttribute("y", b.y - 1);
@@ -101,12 +105,14 @@ function render({ model, el }) {
     picture.querySelectorAll(".admagic-share").forEach((s) => s.remove());
     picture.querySelectorAll(".admagic-current, .admagic-receiving, .admagic-sending")
       .forEach((g) => g.classList.remove("admagic-current", "admagic-receiving", "admagic-sending"));
+    if (frame.current && nodes[frame.current]) nodes[frame.current].classList.add("admagic-current");
+    frame.receiving.forEach((id) => nodes[id] && nodes[id].classList.add("admagic-receiving"));
     for (const [id, text] of Object.entries(frame.bands)) {
       const band = nodes[id] && nodes[id].querySelector("text.admagic-band");
-      if (!band) continue;
+      if (!band) continue; // a node the summarised picture left out
       band.textContent = text;
       band.classList.toggle("admagic-blank", text.endsWith("= ?"));
-      // A running sum wider than the band drawn for the final one is squeezed to fit it.
+      // A text wider than the band drawn for the final one (a bold running sum) is squeezed in.
       band.removeAttribute("textLength");
       const room = parseFloat(band.dataset.width) - 2;
       if (band.getComputedTextLength && band.getComputedTextLength() > room) {
@@ -114,8 +120,6 @@ function render({ model, el }) {
         band.setAttribute("lengthAdjust", "spacingAndGlyphs");
       }
     }
-    if (frame.current && nodes[frame.current]) nodes[frame.current].classList.add("admagic-current");
-    frame.receiving.forEach((id) => nodes[id] && nodes[id].classList.add("admagic-receiving"));
     for (const share of frame.shares) {
       const edge = edges.find((e) => e.dataset.tail === share.tail && e.dataset.head === share.head);
       if (!edge) continue; // an edge the summarised picture left out
