@@ -279,3 +279,29 @@ def test_terminal_ipython_shows_the_text_trace(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "Evaluation trace: 6 rows" in run.stdout and "v̄₋₁ += " in run.stdout
     assert "Stepper(" not in run.stdout and "Traceback" not in run.stdout + run.stderr
+
+
+@needs_widgets
+@pytest.mark.parametrize("ipywidgets_7", [False, True], ids=["ipywidgets 8", "ipywidgets 7 (Colab)"])
+def test_display_sends_the_fallbacks_with_ipywidgets_7_and_8(drawn, monkeypatch, ipywidgets_7):
+    # ipywidgets 7 displays a widget through Widget._ipython_display_, which IPython prefers to
+    # _repr_mimebundle_ and which sends only text/plain and the view: the widget must override it.
+    import ipywidgets
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
+
+    _, trace, svg = drawn
+    if ipywidgets_7 and not hasattr(ipywidgets.Widget, "_ipython_display_"):
+        monkeypatch.setattr(ipywidgets.Widget, "_ipython_display_",
+                            lambda self, **kwargs: display({"text/plain": "no fallback"}, raw=True),
+                            raising=False)
+    monkeypatch.setattr(stepper, "_WIDGET", None)
+    InteractiveShell.instance()
+    widget = stepper.stepper(trace, svg)
+    with capture_output() as captured:
+        display(widget)
+    (output,) = captured.outputs
+    assert "application/vnd.jupyter.widget-view+json" in output.data
+    assert "∂f/∂x = 11.58" in output.data["text/html"]
+    assert output.data["text/plain"] == str(trace)
