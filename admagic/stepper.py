@@ -37,7 +37,7 @@ import numpy as np
 from .formatting import format_value
 from .graph import GRADIENT
 
-__all__ = ["stepper", "step_through", "frames", "prepare_svg", "widget_available",
+__all__ = ["stepper", "step_through", "frames", "forward_frames", "prepare_svg", "widget_available",
            "INSTALL_ADVICE"]
 
 INSTALL_ADVICE = ('Stepping through the sweep needs the anywidget package: '
@@ -55,8 +55,9 @@ _BLANK = "?"  # what a gradient the sweep hasn't reached yet shows
 
 # ---- the frames: what each moment of the sweep shows ---------------------------------------------
 
-def frames(trace, bands=None, names=None):
-    """The frames of the reverse sweep of `trace` (an `EvaluationTrace`), as plain data.
+def frames(trace, bands=None, names=None, mode="reverse"):
+    """The frames of the reverse sweep of `trace` (an `EvaluationTrace`), as plain data;
+    ``mode="forward"``: of its tangent sweep instead (see `forward_frames`).
 
     Each frame is a dict: ``caption`` (lines of text), ``current`` (the graph id of the node being
     processed, or None), ``receiving`` (its parents' ids), ``bands`` (graph id -> the text of its
@@ -65,6 +66,10 @@ def frames(trace, bands=None, names=None):
     drawing has (``"∂f/∂x = 11.58"``, from `prepare_svg`): a gradient the sweep has finished shows
     exactly that text, so the last frame is the drawing. `names` maps graph ids to the names drawn.
     """
+    if mode not in ("reverse", "forward"):
+        raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}.")
+    if mode == "forward":
+        return forward_frames(trace, names)
     rows = {row.name: row for row in trace.rows}
     names = {row.id: row.label or row.name for row in trace.rows} | (names or {})
     target = trace.row_of(trace._target)
@@ -115,6 +120,53 @@ def frames(trace, bands=None, names=None):
     out.append(_frame(["Done: every gradient is final. This is the graph %%grad draws: each "
                        "input's gradient is the sum of the shares it received."],
                       None, [], {gid: final[gid] for gid in shown}, [], []))
+    return out
+
+
+def forward_frames(trace, names=None):
+    """The frames of the tangent sweep (forward mode), in the direction of the edges.
+
+    It starts with the inputs' tangents known (the seed input's 1, the others' 0). Each step
+    takes the next operation in recorded order and adds up what its in-edges bring, each the local
+    partial times that input's tangent (``2 × 1 = 2``); its band then holds its tangent,
+    ∂(node)/∂(seed). Arguments and frames are as in `frames`.
+    """
+    rows = {row.name: row for row in trace.rows}
+    names = {row.id: row.label or row.name for row in trace.rows} | (names or {})
+    seed = trace.seed
+    prefix = {row.id: f"∂{names[row.id]}/∂{seed}" for row in trace.rows}
+    final = {row.id: f"{prefix[row.id]} = {format_value(row.tangent)}" for row in trace.rows}
+    shown = {row.id: final[row.id] if row.is_input else f"{prefix[row.id]} = {_BLANK}"
+             for row in trace.rows}
+    inputs = [row.id for row in trace.rows if row.is_input]
+    ops = [row for row in trace.rows if not row.is_input]
+    out = [_frame([f"Before the sweep: the tangents of the inputs, ∂{seed}/∂{seed} = 1 (the seed) "
+                   f"and 0 for every other input; the rest are still unknown ({_BLANK}).",
+                   "Each step takes the next operation in the order they ran and adds up what "
+                   "its in-edges bring: local partial × that input's tangent."],
+                  None, [], shown, [], inputs)]
+    for k, row in enumerate(ops, start=1):
+        by_edge, terms = {}, []
+        for partial in row.partials:
+            parent = rows[partial.wrt]
+            if partial.value is None or np.ndim(parent.tangent):
+                text = f"∂{names[row.id]}/∂{names[parent.id]} · {format_value(parent.tangent)}"
+            else:
+                amount = partial.value * parent.tangent
+                text = f"{_factor(partial.value)} × {_factor(parent.tangent)} = {format_value(amount)}"
+                terms.append(_factor(amount))
+            by_edge.setdefault(parent.id, []).append(text)
+        total = format_value(row.tangent)
+        how = " + ".join(terms) if len(terms) == len(row.partials) and len(terms) > 1 else None
+        lines = [f"Step {k} of {len(ops)}: {names[row.id]} adds up what its in-edges bring: "
+                 f"{prefix[row.id]} = {how + ' = ' if how else ''}{total}."]
+        lines += [f"from {names[gid]}: {t}" for gid, texts in by_edge.items() for t in texts]
+        shown[row.id] = final[row.id]
+        shares = [{"tail": gid, "head": row.id, "lines": texts} for gid, texts in by_edge.items()]
+        out.append(_frame(lines, row.id, list(by_edge), shown, shares, [row.id] + list(by_edge)))
+    out.append(_frame([f"Done: every tangent is known. The output's is its derivative with "
+                       f"respect to {seed}, the same number reverse mode finds as {seed}'s "
+                       f"gradient."], None, [], shown, [], []))
     return out
 
 
@@ -216,14 +268,16 @@ def widget_available():
     return True
 
 
-def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_text=None):
+def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_text=None,
+            mode="reverse"):
     """A widget stepping through the reverse sweep: previous, next, a slider and play.
 
     `source` is an `EvaluationTrace`, or a result with a ``trace`` attribute (then `svg`,
     `fallback_html` and `fallback_text` default to its picture, HTML and text). `svg` is the
     graph's SVG text, drawn by `admagic.graph.draw` from the same recording with the same output's
     gradients (None: no picture, only the trace table). ``show_trace=True`` puts the evaluation
-    trace beside the graph, its current row highlighted. Where widgets can't run, the output is
+    trace beside the graph, its current row highlighted; ``mode="forward"`` steps the tangent
+    sweep seeded by the trace's `seed` input instead. Where widgets can't run, the output is
     `fallback_html` / `fallback_text` (by default the graph and the trace table / the trace).
 
     >>> stepper(trace, svg)          # doctest: +SKIP
@@ -235,6 +289,9 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
         fallback_text = fallback_text if fallback_text is not None else str(source)
     if svg is not None:
         svg, bands, names = prepare_svg(svg)
+        if mode == "forward":  # the legend names what the bands hold now
+            svg = re.sub(r">∂[^<]*/∂\(node\): gradients of [^<]*<",
+                         f">∂(node)/∂{trace.seed}: tangents, seeded by {trace.seed}<", svg)
     else:
         bands, names, show_trace = {}, {}, True
     table = _marked_table(trace) if show_trace else ""
@@ -243,16 +300,17 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
     if fallback_text is None:
         fallback_text = str(trace)
     widget_class = _widget_class()
-    return widget_class(svg=svg or "", frames=frames(trace, bands, names), table=table,
+    return widget_class(svg=svg or "", frames=frames(trace, bands, names, mode), table=table,
                         fallback_html=fallback_html, fallback_text=fallback_text)
 
 
 def step_through(outputs, inputs, *, names=None, gradient_of=None, edges=False, max_nodes=150,
-                 show_trace=False):
+                 show_trace=False, mode="reverse", seed=None):
     """Draw and trace values still traced by one tape, and step through their reverse sweep.
 
     The arguments are those of `admagic.graph.draw` (and `evaluation_trace`): `outputs` maps names
-    to traced values, `inputs` input names to their leaves.
+    to traced values, `inputs` input names to their leaves; `mode` and `seed` (the input whose
+    tangents ``mode="forward"`` steps, by default the first) are as in `stepper`.
 
     >>> with Tape() as tape:                                       # doctest: +SKIP
     ...     x = new_leaf(tape, 2.0); y = x * x + np.sin(x)
@@ -262,13 +320,13 @@ def step_through(outputs, inputs, *, names=None, gradient_of=None, edges=False, 
     from .graph import draw
     from .render import to_svg
 
-    trace = evaluation_trace(outputs, inputs, names=names, gradient_of=gradient_of)
+    trace = evaluation_trace(outputs, inputs, names=names, gradient_of=gradient_of, seed=seed)
     picture = draw(outputs, inputs, gradient_of=trace.gradient_of, edges=edges,
                    max_nodes=max_nodes, names=names)
     picture.attr(ranksep=SHARE_ROOM)  # longer edges, so the shares written on them fit
     svg = to_svg(picture)
     fallback = (svg or "") + trace._repr_html_()
-    return stepper(trace, svg, show_trace=show_trace, fallback_html=fallback)
+    return stepper(trace, svg, show_trace=show_trace, fallback_html=fallback, mode=mode)
 
 
 _WIDGET = None

@@ -159,6 +159,38 @@ def test_array_values_step_through_with_their_shares_as_arrays():
     assert frames[-1]["bands"][trace.rows[0].id] == "∂loss/∂w = array(2,) [2, -4]"  # 2w
 
 
+def test_the_tangent_sweep_steps_forward_to_the_derivatives_finite_differences_give(trace):
+    frames = stepper.frames(trace, mode="forward")
+    ops = [row for row in trace.rows if not row.is_input]
+    assert [f["current"] for f in frames[1:-1]] == [row.id for row in ops]  # in recorded order
+    assert frames[0]["bands"][trace.rows[0].id] == "∂x/∂x = 1"
+    assert frames[0]["bands"][trace.rows[1].id] == "∂y/∂x = 0"
+    assert all(frames[0]["bands"][row.id].endswith("= ?") for row in ops)
+    # Each intermediate value as a function of x alone, differentiated by central differences.
+    as_functions = {"u": lambda x: x * x, "f": lambda x: program(x, Y)}
+    by_definition = {row.id: row.definition for row in ops}
+    for row in ops:
+        if row.label in as_functions:
+            g = as_functions[row.label]
+        elif "sin" in by_definition[row.id]:
+            g = math.sin
+        else:  # u × y
+            g = lambda x: x * x * Y  # noqa: E731
+        expected = central(lambda h: g(X + h))
+        assert _number(frames[-1]["bands"][row.id]) == pytest.approx(expected, rel=1e-3)
+    # Each step's band is the sum of what its in-edges brought.
+    for frame, row in zip(frames[1:-1], ops):
+        amounts = [float(line.rsplit("= ", 1)[1].strip("()")) for s in frame["shares"]
+                   for line in s["lines"]]
+        assert sum(amounts) == pytest.approx(row.tangent, abs=1e-3)
+    assert frames[-1]["bands"][trace.rows[-1].id] == f"∂f/∂x = {2 * X * Y + math.cos(X):.4g}"
+
+
+def test_an_unknown_mode_is_refused_with_the_modes_there_are(trace):
+    with pytest.raises(ValueError, match="'reverse' or 'forward'"):
+        stepper.frames(trace, mode="sideways")
+
+
 # ---- the picture ----------------------------------------------------------------------------------
 
 def test_every_drawn_node_and_edge_is_marked_with_the_ids_the_trace_uses(drawn):
@@ -305,3 +337,12 @@ def test_display_sends_the_fallbacks_with_ipywidgets_7_and_8(drawn, monkeypatch,
     assert "application/vnd.jupyter.widget-view+json" in output.data
     assert "∂f/∂x = 11.58" in output.data["text/html"]
     assert output.data["text/plain"] == str(trace)
+
+
+@needs_widgets
+def test_the_forward_widget_steps_tangents_and_says_so_in_the_legend(drawn):
+    _, trace, svg = drawn
+    widget = stepper.stepper(trace, svg, mode="forward")
+    assert "∂(node)/∂x: tangents, seeded by x" in widget.svg and "gradients of f" not in widget.svg
+    assert widget.frames[-1]["bands"][trace.rows[-1].id] == "∂f/∂x = 11.58"
+    assert widget.frames[1]["current"] == next(r.id for r in trace.rows if not r.is_input)
