@@ -47,6 +47,9 @@ STATIC = Path(__file__).parent / "static"
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
+MAX_STEPS = 2000
+"""Sweeps longer than this are refused: nobody watches more steps, and each frame is kept."""
+
 SHARE_ROOM = "1.1"
 """Inches between ranks in the step-through's drawing (graph.py draws 0.4): room on each edge for
 the shares written on it."""
@@ -282,7 +285,13 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
 
     >>> stepper(trace, svg)          # doctest: +SKIP
     """
+    widget_class = _widget_class()  # first: without anywidget, say so before any work
     trace = getattr(source, "trace", source)
+    steps = sum(not row.is_input for row in trace.rows)
+    if steps > MAX_STEPS:
+        raise ValueError(f"This sweep has {steps:,} steps, more than the {MAX_STEPS:,} the "
+                         f"step-through shows; step through a smaller case (fewer loop "
+                         f"iterations, a shorter array) to watch it.")
     if trace is not source:
         svg = svg if svg is not None else source.render()
         fallback_html = fallback_html if fallback_html is not None else source._repr_html_()
@@ -299,9 +308,21 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
         fallback_html = (svg or "") + trace._repr_html_()
     if fallback_text is None:
         fallback_text = str(trace)
-    widget_class = _widget_class()
-    return widget_class(svg=svg or "", frames=frames(trace, bands, names, mode), table=table,
+    shown = _changes(frames(trace, bands, names, mode), set(bands) if svg else None)
+    return widget_class(svg=svg or "", frames=shown, table=table,
                         fallback_html=fallback_html, fallback_text=fallback_text)
+
+
+def _changes(all_frames, drawn):
+    """The frames as the browser gets them: each frame's bands only where they changed (the
+    browser replays them), and only for the nodes drawn, so a long sweep stays small."""
+    out, before = [], {}
+    for frame in all_frames:
+        bands = {gid: text for gid, text in frame["bands"].items()
+                 if (drawn is None or gid in drawn) and before.get(gid) != text}
+        before |= bands
+        out.append(dict(frame, bands=bands))
+    return out
 
 
 def step_through(outputs, inputs, *, names=None, gradient_of=None, edges=False, max_nodes=150,

@@ -344,5 +344,22 @@ def test_the_forward_widget_steps_tangents_and_says_so_in_the_legend(drawn):
     _, trace, svg = drawn
     widget = stepper.stepper(trace, svg, mode="forward")
     assert "∂(node)/∂x: tangents, seeded by x" in widget.svg and "gradients of f" not in widget.svg
-    assert widget.frames[-1]["bands"][trace.rows[-1].id] == "∂f/∂x = 11.58"
+    shown = {}
+    for frame in widget.frames:  # as the browser does: each frame's bands are what changed
+        shown |= frame["bands"]
+    assert shown[trace.rows[-1].id] == "∂f/∂x = 11.58"
+    _, bands, names = stepper.prepare_svg(svg)
+    assert shown == stepper.frames(trace, bands, names, mode="forward")[-1]["bands"]
     assert widget.frames[1]["current"] == next(r.id for r in trace.rows if not r.is_input)
+
+
+@needs_widgets
+def test_a_sweep_too_long_to_watch_is_refused_saying_what_to_do():
+    with Tape() as tape:
+        x = new_leaf(tape, 0.5)
+        y = x
+        for _ in range(stepper.MAX_STEPS + 1):
+            y = y * 1.0
+    trace = evaluation_trace({"y": y}, {"x": x})
+    with pytest.raises(ValueError, match="step through a smaller case"):
+        stepper.stepper(trace)

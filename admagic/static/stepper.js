@@ -54,7 +54,12 @@ function shareLabel(edge, lines) {
 }
 
 function render({ model, el }) {
-  const frames = model.get("frames");
+  // Each frame lists only the bands that changed: replay them into every frame's full set.
+  let known = {};
+  const frames = model.get("frames").map((frame) => {
+    known = Object.assign({}, known, frame.bands);
+    return Object.assign({}, frame, { bands: known });
+  });
   const root = document.createElement("div");
   root.className = "admagic-stepper";
   root.tabIndex = 0;
