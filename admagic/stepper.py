@@ -82,8 +82,8 @@ def frames(trace, bands=None, names=None, mode="reverse"):
         prefix |= {gid: text.split(" = ", 1)[0] for gid, text in bands.items()}
     final = {row.id: (bands or {}).get(row.id) or f"{prefix[row.id]} = {format_value(row.adjoint)}"
              for row in trace.rows}
-    # How many shares each row will receive: once all have arrived its gradient is final.
-    pending = {row.name: len(row.contributions) for row in trace.rows}
+    # Shares each row has received so far: once all have arrived, its gradient is final.
+    arrived = {row.name: 0 for row in trace.rows}
     unreached = {row.id for row in trace.rows if not row.contributions and row is not target}
     shown = {row.id: final[row.id] if row.id in unreached else f"{prefix[row.id]} = {_BLANK}"
              for row in trace.rows}
@@ -94,7 +94,6 @@ def frames(trace, bands=None, names=None, mode="reverse"):
                    "Each step takes the latest node not yet visited and sends its gradient back "
                    "to its inputs."], None, [], shown, [], [target.id])]
     running = {target.name: target.adjoint}
-    received = {row.name: [] for row in trace.rows}
     for k, step in enumerate(steps, start=1):
         node = rows[step.node]
         lines = [f"Step {k} of {len(steps)}: {names[node.id]} has {prefix[node.id]} = "
@@ -103,19 +102,19 @@ def frames(trace, bands=None, names=None, mode="reverse"):
         shares, by_edge = [], {}
         for parent_name, amount in step.sent:
             parent = rows[parent_name]
-            share = parent.contributions[len(received[parent_name])]  # they're in sweep order
-            received[parent_name].append(share)
-            pending[parent_name] -= 1
+            share = parent.contributions[arrived[parent_name]]  # they're in sweep order
+            arrived[parent_name] += 1
+            done = arrived[parent_name] == len(parent.contributions)
             before = running.get(parent_name)
             running[parent_name] = amount if before is None else before + amount
             how = _share_text(share)
             by_edge.setdefault(parent.id, []).append(how)
             total = format_value(running[parent_name])
-            sum_text = total if before is None else f"{format_value(before)} + {format_value(amount)} = {total}"
+            sum_text = (total if before is None
+                        else f"{format_value(before)} + {format_value(amount)} = {total}")
             lines.append(f"to {names[parent.id]}: {how}  →  {prefix[parent.id]} = {sum_text}"
-                         + ("  (final)" if pending[parent_name] == 0 else ""))
-            shown[parent.id] = (final[parent.id] if pending[parent_name] == 0
-                                else f"{prefix[parent.id]} = {total}")
+                         + ("  (final)" if done else ""))
+            shown[parent.id] = final[parent.id] if done else f"{prefix[parent.id]} = {total}"
         for parent_id, texts in by_edge.items():
             shares.append({"tail": parent_id, "head": node.id, "lines": texts})
         out.append(_frame(lines, node.id, list(by_edge), shown, shares,

@@ -21,7 +21,7 @@ import pytest
 
 from admagic import Tape, render, stepper
 from admagic.evaltrace import evaluation_trace
-from admagic.graph import draw
+from admagic.graph import GRADIENT, draw
 from admagic.traced import new_leaf
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,6 +114,24 @@ def test_before_the_sweep_only_the_output_has_a_gradient(trace):
 
 
 def test_each_frame_shows_the_running_sums_of_the_shares_sent_so_far(trace):
+    _check_running_sums(trace)
+
+
+def test_a_value_reached_in_three_steps_shows_each_partial_sum():
+    with Tape() as tape:
+        x, y = new_leaf(tape, X), new_leaf(tape, Y)
+        f = np.sin(x) + x * y + np.exp(x)
+    trace = evaluation_trace({"f": f}, {"x": x, "y": y})
+    x_id = trace.rows[0].id
+    texts = [frame["bands"][x_id] for frame in stepper.frames(trace)]
+    # exp x sends first (latest), then x·y, then sin x: e^x, e^x + y, e^x + y + cos x.
+    sums = [math.exp(X), math.exp(X) + Y, math.exp(X) + Y + math.cos(X)]
+    numbers = [_number(t) for t in dict.fromkeys(texts) if not t.endswith("= ?")]
+    assert numbers == pytest.approx(sums, rel=1e-3)
+    _check_running_sums(trace)
+
+
+def _check_running_sums(trace):
     frames = stepper.frames(trace)
     ids = {row.name: row.id for row in trace.rows}
     total = {trace.rows[-1].id: 1.0}
@@ -203,6 +221,15 @@ def test_every_drawn_node_and_edge_is_marked_with_the_ids_the_trace_uses(drawn):
     pairs = {(a or d, b or c) for a, b, c, d in edges}
     assert pairs == {(p.id, r.id) for r in trace.rows for p in map(trace.row, [q.wrt for q in r.partials])}
     assert svg.count('class="admagic-band"') == len(ids)
+    # Each band's text is centred on its orange box, so a shorter or longer text stays inside.
+    import xml.etree.ElementTree as ET
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    for group in ET.fromstring(svg).iterfind(".//svg:g[@data-node]", ns):
+        box = next(p for p in group.iterfind(".//svg:polygon", ns) if p.get("fill") == GRADIENT)
+        xs = [float(point.split(",")[0]) for point in box.get("points").split()]
+        text = group.find(".//svg:text[@class='admagic-band']", ns)
+        assert text.get("text-anchor") == "middle"
+        assert float(text.get("x")) == pytest.approx((min(xs) + max(xs)) / 2, abs=0.01)
     # Only attributes were added: the text of the picture is unchanged.
     assert re.findall(r">([^<>]+)</text>", svg) == re.findall(r">([^<>]+)</text>", original)
 
