@@ -116,7 +116,7 @@ def lab(tmp_path):
 def _bands(page):
     return page.eval_on_selector_all(
         ".admagic-stepper text.admagic-band",
-        "els => Object.fromEntries(els.map(e => [e.closest('g[data-node]').dataset.node, e.textContent]))")
+        "els => Object.fromEntries(els.map(e => [e.closest('g[data-node]').dataset.node, e.textContent.trim()]))")
 
 
 def test_stepping_in_jupyterlab_changes_the_picture(lab):
