@@ -14,13 +14,15 @@ From Python::
     6.0
 
 The engine is small enough to read: ``tape.py`` (recording and the reverse sweep), ``traced.py``
-(how NumPy calls reach the tape), ``rules.py`` (every derivative, one line each; Taylor mode's
-table is ``taylor_rules.py``).
+(how NumPy calls reach the tape), ``primitives.py`` (the few operations admagic defines itself),
+``rules.py`` (every derivative, one line each; Taylor mode's table is ``taylor_rules.py``).
 """
 
+from . import functions, rules  # fill the engine's tables: NumPy functions, derivative rules
 from ._version import __version__
 from .api import derivative, derivatives, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate
+from .forward import jvp, vjp
 from .messages import set_language
 from .render import renderer
 from .result import GradResult
@@ -31,6 +33,7 @@ from .traced import Traced
 
 __all__ = [
     "__version__", "grad", "value_and_grad", "derivative", "derivatives", "jacobian", "hessian",
+    "jvp", "vjp",
     "Tape", "Variable", "constant", "tensor", "Tensor", "Traced", "renderer", "differentiate",
     "GradResult", "set_language",
     "load_ipython_extension",

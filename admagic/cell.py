@@ -18,7 +18,6 @@ traced value (`clean_namespace`), and no tape is left recording.
 import contextlib
 import dataclasses
 import itertools
-import re
 import sys
 import time
 import warnings
@@ -26,15 +25,17 @@ import warnings
 import numpy as np
 
 from . import derivative_table as engine
+from . import interpolation, textbook, usage
+from . import taylor as taylor_mode
 from .derivative_table import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
-from .source import Cell
 from .tape import Tape
-from .taylor import MAX_ORDER, check_order
+from .taylor import check_order
 from .testing import check_cell
-from .traced import Traced, as_input, new_leaf, plain
+from .usage import GradUsageError
+from .traced import Traced, new_leaf, plain
 
 DEFAULT_MAX_DERIVATIVE_SIZE = 10_000
 DEFAULT_MAX_NODES = 150
@@ -42,14 +43,12 @@ MAX_ELEMENT_ROWS = 10
 """A list, tuple or dict the cell binds with at most this many items is shown item by item."""
 
 
-class GradUsageError(ValueError):
-    """The arguments make no sense (an unknown output, an input that is no number); nothing ran."""
 
 
 @dataclasses.dataclass
 class _Request:
     """What a call of `differentiate` asks for, in one place."""
-    cell: Cell
+    cell: object  # the compiled code: a source.Cell
     values: dict  # input name -> plain float or array
     namespace: dict
     of: list  # the outputs asked for, or None for every one found
@@ -61,6 +60,11 @@ class _Request:
     max_nodes: int
     max_size: int  # a derivative with more numbers is not computed
     taylor: bool
+    method: str  # "auto" (the fastest exact method) or "nested" (nested reverse mode)
+    mode: str = "reverse"  # how the first derivatives are computed: "reverse" or "forward"
+    trace: bool = False  # build the evaluation trace (evaltrace.py)
+    seed: str = None  # the input whose tangents the trace and the picture show
+    explain: bool = False  # write out the chain rule (chainrule.py)
 
     @property
     def backward_graph(self):
@@ -73,12 +77,34 @@ class _Request:
     @property
     def by_taylor(self):
         """One input, a number: Taylor mode gives orders 2 and up in one sweep."""
-        return self.one_number and not self.backward_graph and (self.order > 1 or self.taylor)
+        return self.one_number and not self.backward_graph and (
+            self.taylor or (self.order > 1 and self.method == "auto"))
+
+    @property
+    def by_interpolation(self):
+        """Several inputs, all numbers: every mixed partial from univariate Taylor series."""
+        return (len(self.values) > 1 and self.order > 1 and self.method == "auto"
+                and not self.backward_graph and all(np.ndim(v) == 0 for v in self.values.values()))
 
     @property
     def levels(self):
         """How many nested tapes record the cell."""
-        return 1 if self.by_taylor else max(self.order, 2 if self.backward_graph else 1)
+        if self.by_taylor or self.by_interpolation:
+            return 1
+        return max(self.order, 2 if self.backward_graph else 1)
+
+    @property
+    def method_name(self):
+        """How the numbers are computed, in the words the table's caption uses."""
+        if self.by_taylor:
+            higher = "Taylor mode"
+        elif self.by_interpolation:
+            higher = "Taylor interpolation"
+        else:
+            higher = "reverse mode" if self.order == 1 else "nested reverse mode"
+        if self.mode != "forward":
+            return higher
+        return "forward mode" if self.order == 1 else f"forward mode (order 1), {higher} (higher)"
 
 
 @dataclasses.dataclass
@@ -91,12 +117,16 @@ class _Run:
     leaves: list  # leaves[i][name]: the input as tape i (0 = outermost) sees it
     polynomials: dict
     notes: list
+    trace: object = None  # an EvaluationTrace (--trace), or None
+    explanation: object = None  # a chainrule.Explanation (--explain), or None
+    tangents: dict = None  # node -> its tangent v̇, for the picture under --mode forward
 
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
-                  filename=None, first_line=1, name="_grad"):
+                  mode="reverse", trace=False, seed=None, explain=False,
+                  filename=None, first_line=1, name="_grad", method="auto"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
     `inputs` maps names to numbers or arrays (integers become floats). The outputs are the names
@@ -110,11 +140,21 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
     than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
     `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
+
+    ``mode="forward"`` computes the first derivatives by forward mode: one tangent sweep per
+    input over the same record (`forward.py`; inputs that are numbers); higher orders are computed
+    as always. `trace` adds the evaluation trace (`evaltrace.py`: the Wengert list with values,
+    local partials, tangents and adjoints) as ``result.trace``; `seed` names the input whose
+    tangents it shows (default the first). `explain` writes out the chain rule, path by path, as
+    ``result.explanation`` (`chainrule.py`; outputs that are numbers or arrays of a few numbers).
     `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's);
     `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
     With one scalar input, derivatives of order 2 and up come from Taylor mode (`taylor.py`): one
-    recording, then about order² work per operation, instead of `order` nested tapes.
+    recording, then about order² work per operation, instead of `order` nested tapes. With several
+    inputs that are numbers, every mixed partial comes from Taylor series along several directions
+    (`interpolation.py`). ``method="nested"`` uses nested reverse mode instead, as does a cell
+    with an operation Taylor mode has no rule for (the cell is then run a second time).
 
     >>> differentiate("loss = np.sum(w ** 2)", {"w": np.array([1.0, 2.0])}, graph=False)["dloss/dw"]
     array([2., 4.])
@@ -125,15 +165,25 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         raise GradUsageError(str(problem)) from None
     if graph_kind not in ("forward", "backward"):
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
-    values = _input_values(inputs)
-    request = _Request(_compiled(code, filename, first_line), values,
+    if method not in ("auto", "nested"):
+        raise GradUsageError(f"method must be 'auto' or 'nested' (got {method!r}).")
+    values = usage.input_values(inputs)
+    request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
-                       graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor)
-    _check_request(request)
+                       graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
+                       method, mode, trace, seed, explain)
+    usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
     try:
         run = _run_traced(request, timings)
+    except _NoTaylorRule as missing:
+        clean_namespace(request.namespace)
+        request.method = "nested"
+        usage.check_request(request)
+        run = _run_traced_cleaned(request, timings)
+        run.notes.append(f"{missing} has no Taylor rule, so the cell ran a second time, and the "
+                         "derivatives are by nested reverse mode.")
     finally:
         started = time.perf_counter()
         clean_namespace(request.namespace)
@@ -156,80 +206,19 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     return GradResult(inputs={n: plain_copy(v) for n, v in values.items()}, outputs=outputs,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
-                      taylor=polynomials, name=name)
+                      taylor=polynomials, name=name, method=request.method_name, trace=run.trace,
+                      explanation=run.explanation)
 
 
-# ---- refused before anything runs ----------------------------------------------------------------
+class _NoTaylorRule(Exception):
+    """The cell used a primitive Taylor mode has no rule for: take the derivatives another way."""
 
-def _compiled(code, filename, first_line):
+
+def _run_traced_cleaned(request, timings):
     try:
-        return Cell(code, filename, first_line)
-    except SyntaxError as error:
-        if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
-            raise GradUsageError(
-                f"line {error.lineno}: %%grad runs the cell as plain Python, where "
-                f"{error.msg.split(' outside')[0]} can't be used at the top level. Await the "
-                "value in a cell before (v = await f()) and use v here.") from None
-        raise
-
-
-# IPython's own names: binding one as an input would break every later cell or magic.
-_IPYTHON_NAMES = {"get_ipython", "exit", "quit", "In", "Out", "_ih", "_oh", "_dh", "_", "__",
-                  "___", "_i", "_ii", "_iii"}
-
-
-def _input_values(inputs):
-    if not inputs:
-        raise GradUsageError("Give at least one input to differentiate with respect to, e.g. x=3.")
-    values = {}
-    for name, value in inputs.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, "
-                                 "like x or w1.")
-        if len(name) > 4 and name.startswith("__") and name.endswith("__"):
-            raise GradUsageError(f"{name} can't be an input: names with two underscores on each "
-                                 "side belong to Python itself, and binding one would break the "
-                                 "cells after this one. Choose another name, like x or w1.")
-        if name in _IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
-            raise GradUsageError(f"{name} can't be an input: IPython keeps its own things under "
-                                 "that name, and binding it would break the notebook. Choose "
-                                 "another name, like x or w1.")
-        try:
-            values[name] = as_input(plain(value))
-        except TypeError as error:
-            raise GradUsageError(f"input {name}: {error}") from None
-        except OverflowError:
-            shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
-                     if isinstance(value, int) else f"{value!r:.40}")
-            raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
-                                 "is about 1.8e308), and admagic computes in floats. Rescale it, "
-                                 "e.g. work in units of 1e300.") from None
-    return values
-
-
-def _check_request(request):
-    """Refuse at once, before anything runs, what makes no sense or can't be done in time."""
-    cell, values = request.cell, request.values
-    known = set(cell.bound) | set(request.namespace) | set(values)
-    named = list(request.of or ())
-    if request.graph_of is not None and request.graph_of.isidentifier():  # not a key like dy/dx
-        named.append(request.graph_of)
-    for name in named:
-        if name not in known and name != cell.last_source:
-            raise GradUsageError(f"{name!r} is not set by the cell (it sets: "
-                                 f"{', '.join(cell.bound) or 'nothing'}).")
-    if request.taylor and not request.one_number:
-        raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
-                             "input, a number (e.g. x=3).")
-    if request.by_taylor:
-        try:
-            check_order(request.order, 1, MAX_ORDER)
-        except ValueError as problem:
-            raise GradUsageError(str(problem)) from None
-    if not request.by_taylor:
-        problem = engine.too_costly(len(values), request.levels)
-        if problem:
-            raise GradUsageError(problem)
+        return _run_traced(request, timings)
+    finally:
+        clean_namespace(request.namespace)
 
 
 # ---- running it, traced --------------------------------------------------------------------------
@@ -255,17 +244,39 @@ def _run_traced(request, timings):
             started = time.perf_counter()
             with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
                 polynomials, first = {}, {}
-                if request.by_taylor:
+                if request.by_taylor or request.by_interpolation:
+                    _check_taylor_rules(tapes[-1])
+                if request.mode == "forward" and request.order == 1 and not request.by_taylor:
+                    found = {}  # forward mode alone computes them, below
+                elif request.by_taylor:
                     found, polynomials = engine.taylor_mode(traced, leaves[-1], request.order,
                                                             request.max_size)
+                elif request.by_interpolation:
+                    try:
+                        found = interpolation.derivative_table(traced, leaves[-1], request.order,
+                                                               request.max_size)
+                    except ValueError as problem:  # too many outputs for the partials asked
+                        raise GradUsageError(str(problem)) from None
                 else:
                     found, first = engine.nested_reverse(traced, leaves, request.order,
                                                          request.max_size, request.backward_graph)
+                if request.mode == "forward":
+                    found.update(textbook.forward_mode(traced, leaves[-1]))
             timings["derivatives"] = time.perf_counter() - started
+        # The tapes have stopped recording, but still hold the record: the textbook views read it.
+        run = _Run(traced, named, found, first, leaves, polynomials, notes)
+        textbook.views(request, run, timings)
     finally:
         for tape in tapes:  # the one place the cell's tapes let go of their record, on every path
             tape.release()
-    return _Run(traced, named, found, first, leaves, polynomials, notes)
+    return run
+
+
+def _check_taylor_rules(tape):
+    """Raise `_NoTaylorRule` if the tape holds an operation Taylor mode can't replay."""
+    for node in tape.nodes or ():
+        if node.primitive is not None and node.primitive not in taylor_mode.TAYLOR:
+            raise _NoTaylorRule(getattr(node.primitive, "__name__", str(node.primitive)))
 
 
 def _outputs(request, last, tape, notes, of):
@@ -299,8 +310,8 @@ def _outputs(request, last, tape, notes, of):
     if cell.last_source is not None and _on(last, tape):
         chosen.setdefault(cell.last_source, last)
     if constant:
-        them = _listed(values)
-        notes.append(f"{_listed(constant)} {'does' if len(constant) == 1 else 'do'} not depend "
+        them = usage.listed(values)
+        notes.append(f"{usage.listed(constant)} {'does' if len(constant) == 1 else 'do'} not depend "
                      f"on {them} at this point: the branch the cell took here (an if, a max or a "
                      f"min) doesn't use {them}, so the derivatives shown are 0.")
     return chosen
@@ -323,11 +334,6 @@ def _items_as_rows(name, container, tape, chosen, notes):
         return
     for key, item in items:
         chosen[f"{name}[{key!r}]"] = item
-
-
-def _listed(names):
-    names = list(names)
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def _on(value, tape):
@@ -395,7 +401,9 @@ def _draw(request, run):
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=request.edges,
                           max_nodes=request.max_nodes, title=title,
-                          names=run.named if request.graph_kind == "forward" else None)
+                          names={**request.namespace, **run.named}
+                          if request.graph_kind == "forward" else None,
+                          tangents=run.tangents, seed=request.seed or next(iter(request.values)))
     except Exception as error:  # the numbers are right even if the picture fails: show them
         run.notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
         return None

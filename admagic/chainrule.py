@@ -10,7 +10,7 @@ and for f = x·y + sin x at (2, 3) two paths lead from x to f::
 
     ∂f/∂x = ∂f/∂v1 · ∂v1/∂x + ∂f/∂v2 · ∂v2/∂x = 1 × 3 + 1 × (-0.4161) = 3 + (-0.4161) = 2.584
 
-The local partials are those of the evaluation trace (`evaltrace.py`: each rule of `rules.VJP` run
+The local partials are those of the evaluation trace (`evaltrace.py`: each rule of `tape.VJP` run
 with g = 1); the sum over all paths is accumulated node by node, so a loop with millions of paths
 is still one pass, and only the first few paths are written out.
 
@@ -267,7 +267,7 @@ def _summary(rule, w, lhs, formulas, numbers, total):
     values = [w.number(p) for p in partials]
     if len(factors) > 5:
         skipped = len(factors) - 4
-        gap = rf"\cdots" if w is _LATEX else f"… ({skipped} more) …"
+        gap = r"\cdots" if w is _LATEX else f"… ({skipped} more) …"
         factors, values = factors[:2] + [gap] + factors[-2:], values[:2] + [gap] + values[-2:]
     example = f"{w.dot.join(factors)} = {w.times.join(values)} = {w.number(rule.products[0])}"
     paths = f"{rule.count:,} paths from {rule.input} to {rule.output}"

@@ -157,9 +157,9 @@ def _jacobian(tensor, tape, leaves):
                 if tensor.block_shape:
                     seed = np.zeros(tensor.block_shape)
                     seed[index] = 1.0
-                adjoints = backward(traced.node, seed)
+                adjoints = backward(traced, seed)
             for blocks, leaf, zero in zip(jacobians, leaves, zeros):
-                blocks.append(adjoints.get(leaf.node, zero))
+                blocks.append(adjoints.get(leaf, zero))
     return jacobians
 
 

@@ -15,7 +15,7 @@ seeded with one input's tangent 1) and its adjoint v̄ (reverse mode: one backwa
 the output's v̄ = 1), the adjoint written as the sum of what each later row sent back to it.
 
 Nothing here knows a derivative: the adjoints come from `tape.backward`, each row's contributions
-are recomputed edge by edge with the same rules from `rules.VJP`, and the tangents come from Taylor
+are recomputed edge by edge with the same rules from `tape.VJP`, and the tangents come from Taylor
 mode at order 1 (`taylor.derivatives`): a first-order Taylor sweep *is* the tangent sweep.
 
 >>> from admagic import Tape
@@ -36,9 +36,9 @@ from functools import cached_property
 
 import numpy as np
 
-from . import rules, taylor, tracetable
+from . import taylor, tracetable
 from .graph import _argument_text, _expression
-from .tape import ancestors, backward, by_number
+from .tape import VJP, ancestors, backward, by_number, unbroadcast
 from .traced import Traced, plain
 
 __all__ = ["evaluation_trace", "EvaluationTrace", "Row", "Partial", "Contribution", "Step",
@@ -344,8 +344,8 @@ def _plain_call(rule, g, node):
 
 
 def _share(node, argnum, g):
-    """g × ∂node/∂(argument argnum), by that argument's rule in `rules.VJP`, in its shape."""
-    rule = rules.VJP[node.primitive][argnum]
+    """g × ∂node/∂(argument argnum), by that argument's rule in `tape.VJP`, in its shape."""
+    rule = VJP[node.primitive][argnum]
     if rule is None:
         return None
     try:
@@ -353,7 +353,7 @@ def _share(node, argnum, g):
     except ZeroDivisionError:  # Python floats raise where NumPy gives inf, as in tape.backward
         share = _plain_call(rule, np.float64(g), node)
     arg = plain(node.args[argnum])
-    share = rules.unbroadcast(share, arg)
+    share = unbroadcast(share, arg)
     return float(share) if np.ndim(share) == 0 and not isinstance(arg, np.ndarray) else share
 
 

@@ -28,16 +28,19 @@ were left out; `summary.py` chooses what to keep. The numbers in every label com
 """
 
 import html
+import itertools
+import math
 
 import numpy as np
 
-from . import rules
+from . import primitives
 from .formatting import format_number, format_value, shorten
-from .notation import operand
+from .notation import operand, typed_number
 from .render import Digraph
-from .summary import Record, choose, is_array_constant
-from .tape import backward
-from .traced import plain
+from .roundoff import gradient_scale, sum_scale, without_roundoff
+from .summary import MAX_RANKS, Record, choose, is_array_constant
+from .tape import VJP, backward
+from .traced import Traced, plain
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
 # same picture reads on a light and on a dark notebook theme ---------------------------------------
@@ -67,7 +70,7 @@ _INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", n
           np.matmul: "@", np.remainder: "mod", np.floor_divide: "//"}
 _REDUCTIONS = {np.sum: "Σ", np.prod: "Π", np.mean: "mean", np.max: "max", np.min: "min",
                np.var: "var", np.std: "std", np.cumsum: "cumsum"}
-_NAMES = {np.absolute: "abs", rules.concatenate: "concat", rules.untake: "untake"}
+_NAMES = {np.absolute: "abs", primitives.concatenate: "concat", primitives.untake: "untake"}
 
 
 def _expression(node, operands):
@@ -78,7 +81,7 @@ def _expression(node, operands):
         return f"{args[0]} {_INFIX[f]} {args[1]}"
     if f is np.negative:
         return f"−{args[0]}"
-    if f is rules.getitem:
+    if f is primitives.getitem:
         return f"{args[0]}[{_index_text(plain(node.args[1]))}]"
     if f is np.transpose and len(args) == 1:
         return f"{args[0]}ᵀ"
@@ -118,8 +121,12 @@ def _index_part(part):
 
 
 def _argument_text(value):
-    """A constant argument, folded into the expression (arrays get their own node instead)."""
+    """A constant argument, folded into the expression (arrays get their own node instead), with
+    every digit typed: ``y × 1.00001``, not ``y × 1``."""
     value = plain(value)
+    typed = typed_number(value)
+    if typed is not None:
+        return typed
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, (tuple, list)) and all(isinstance(v, (int, np.integer)) for v in value):
@@ -130,7 +137,8 @@ def _argument_text(value):
 # ---- drawing -------------------------------------------------------------------------------------
 
 
-def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None):
+def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title=None, names=None,
+         max_ranks=MAX_RANKS, tangents=None, seed=None):
     """The computation graph that produced `outputs` from `inputs`, as a `graphviz.Digraph` (an
     `admagic.render.Digraph`, which displays and saves itself through admagic's layout engine).
 
@@ -138,8 +146,12 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     names to the traced leaves. Gradients shown are those of the output `gradient_of` (by
     default the last traced one). ``edges=True`` labels each edge with the local partial
     derivative. Above `max_nodes` nodes the graph is summarised; the layout never gets more.
-    `names` maps further names to values (the cell's other variables): they only label the nodes
-    that are drawn anyway.
+    `names` maps further names to values (the cell's other variables, the namespace): they only
+    label what is drawn anyway: a traced value's node, or an array constant (``X``, not ``c1``).
+    Above `max_ranks` ranks (None: no limit) the graph is summarised too, so that a long loop
+    shows its first and last steps and fits a screen.
+    `tangents` (node -> tangent, from a forward sweep seeded by the input `seed`) puts each
+    node's tangent on its band instead of its gradient: forward mode's picture.
 
     >>> with Tape() as tape:                                  # doctest: +SKIP
     ...     x = new_leaf(tape, 3.0); y = x * x
@@ -147,15 +159,21 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     """
     if max_nodes < 3:
         raise ValueError(f"max_nodes={max_nodes} leaves no room for a picture; give 3 or more.")
-    record = Record(outputs, inputs, names or {})
+    names = names or {}
+    record = Record(outputs, inputs, {n: v for n, v in names.items() if type(v) is Traced})
+    constants = {}  # id of an array -> its name; the first name wins, private ones (_, _3) skipped
+    for name, value in names.items():
+        if isinstance(value, np.ndarray) and not name.startswith("_"):
+            constants.setdefault(id(value), name)
     traced_names = [name for name, _ in record.outputs]
     if gradient_of is None:
         gradient_of = traced_names[-1] if traced_names else None
     elif gradient_of not in traced_names:
         raise ValueError(_unknown_output(gradient_of, outputs, traced_names))
     target = dict(record.outputs).get(gradient_of)
-    selection, plan = choose(record, target, max_nodes)
-    picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges)
+    selection, plan = choose(record, target, max_nodes, max_ranks)
+    picture = _Picture(record, selection, plan, _adjoints(target), gradient_of, target, edges,
+                       constants, (seed, tangents) if tangents is not None else None)
     picture.legend(title, max_nodes)
     return picture.graph
 
@@ -180,8 +198,11 @@ def _adjoints(target):
 class _Picture:
     """Builds the Digraph: one node per selected value, the planned edges, the legend."""
 
-    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges):
+    def __init__(self, record, selection, plan, adjoints, gradient_of, target, edges, constants,
+                 tangents=None):
         self.record, self.selection, self.adjoints = record, selection, adjoints
+        self.constant_names = dict(constants)  # id(array) -> name: given, or c1, c2, ... as met
+        self.tangents = tangents  # (seed input's name, node -> tangent), or None
         self.graph = Digraph(graph_attr=_GRAPH_STYLE, node_attr=_NODE_STYLE,
                                       edge_attr=_EDGE_STYLE)
         self.grad_of = None
@@ -193,41 +214,53 @@ class _Picture:
         self._constants = 0
         self._to_ellipsis = set()
         self._labelled = False  # any edge carries a partial derivative
+        self._copied = set()  # the names of values drawn again as dashed copies
         self._fills = set()  # the kinds of node drawn, for the legend
         self._widest = 0  # characters in the longest line of any label
         for leaf in selection.drawn_leaves:
-            line = f"{record.title[leaf]} = {format_value(leaf.value)}"
-            self._node(_id(leaf), [line], INPUT, self._gradient(leaf))
+            value = typed_number(plain(leaf.value)) or format_value(leaf.value)
+            self._node(_id(leaf), [f"{record.title[leaf]} = {value}"], INPUT, *self._gradient(leaf))
         for node in plan.ops:
             self._operation(node)
         for tail, head, copied in plan.edges:
             self._edge(tail, head, copied, edges)
         if selection.summarised:
             self._ellipsis()
-        if plan.depth > DEEP or (plan.depth + 1) * (self._widest * 7 + 50) > WIDE:
+        if plan.ranks > DEEP + 1 or plan.ranks * (self._widest * 7 + 50) > WIDE:
             self.graph.attr(rankdir="TB")
 
     def _gradient(self, node):
+        """The gradient's line, and a tooltip when round-off was shown as the 0 it stands for."""
+        if self.tangents is not None:  # forward mode: d(node)/d(seed), not d(output)/d(node)
+            seed, tangents = self.tangents
+            t = format_value(tangents.get(node, 0.0))
+            return f"∂{operand(self.record.name[node])}/∂{operand(seed)} = {t}", None
         if self.grad_of is None:
-            return None
+            return None, None
         g = self.adjoints.get(node)
-        g = format_value(0.0 if g is None else g)
-        return f"∂{self.grad_of}/∂{operand(self.record.name[node])} = {g}"
+        g = 0.0 if g is None else g
+        shown = without_roundoff(g, gradient_scale(node, self.record.children.get(node, ()),
+                                                    self.adjoints))
+        line = f"∂{self.grad_of}/∂{operand(self.record.name[node])} = "
+        if shown is g:
+            return line + format_value(g), None
+        return line + format_value(shown), (f"{line}{format_value(g)} as computed: round-off, "
+                                            "shown as 0 (the terms summed into it cancel)")
 
-    def _node(self, node_id, lines, fill, gradient=None, quiet=False, dashed=False):
+    def _node(self, node_id, lines, fill, gradient=None, tooltip=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
         self._widest = max([self._widest] + [len(t) for t in lines + [gradient or ""]])
-        rows = "".join(f"<TR><TD>{_html(line) if i or quiet else _b(line)}</TD></TR>"
+        rows = "".join(f"<TR><TD>{_fitted(line) if i or quiet else _b(line)}</TD></TR>"
                        for i, line in enumerate(lines))
         if gradient is not None:
-            rows += f'<TR><TD BGCOLOR="{GRADIENT}">{_html(gradient)}</TD></TR>'
+            rows += f'<TR><TD BGCOLOR="{GRADIENT}">{_fitted(gradient)}</TD></TR>'
         style = 'STYLE="dashed" ' if quiet or dashed else ""
         size = ' POINT-SIZE="10"' if quiet else ""
         label = (f'<<TABLE {style}BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
                  f'BGCOLOR="{fill}" COLOR="{BORDER}"><TR><TD><FONT COLOR="{TEXT}"{size}>'
                  f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>'
                  f"</FONT></TD></TR></TABLE>>")
-        self.graph.node(node_id, label=label)
+        self.graph.node(node_id, label=label, **({"tooltip": tooltip} if tooltip else {}))
         self._fills.add(fill)
 
     def _fill(self, node):
@@ -241,28 +274,42 @@ class _Picture:
             if argnum in by_argnum:
                 operands.append(record.name[by_argnum[argnum]])
             elif is_array_constant(plain(arg)):
-                self._constants += 1
-                constants.append((f"c{self._constants}", arg))
+                constants.append((self._constant_name(plain(arg)), arg))
                 operands.append(constants[-1][0])
             else:
                 operands.append(_argument_text(arg))
+        value = plain(node.value)
+        shown = without_roundoff(value, sum_scale(node))
         lines = [f"{record.title[node]} = {_expression(node, operands)}",
-                 f"= {format_value(node.value)}"]
-        self._node(_id(node), lines, self._fill(node), self._gradient(node))
-        for name, value in constants:
-            self._node(f"{_id(node)}_{name}", [f"{name} = {format_value(value)}"], QUIET,
+                 f"= {format_value(shown)}"]
+        gradient, why = self._gradient(node)
+        if shown is not value:
+            why = "; ".join(filter(None, [f"{lines[0]} = {format_value(value)} as computed: "
+                                          "round-off, shown as 0 (the terms summed cancel)", why]))
+        self._node(_id(node), lines, self._fill(node), gradient, why)
+        for argnum, (name, value) in enumerate(constants):
+            self._node(f"{_id(node)}_c{argnum}", [f"{name} = {format_value(value)}"], QUIET,
                        quiet=True)
-            self.graph.edge(f"{_id(node)}_{name}", _id(node), style="dashed")
+            self.graph.edge(f"{_id(node)}_c{argnum}", _id(node), style="dashed")
         if any(p not in kept and p not in self.selection.leaves for _, p in node.in_edges()):
             self._ellipsis_edge("more", _id(node))
         if any(child not in kept for child in record.children.get(node, ())):
             self._ellipsis_edge(_id(node), "more")
+
+    def _constant_name(self, value):
+        """The name of an array the cell uses but does not trace: its own (``X``), else c1, c2, …"""
+        if id(value) not in self.constant_names:
+            taken = set(self.constant_names.values()) | set(self.record.name.values())
+            fresh = next(f"c{n}" for n in itertools.count(1) if f"c{n}" not in taken)
+            self.constant_names[id(value)] = fresh
+        return self.constant_names[id(value)]
 
     def _edge(self, tail, head, copied, labelled):
         tail_id = _id(tail)
         if copied:  # a dashed copy of the tail, drawn next to this use
             tail_id = f"{_id(tail)}_to_{_id(head)}"
             self._node(tail_id, [self.record.name[tail]], self._fill(tail), dashed=True)
+            self._copied.add(self.record.name[tail])
         label = None
         partial = _local_partial(head, tail) if labelled else None
         if partial is not None:
@@ -279,7 +326,13 @@ class _Picture:
     def _ellipsis(self):
         record, selection = self.record, self.selection
         missing = [n for n in record.ops if n not in selection.kept]
-        lines = [f"… {len(missing):,} more operation{'' if len(missing) == 1 else 's'}"]
+        period = _period([n.primitive for n in missing])
+        count = len(missing)
+        if period and count % period == 0:  # a loop's steps, each `period` operations
+            lines = [f"… {count // period:,} more steps …",
+                     f"{count:,} operations, {period} a step"]
+        else:
+            lines = [f"… {count:,} more operation{'' if count == 1 else 's'} …"]
         if missing:
             lines.append(f"({record.name[missing[0]]} … {record.name[missing[-1]]})")
         hidden = len(record.leaves) - len(selection.drawn_leaves)
@@ -294,7 +347,10 @@ class _Picture:
         """The graph's label: the title, what the colours mean, and what was left out."""
         kinds = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
         cells = [(fill, text) for fill, text in kinds if fill in self._fills]
-        if self.grad_of is not None:
+        if self.tangents is not None:
+            seed = operand(self.tangents[0])
+            cells.append((GRADIENT, f"∂(node)/∂{seed}: tangents, forward mode seeded by {seed}"))
+        elif self.grad_of is not None:
             cells.append((GRADIENT, f"∂{self.grad_of}/∂(node): gradients of {self.grad_of}"))
         else:
             cells.append((QUIET, "no output depends on the inputs: no gradients"))
@@ -302,12 +358,16 @@ class _Picture:
         notes = []
         if self._labelled:
             notes.append("on the edges: local partial derivatives")
+        if self._copied:
+            names = ", ".join(sorted(self._copied))
+            notes.append(f"dashed boxes ({names}): the same value again, drawn beside each further "
+                         "use to keep the picture small")
         if self.selection.summarised:
             total = len(self.record.ops) + len(self.record.leaves)
             shown = len(self.selection.kept) + len(self.selection.drawn_leaves)
             notes.append(f"summarised: {shown:,} of {total:,} values drawn (max_nodes={max_nodes})")
-        if notes:
-            rows += "<TR>" + _legend_cell(QUIET, "; ".join(notes), len(cells)) + "</TR>"
+        for note in notes:  # a row each: one long row would widen the whole picture
+            rows += "<TR>" + _legend_cell(QUIET, note, len(cells)) + "</TR>"
         if title:
             # Not bold: Graphviz sizes the cell with plain-text widths, and bold would overflow it.
             rows = "<TR>" + _legend_cell(QUIET, title, len(cells)) + "</TR>" + rows
@@ -315,8 +375,17 @@ class _Picture:
                                f'CELLSPACING="2" CELLPADDING="2">{rows}</TABLE></FONT>>'))
 
 
+def _period(primitives, longest=24):
+    """The shortest p (up to `longest`) with which the sequence repeats, at least twice: a loop's
+    body. None if it doesn't."""
+    for p in range(1, min(longest, len(primitives) // 2) + 1):
+        if all(primitives[i] is primitives[i - p] for i in range(p, len(primitives))):
+            return p
+    return None
+
+
 def _legend_cell(fill, text, span=1):
-    return f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">{_html(text)}</TD>'
+    return f'<TD COLSPAN="{span}" BGCOLOR="{fill}" BORDER="1" COLOR="{BORDER}">{_fitted(text)}</TD>'
 
 
 def _local_partial(node, parent):
@@ -329,7 +398,7 @@ def _local_partial(node, parent):
     kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
     total = None
     for argnum, each in node.in_edges():
-        rule = rules.VJP[node.primitive][argnum]
+        rule = VJP[node.primitive][argnum]
         if each is not parent or rule is None:
             continue
         try:
@@ -352,10 +421,21 @@ def _html(text):
     return html.escape(str(text), quote=True).replace("\n", "<BR/>")
 
 
+SLACK = 12
+"""Every label line ends in one no-break space per this many characters: a browser draws text
+about 2% wider than Graphviz measured it (Chromium, measured), so without slack the end of a long
+line crossed its box's border (issue 15: "gradients of (dy/dx" with the ")" cut off)."""
+
+
+def _fitted(text):
+    """`text` for a label, with room after it to be drawn a little wider than measured."""
+    return _html(text) + "&#160;" * math.ceil(len(str(text)) / SLACK)
+
+
 def _b(text):
-    return f"<B>{_html(text)}</B>"
+    return f"<B>{_html(text)}</B>" + "&#160;" * math.ceil(len(str(text)) / SLACK)
 
 
 def _edge_label(text):
     return (f'<<TABLE BORDER="0" CELLPADDING="1" CELLSPACING="0" BGCOLOR="{QUIET}"><TR><TD>'
-            f'<FONT COLOR="{TEXT}">{_html(text)}</FONT></TD></TR></TABLE>>')
+            f'<FONT COLOR="{TEXT}">{_fitted(text)}</FONT></TD></TR></TABLE>>')

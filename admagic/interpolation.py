@@ -32,7 +32,6 @@ n, and digits are lost (see `MAX_ORDER`, measured in benchmarks/interpolation_di
 """
 
 import functools
-import inspect
 import itertools
 import math
 from fractions import Fraction
@@ -45,8 +44,7 @@ from .result import NotComputed
 from .tape import ancestors
 from .traced import Traced, plain
 
-__all__ = ["derivatives", "hessian", "partials", "derivative_table", "check_request",
-           "MAX_ORDER", "MAX_PARTIALS"]
+__all__ = ["partials", "derivative_table", "check_request", "weights", "MAX_ORDER", "MAX_PARTIALS"]
 
 # The highest order allowed for each number of inputs: measured (benchmarks/interpolation_digits.py,
 # against 40-digit values; the table is in docs/how-it-works.md) to leave at least 7 significant

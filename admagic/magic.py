@@ -82,6 +82,22 @@ class GradMagics(Magics):
     @argument("--graph", dest="graph_kind", choices=("forward", "backward"), default=None,
               help="draw the cell's own computation (forward, the default) or the one that "
                    "computed the first derivatives (backward)")
+    @argument("--method", choices=("auto", "nested"), default="auto",
+              help="how orders 2 and up are computed: auto (Taylor mode for numbers, the fast "
+                   "way) or nested (nested reverse mode, the way tapes are nested by hand)")
+    @argument("--mode", metavar="MODE", default="reverse",
+              help="how the first derivatives are computed: reverse (one backward sweep per "
+                   "output, the default) or forward (one tangent sweep per input; the graph "
+                   "shows each node's tangent)")
+    @argument("--trace", action="store_true",
+              help="show the evaluation trace under the table: each operation's value, local "
+                   "partials, tangent and adjoint, as in the textbooks (stored as _grad.trace)")
+    @argument("--seed", metavar="NAME", default=None,
+              help="the input whose tangents the trace and the forward-mode graph show "
+                   "(default: the first)")
+    @argument("--explain", action="store_true",
+              help="write out the chain rule with numbers, path by path (stored as "
+                   "_grad.explanation)")
     @cell_magic
     def grad(self, line, cell):
         """Run the cell with its inputs traced; show values and derivatives, and the graph.
@@ -100,6 +116,12 @@ class GradMagics(Magics):
 
             %%grad x=3 --order 2 --taylor
             y = x * x                  # also y ≈ 9 + 6(x−3) + (x−3)²
+
+            %%grad x1=2 x2=5 --mode forward --trace
+            y = np.log(x1) + x1 * x2 - np.sin(x2)   # the evaluation trace, with tangents
+
+            %%grad x=2 y=3 --explain
+            f = x * y + np.sin(x)      # ∂f/∂x = 1 × 3 + 1 × (-0.4161) = 2.584
 
         Inputs may be written with spaces and separated by commas (x = 3, y = x + 1); an input
         may use the ones before it (x=3 y=x*2).
@@ -127,8 +149,9 @@ class GradMagics(Magics):
                 of=args.of, namespace=self.shell.user_ns, graph=graph, graph_of=args.graph_of,
                 edges=args.edges, graph_kind=args.graph_kind or "forward",
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
-                check=args.check, taylor=args.taylor, filename=filename, first_line=2,
-                name=args.out or "_grad")
+                check=args.check, taylor=args.taylor, mode=args.mode, trace=args.trace,
+                seed=args.seed, explain=args.explain, filename=filename, first_line=2,
+                name=args.out or "_grad", method=args.method)
         except GradUsageError as error:
             _release(error)
             raise UsageError(f"{error}\n{_usage()}") from None
@@ -140,8 +163,11 @@ class GradMagics(Magics):
         if args.out:
             self.shell.user_ns[args.out] = result
         display(result)
-        if result.taylor is not None:
-            display(result.taylor)  # LaTeX in a notebook, plain text in a terminal
+        # Each its own output, so each view stays itself: HTML or text for the trace, LaTeX or
+        # text for the polynomial and the chain rule.
+        for view in (result.trace, result.explanation, result.taylor):
+            if view is not None:
+                display(view)
         if args.save:
             result.save(args.save)
 
@@ -359,7 +385,8 @@ def _problem(args):
         bad = [n for n in names if not n.isidentifier() or keyword.iskeyword(n)]
         if bad or not names:
             return f"--of {args.of}: give output names separated by commas, e.g. --of y,z."
-    for option, name in (("--out", args.out), ("--graph-of", args.graph_of)):
+    for option, name in (("--out", args.out), ("--graph-of", args.graph_of),
+                         ("--seed", args.seed)):
         if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
             return f"{option} {name}: that is not a Python name."
     if args.save is not None:

@@ -7,7 +7,10 @@ graph's ∂ labels and the Taylor polynomial all write a name the same way.
 ('d3z/dx2dy', 'w_{1}', '(dz/dx)')
 """
 
+import math
 import re
+
+import numpy as np
 
 # ---- writing -------------------------------------------------------------------------------------
 
@@ -49,6 +52,37 @@ def superscript(n):
 
 _TO_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _FROM_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+def typed_number(x, digits=10):
+    """A number the user typed (an input, a constant in the code), with every digit they typed, so
+    that ``1.0001`` is not drawn ``1`` beside its neighbour ``1``; at most `digits` significant
+    digits, for numbers no one types (``1/3``). Other values give None.
+
+    >>> typed_number(1.0001), typed_number(3.0), typed_number(2.5e9), typed_number(1 / 3)
+    ('1.0001', '3', '2.5e9', '0.3333333333')
+    """
+    if isinstance(x, np.ndarray) and x.ndim == 0:
+        x = x[()]
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, float, np.integer, np.floating)):
+        return None
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if not isinstance(x, np.floating):
+        x = float(x)  # an np.float32 keeps its type: its own shortest digits, 0.1 not 0.1000000015
+    if not math.isfinite(x):
+        return str(float(x))
+    if x == 0:
+        return "0"
+    shortest = np.format_float_scientific(x, unique=True, trim="-")
+    mantissa, exponent = shortest.split("e")
+    if len(mantissa.lstrip("-").replace(".", "")) > digits:
+        mantissa, exponent = np.format_float_scientific(
+            x, precision=digits - 1, unique=False, trim="-").split("e")
+    exponent = int(exponent)
+    if -4 <= exponent < 6:  # written out, as Python would: 0.001, 123456.5
+        return np.format_float_positional(type(x)(f"{mantissa}e{exponent}"), unique=True, trim="-")
+    return f"{mantissa}e{exponent}"
+
 
 # ---- reading -------------------------------------------------------------------------------------
 

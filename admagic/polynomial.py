@@ -4,9 +4,12 @@
 coefficients come from Taylor mode (`taylor.py`), the writing from here.
 """
 
+import math
+from fractions import Fraction
+
 import numpy as np
 
-from .notation import latex_name
+from .notation import latex_name, superscript
 from .traced import plain
 
 
@@ -44,17 +47,33 @@ class TaylorPolynomials:
 
 
 def polynomial_text(coeffs, var="x", x0=0.0, digits=6):
-    """Plain text for ``Σ c_k (var - x0)^k``, for a terminal.
+    """Plain text for ``Σ c_k (var - x0)^k``, for a terminal; a coefficient that is a fraction
+    (1/6, but not a rounded decimal) is written as one.
 
     >>> polynomial_text([9.0, 6.0, 1.0], "x", 3.0)
     '9 + 6(x−3) + (x−3)²'
-    >>> polynomial_text([0.0, 1.0, 0.0, -1/6], "x", 0.0)
-    'x − 0.166667x³'
+    >>> polynomial_text([0.0, 1.0, 0.0, -1/6, 0.0, 1/120], "x", 0.0)
+    'x − x³/6 + x⁵/120'
+    >>> polynomial_text([1.0, 1.0, 0.5, 1/6], "x", 0.0)  # with one fraction, 0.5 is one too
+    '1 + x + x²/2 + x³/6'
+    >>> polynomial_text([0.5403023058681398, -0.8414709848078965], "x", 1.0)
+    '0.540302 − 0.841471(x−1)'
     """
     base = var if x0 == 0 else f"({var}{_MINUS}{_text_number(x0, digits)})" if x0 > 0 \
         else f"({var}+{_text_number(-x0, digits)})"
-    return _written(coeffs, lambda k: base + (str(k).translate(_SUPERSCRIPTS) if k > 1 else ""),
-                    lambda c: _text_number(c, digits), _MINUS, "")
+
+    short = _fractions_written(coeffs)
+
+    def term(c, k):
+        power = base + superscript(k) if k > 1 else base if k else ""
+        fraction = exact_fraction(c, short) if short is not None else None
+        if fraction is None:
+            magnitude = _text_number(c, digits)
+            return power or magnitude if magnitude == "1" else magnitude + power
+        top = "" if fraction.numerator == 1 and power else str(fraction.numerator)
+        return f"{top}{power}/{fraction.denominator}"
+
+    return _written(coeffs, term, lambda c: _text_number(c, digits), _MINUS)
 
 
 def polynomial_latex(coeffs, var="x", x0=0.0, digits=6):
@@ -62,44 +81,80 @@ def polynomial_latex(coeffs, var="x", x0=0.0, digits=6):
 
     >>> polynomial_latex([9.0, 6.0, 1.0], "x", 3.0)
     '9 + 6 (x - 3) + (x - 3)^{2}'
+    >>> polynomial_latex([0.0, 1.0, 0.0, -1/6], "x", 0.0)
+    'x - \\\\frac{1}{6} x^{3}'
     """
     var = latex_name(var)
     base = var if x0 == 0 else f"({var} - {_latex_number(x0, digits)})" if x0 > 0 \
         else f"({var} + {_latex_number(-x0, digits)})"
-    return _written(coeffs, lambda k: base + (f"^{{{k}}}" if k > 1 else ""),
-                    lambda c: _latex_number(c, digits), "-", " ")
+
+    short = _fractions_written(coeffs)
+
+    def term(c, k):
+        power = base + (f"^{{{k}}}" if k > 1 else "") if k else ""
+        fraction = exact_fraction(c, short) if short is not None else None
+        if fraction is None:
+            magnitude = _latex_number(c, digits)
+            if magnitude == "1":
+                return power or magnitude
+            return " ".join(filter(None, [magnitude, power]))
+        written = rf"\frac{{{fraction.numerator}}}{{{fraction.denominator}}}"
+        return " ".join(filter(None, [written, power]))
+
+    return _written(coeffs, term, lambda c: _latex_number(c, digits), "-", " ")
 
 
-def _written(coeffs, power, number, minus, space):
-    """Join the nonzero terms: ``c_0 + c_1·power(1) + ...``; a ±1 in front of a power is left out."""
+def exact_fraction(c, short=False, max_denominator=10**6, ulps=4):
+    """`c` as the fraction it is, when its decimal would be rounded (1/6, 1/120, 5/24), else None:
+    the fraction must give `c` back within a few ulps. A short decimal (0.5, 2.5e-5) stays one,
+    unless `short` (when other coefficients are fractions, 0.5 is written 1/2 too).
+
+    >>> exact_fraction(1 / 6), exact_fraction(0.5), exact_fraction(0.5403023058681398)
+    (Fraction(1, 6), None, None)
+    """
+    c = abs(float(c))
+    if not math.isfinite(c) or c == 0 or (not short and _digits(c) <= 6):
+        return None
+    fraction = Fraction(c).limit_denominator(max_denominator)
+    if fraction.denominator == 1 or abs(float(fraction) - c) > ulps * math.ulp(c):
+        return None
+    return fraction
+
+
+def _digits(c):
+    """The significant digits of the shortest decimal that reads back as `c`."""
+    return len(repr(c).split("e")[0].replace(".", "").strip("0"))
+
+
+def _fractions_written(coeffs):
+    """None if no coefficient is written as a fraction; else True: short decimals are too."""
+    scalars = [plain(c) for c in coeffs if np.ndim(plain(c)) == 0]
+    return True if any(exact_fraction(c) is not None for c in scalars) else None
+
+
+def _written(coeffs, term, number, minus, space=""):
+    """Join the nonzero terms ``term(|c_k|, k)`` with their signs; an array output's coefficients
+    are written as arrays, all joined by +."""
     terms = []
     for k, c in enumerate(coeffs):
         c = plain(c)
-        if np.ndim(c):  # an array output: its coefficients written as arrays, all joined by +
+        if np.ndim(c):
             if np.any(c != 0):
-                terms.append(("+", _array_text(c, number) + (space + power(k) if k else "")))
+                terms.append(("+", _array_text(c, number) + (space + term(1.0, k) if k else "")))
             continue
         if c == 0:
             continue
-        sign = minus if c < 0 else "+"
-        magnitude = number(abs(c))
-        if k == 0:
-            terms.append((sign, magnitude))
-        elif magnitude == "1":
-            terms.append((sign, power(k)))
-        else:
-            terms.append((sign, magnitude + space + power(k)))
+        terms.append((minus if c < 0 else "+", term(abs(c), k)))
     if not terms:
         return "0"
     first_sign, first = terms[0]
     written = (minus if first_sign == minus else "") + first
-    for sign, term in terms[1:]:
-        written += f" {sign} {term}"
+    for sign, text in terms[1:]:
+        written += f" {sign} {text}"
     return written
 
 
 _MINUS = "\u2212"
-_SUPERSCRIPTS = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
 
 
 def _text_number(c, digits):

@@ -47,10 +47,16 @@ class GradResult(Mapping):
     ``res.graph`` is the computation graph (an `admagic.render.Digraph`, or None), which displays
     and saves itself through admagic's layout engine. `name` is what the user calls this result
     (``_grad``, or the ``--out`` name): the hints it prints use it.
+
+    With ``--trace``, ``res.trace`` is the evaluation trace (an `evaltrace.EvaluationTrace`: its
+    ``rows``, and ``res.steps``, the reverse sweep one node at a time); with ``--explain``,
+    ``res.explanation`` is the chain rule written out (a `chainrule.Explanation`). Each displays
+    itself; `method` says which mode computed the numbers, where the cell asked.
     """
 
     def __init__(self, *, inputs, outputs, derivatives, order, checks=None, graph=None, notes=(),
-                 max_derivative_size=None, timings=None, taylor=None, name="_grad"):
+                 max_derivative_size=None, timings=None, taylor=None, name="_grad", trace=None,
+                 explanation=None, method=None):
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
         self.order = order
@@ -62,7 +68,19 @@ class GradResult(Mapping):
         self.timings = dict(timings or {})
         self.taylor = taylor  # a TaylorPolynomials (--taylor), shown as its own output, or None
         self.name = name
+        self.trace = trace  # an EvaluationTrace (--trace), shown as its own output, or None
+        self.explanation = explanation  # a chainrule.Explanation (--explain), or None
+        self.method = method  # how the numbers were computed ("Taylor mode", ...), or None
         self.render_problem = None  # why render() gave no picture, when Graphviz failed
+
+    @property
+    def steps(self):
+        """The reverse sweep of the trace one node at a time (see `evaltrace.Step`); needs
+        ``--trace``."""
+        if self.trace is None:
+            raise AttributeError(f"{self.name} has no trace: run the cell with --trace to see "
+                                 "the reverse sweep step by step.")
+        return self.trace.steps
 
     # ---- the numbers -----------------------------------------------------------------------------
 

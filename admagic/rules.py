@@ -9,61 +9,24 @@ Rules are written with ordinary NumPy functions. When an outer tape is recording
 and the arguments are traced values of that tape, so the rule's own operations are recorded:
 differentiating the backward pass is how admagic gets second, third, ... derivatives.
 
-Broadcasting is undone in one place, `unbroadcast`, called by the backward pass: a rule may
+Broadcasting is undone in one place, `tape.unbroadcast`, called by the backward pass: a rule may
 return its gradient in the broadcast shape of the result.
-"""
 
-import string
+This module only fills the engine's table (`tape.VJP`, through `defvjp`); the engine itself is in
+`tape.py` and `traced.py`, and admagic's own primitives (``getitem``, ``untake``, ...) in
+`primitives.py`.
+"""
 
 import numpy as np
 
+from .primitives import _parse_einsum, _tensordot_subscripts, concatenate, getitem, stack, untake
+from .tape import defvjp, defvjp_every
+from .traced import record
 from .reductions import LN2, LN10, clip_bounds
 from .reductions import count as _count
 from .reductions import positive_axes as _positive_axes
 from .reductions import restore_reduced as _restore_reduced
 from .reductions import share_of_ties as _share_of_ties
-
-VJP = {}  # primitive -> tuple of rules, one per argument
-
-
-def defvjp(primitive, *rules):
-    """Register the vjp of each argument of `primitive` (None where it has no derivative)."""
-    VJP[primitive] = rules
-
-
-class _EveryArgument:
-    """Rules for a primitive with any number of array arguments: rule(argnum, g, ans, *args)."""
-
-    def __init__(self, rule):
-        self.rule = rule
-
-    def __getitem__(self, argnum):
-        return lambda g, ans, *args, **kwargs: self.rule(argnum, g, ans, *args, **kwargs)
-
-
-def defvjp_every(primitive, rule):
-    VJP[primitive] = _EveryArgument(rule)
-
-
-def shape_of(x):
-    return getattr(x, "shape", ())
-
-
-def unbroadcast(gradient, like):
-    """Sum `gradient` down to the shape of `like`, undoing NumPy's broadcasting (and the reverse)."""
-    target = shape_of(like)
-    shape = shape_of(gradient)
-    if shape == target:
-        return gradient
-    extra = len(shape) - len(target)
-    if extra > 0:
-        gradient = np.sum(gradient, axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(target) if n == 1 and shape_of(gradient)[i] != 1)
-    if stretched:
-        gradient = np.sum(gradient, axis=stretched, keepdims=True)
-    if shape_of(gradient) != target:
-        gradient = np.broadcast_to(gradient, target)
-    return gradient
 
 
 # ---- helpers the rules share (written in traced operations too) ---------------------------------
@@ -71,7 +34,8 @@ def unbroadcast(gradient, like):
 # which the Taylor table (taylor_rules.py) shares.
 
 def _balanced(x, y):
-    """1 where x wins an elementwise max/min against y, 1/2 on a tie, 0 where it loses."""
+    """The share of an elementwise max/min's gradient for x against y: 1/2 where they tie, else 1.
+    (The rule multiplies it by the comparison that says whether x won.)"""
     return np.where(np.equal(x, y), 0.5, 1.0)
 
 
@@ -153,30 +117,9 @@ def _dot_vjp(argnum, g, ans, a, b):
 
 # ---- einsum, and what is written as einsum (tensordot, inner) -----------------------------------
 
-def parse_einsum(subscripts, n_operands):
-    """'ij,jk->ik' -> (['ij', 'jk'], 'ik'); the implicit form gets NumPy's implicit output."""
-    subscripts = subscripts.replace(" ", "")
-    if "." in subscripts:
-        raise NotImplementedError("einsum with '...' is not differentiable in admagic yet; "
-                                  "write the axes out, e.g. 'bij,bjk->bik'.")
-    inputs, _, output = subscripts.partition("->")
-    terms = inputs.split(",")
-    if "->" not in subscripts:
-        letters = "".join(terms)
-        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
-    if len(terms) != n_operands:
-        raise ValueError(f"einsum subscripts {subscripts!r} name {len(terms)} operands, got {n_operands}.")
-    for term in terms:
-        if len(set(term)) != len(term):
-            raise NotImplementedError(
-                f"einsum with a repeated index in one operand ({term!r}) is not differentiable in "
-                "admagic yet; use np.trace or np.diag.")
-    return terms, output
-
-
 def _einsum_vjp(argnum, g, ans, subscripts, *operands, **kwargs):
     operand = argnum - 1  # argument 0 is the subscripts string
-    terms, output = parse_einsum(subscripts, len(operands))
+    terms, output = _parse_einsum(subscripts, len(operands))
     others = [t for i, t in enumerate(terms) if i != operand]
     available = set(output).union(*others) if others else set(output)
     wanted = terms[operand]
@@ -189,27 +132,8 @@ def _einsum_vjp(argnum, g, ans, subscripts, *operands, **kwargs):
     return grad
 
 
-def tensordot_subscripts(a_ndim, b_ndim, axes=2):
-    """The einsum spelling of np.tensordot(a, b, axes)."""
-    if isinstance(axes, int):
-        a_axes, b_axes = list(range(a_ndim - axes, a_ndim)), list(range(axes))
-    else:
-        a_axes, b_axes = ([axes[0]] if isinstance(axes[0], int) else list(axes[0]),
-                          [axes[1]] if isinstance(axes[1], int) else list(axes[1]))
-    a_axes = [a % a_ndim for a in a_axes]
-    b_axes = [b % b_ndim for b in b_axes]
-    letters = iter(string.ascii_letters)
-    a_sub = [next(letters) for _ in range(a_ndim)]
-    b_sub = [next(letters) for _ in range(b_ndim)]
-    for i, j in zip(a_axes, b_axes):
-        b_sub[j] = a_sub[i]
-    out = [c for i, c in enumerate(a_sub) if i not in a_axes] + \
-          [c for j, c in enumerate(b_sub) if j not in b_axes]
-    return "".join(a_sub) + "," + "".join(b_sub) + "->" + "".join(out)
-
-
 def _tensordot_vjp(argnum, g, ans, a, b, axes=2):
-    spec = tensordot_subscripts(np.ndim(a), np.ndim(b), axes)
+    spec = _tensordot_subscripts(np.ndim(a), np.ndim(b), axes)
     return _einsum_vjp(argnum + 1, g, ans, spec, a, b)
 
 
@@ -219,29 +143,7 @@ def _inner_vjp(argnum, g, ans, a, b):
     return _tensordot_vjp(argnum, g, ans, a, b, axes=([-1], [-1]))
 
 
-# ---- primitives admagic defines itself, so that each has one clear rule ---------------------------
-
-def getitem(x, index):
-    """x[index], as a primitive."""
-    return x[index]
-
-
-def untake(g, index, shape):
-    """The adjoint of x[index]: zeros of `shape` with g added at `index` (repeats add up)."""
-    out = np.zeros(shape, dtype=np.result_type(g, np.float64))
-    np.add.at(out, index, g)
-    return out
-
-
-def concatenate(*arrays, axis=0):
-    """np.concatenate with its arrays as separate arguments, so each can be traced."""
-    return np.concatenate(arrays, axis=axis)
-
-
-def stack(*arrays, axis=0):
-    """np.stack with its arrays as separate arguments, so each can be traced."""
-    return np.stack(arrays, axis=axis)
-
+# ---- admagic's own primitives (primitives.py) -----------------------------------------------------
 
 def _concatenate_vjp(argnum, g, ans, *arrays, axis=0):
     if axis is None:
@@ -298,11 +200,42 @@ def _clip_vjp(g, ans, x, lo=None, hi=None, **bounds):
     return g * inside
 
 
-def _recorded(primitive, *args):
-    """Call one of admagic's own primitives so that a recording tape sees it, as NumPy's are."""
-    from .traced import record  # not at the top: traced.py imports this module
+def _power_base(g, ans, x, y):
+    return g * y * _power_less_one(x, y)
 
-    return record(primitive, *args)
+
+def _power_exponent(g, ans, x, y):
+    return g * ans * np.log(np.where(x > 0, x, 1.0))  # x ** y for x <= 0 only has integer y
+
+
+def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+    return _restore_reduced(g, x, axis, keepdims)
+
+
+def _mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
+    return _restore_reduced(g / _count(x, axis), x, axis, keepdims)
+
+
+def _extreme_vjp(g, ans, x, axis=None, out=None, keepdims=False, **_):
+    """np.max and np.min: the gradient goes to the element that won, shared among ties."""
+    return _restore_reduced(g, x, axis, keepdims) * _share_of_ties(x, ans, axis, keepdims)
+
+
+def _outer_vjp(argnum, g, ans, a, b):
+    if argnum == 0:
+        return np.reshape(g @ np.ravel(b), np.shape(a))
+    return np.reshape(np.ravel(a) @ g, np.shape(b))
+
+
+def _diagonal_vjp(g, ans, x, offset=0, axis1=0, axis2=1):
+    """np.diagonal: g back on that diagonal of a zero array shaped like x."""
+    ndim = np.ndim(x)
+    axis1, axis2 = axis1 % ndim, axis2 % ndim
+    rows, cols, n = np.shape(x)[axis1], np.shape(x)[axis2], np.shape(ans)[-1]
+    place_rows = np.eye(rows, n, -max(0, -offset))  # diagonal element i sits in this row ...
+    place_cols = np.eye(n, cols, max(0, offset))    # ... and this column
+    spread = np.matmul(np.expand_dims(g, -2) * place_rows, place_cols)  # (..., rows, cols)
+    return np.moveaxis(spread, (-2, -1), (axis1, axis2))
 
 
 def _zero(g, ans, *args, **kwargs):
@@ -310,81 +243,90 @@ def _zero(g, ans, *args, **kwargs):
 
 
 # ---- the table ------------------------------------------------------------------------------------
+# One line per primitive: its rules, one per argument, in order. Keep a formatter off it.
 # fmt: off
-defvjp(np.add,         lambda g, ans, x, y: g,                         lambda g, ans, x, y: g)
-defvjp(np.subtract,    lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g)
-defvjp(np.multiply,    lambda g, ans, x, y: g * y,                     lambda g, ans, x, y: g * x)
-defvjp(np.divide,      lambda g, ans, x, y: g / y,                     lambda g, ans, x, y: -g * ans / y)
-defvjp(np.power,       lambda g, ans, x, y: g * y * _power_less_one(x, y),         lambda g, ans, x, y: g * ans * np.log(np.where(x > 0, x, 1.0)))
-defvjp(np.remainder,   lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g * np.floor(x / y))
-defvjp(np.maximum,     lambda g, ans, x, y: g * (x >= y) * _balanced(x, y), lambda g, ans, x, y: g * (y >= x) * _balanced(x, y))
-defvjp(np.minimum,     lambda g, ans, x, y: g * (x <= y) * _balanced(x, y), lambda g, ans, x, y: g * (y <= x) * _balanced(x, y))
-defvjp(np.hypot,       lambda g, ans, x, y: g * x / ans,               lambda g, ans, x, y: g * y / ans)
-defvjp(np.arctan2,     lambda g, ans, y, x: g * x / (x**2 + y**2),     lambda g, ans, y, x: -g * y / (x**2 + y**2))
-defvjp(np.logaddexp,   lambda g, ans, x, y: g * np.exp(x - ans),       lambda g, ans, x, y: g * np.exp(y - ans))
-defvjp(np.negative,    lambda g, ans, x: -g)
-defvjp(np.absolute,    lambda g, ans, x: g * np.sign(x))
-defvjp(np.square,      lambda g, ans, x: g * 2.0 * x)
-defvjp(np.reciprocal,  lambda g, ans, x: -g * ans * ans)
-defvjp(np.sqrt,        lambda g, ans, x: g * 0.5 / ans)
-defvjp(np.cbrt,        lambda g, ans, x: g / (3.0 * ans * ans))
-defvjp(np.exp,         lambda g, ans, x: g * ans)
-defvjp(np.exp2,        lambda g, ans, x: g * ans * LN2)
-defvjp(np.expm1,       lambda g, ans, x: g * (ans + 1.0))
-defvjp(np.log,         lambda g, ans, x: g / x)
-defvjp(np.log2,        lambda g, ans, x: g / (x * LN2))
-defvjp(np.log10,       lambda g, ans, x: g / (x * LN10))
-defvjp(np.log1p,       lambda g, ans, x: g / (x + 1.0))
-defvjp(np.sin,         lambda g, ans, x: g * np.cos(x))
-defvjp(np.cos,         lambda g, ans, x: -g * np.sin(x))
-defvjp(np.tan,         lambda g, ans, x: g / np.cos(x) ** 2)
-defvjp(np.arcsin,      lambda g, ans, x: g / np.sqrt(1.0 - x**2))
-defvjp(np.arccos,      lambda g, ans, x: -g / np.sqrt(1.0 - x**2))
-defvjp(np.arctan,      lambda g, ans, x: g / (1.0 + x**2))
-defvjp(np.sinh,        lambda g, ans, x: g * np.cosh(x))
-defvjp(np.cosh,        lambda g, ans, x: g * np.sinh(x))
-defvjp(np.tanh,        lambda g, ans, x: g * (1.0 - ans**2))
-defvjp(np.arcsinh,     lambda g, ans, x: g / np.sqrt(x**2 + 1.0))
-defvjp(np.arccosh,     lambda g, ans, x: g / np.sqrt(x**2 - 1.0))
-defvjp(np.arctanh,     lambda g, ans, x: g / (1.0 - x**2))
-defvjp(np.sign,        _zero)
-defvjp(np.floor,       _zero)
-defvjp(np.ceil,        _zero)
-defvjp(np.round,       _zero)
-defvjp(np.rint,        _zero)
-defvjp(np.floor_divide, _zero, _zero)
+defvjp(np.add,          lambda g, ans, x, y: g,                         lambda g, ans, x, y: g)
+defvjp(np.subtract,     lambda g, ans, x, y: g,                         lambda g, ans, x, y: -g)
+defvjp(np.multiply,     lambda g, ans, x, y: g * y,                     lambda g, ans, x, y: g * x)
+defvjp(np.divide,       lambda g, ans, x, y: g / y,                     lambda g, ans, x, y: -g * ans / y)
+defvjp(np.power,        _power_base,                                    _power_exponent)
+defvjp(np.remainder,    lambda g, ans, x, y: g,
+                        lambda g, ans, x, y: -g * np.floor(x / y))
+defvjp(np.maximum,      lambda g, ans, x, y: g * (x >= y) * _balanced(x, y),
+                        lambda g, ans, x, y: g * (y >= x) * _balanced(x, y))
+defvjp(np.minimum,      lambda g, ans, x, y: g * (x <= y) * _balanced(x, y),
+                        lambda g, ans, x, y: g * (y <= x) * _balanced(x, y))
+defvjp(np.hypot,        lambda g, ans, x, y: g * x / ans,               lambda g, ans, x, y: g * y / ans)
+defvjp(np.arctan2,      lambda g, ans, y, x: g * x / (x**2 + y**2),
+                        lambda g, ans, y, x: -g * y / (x**2 + y**2))
+defvjp(np.logaddexp,    lambda g, ans, x, y: g * np.exp(x - ans),
+                        lambda g, ans, x, y: g * np.exp(y - ans))
+defvjp(np.negative,     lambda g, ans, x: -g)
+defvjp(np.absolute,     lambda g, ans, x: g * np.sign(x))
+defvjp(np.square,       lambda g, ans, x: g * 2.0 * x)
+defvjp(np.reciprocal,   lambda g, ans, x: -g * ans * ans)
+defvjp(np.sqrt,         lambda g, ans, x: g * 0.5 / ans)
+defvjp(np.cbrt,         lambda g, ans, x: g / (3.0 * ans * ans))
+defvjp(np.exp,          lambda g, ans, x: g * ans)
+defvjp(np.exp2,         lambda g, ans, x: g * ans * LN2)
+defvjp(np.expm1,        lambda g, ans, x: g * (ans + 1.0))
+defvjp(np.log,          lambda g, ans, x: g / x)
+defvjp(np.log2,         lambda g, ans, x: g / (x * LN2))
+defvjp(np.log10,        lambda g, ans, x: g / (x * LN10))
+defvjp(np.log1p,        lambda g, ans, x: g / (x + 1.0))
+defvjp(np.sin,          lambda g, ans, x: g * np.cos(x))
+defvjp(np.cos,          lambda g, ans, x: -g * np.sin(x))
+defvjp(np.tan,          lambda g, ans, x: g / np.cos(x) ** 2)
+defvjp(np.arcsin,       lambda g, ans, x: g / np.sqrt(1.0 - x**2))
+defvjp(np.arccos,       lambda g, ans, x: -g / np.sqrt(1.0 - x**2))
+defvjp(np.arctan,       lambda g, ans, x: g / (1.0 + x**2))
+defvjp(np.sinh,         lambda g, ans, x: g * np.cosh(x))
+defvjp(np.cosh,         lambda g, ans, x: g * np.sinh(x))
+defvjp(np.tanh,         lambda g, ans, x: g * (1.0 - ans**2))
+defvjp(np.arcsinh,      lambda g, ans, x: g / np.sqrt(x**2 + 1.0))
+defvjp(np.arccosh,      lambda g, ans, x: g / np.sqrt(x**2 - 1.0))
+defvjp(np.arctanh,      lambda g, ans, x: g / (1.0 - x**2))
+defvjp(np.sign,         _zero)
+defvjp(np.floor,        _zero)
+defvjp(np.ceil,         _zero)
+defvjp(np.round,        _zero)
+defvjp(np.rint,         _zero)
+defvjp(np.floor_divide, _zero,                                          _zero)
 
-defvjp(np.sum,         lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims))
-defvjp(np.mean,        lambda g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_: _restore_reduced(g / _count(x, axis), x, axis, keepdims))
-defvjp(np.prod,        _prod_vjp)
-defvjp(np.var,         _var_vjp)
-defvjp(np.std,         _std_vjp)
-defvjp(np.max,         lambda g, ans, x, axis=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims) * _share_of_ties(x, ans, axis, keepdims))
-defvjp(np.min,         lambda g, ans, x, axis=None, out=None, keepdims=False, **_: _restore_reduced(g, x, axis, keepdims) * _share_of_ties(x, ans, axis, keepdims))
-defvjp(np.cumsum,      _cumsum_vjp)
-defvjp(np.matmul,      lambda g, ans, a, b: _matmul_vjp(0, g, ans, a, b), lambda g, ans, a, b: _matmul_vjp(1, g, ans, a, b))
-defvjp(np.dot,         lambda g, ans, a, b: _dot_vjp(0, g, ans, a, b),    lambda g, ans, a, b: _dot_vjp(1, g, ans, a, b))
-defvjp(np.inner,       lambda g, ans, a, b: _inner_vjp(0, g, ans, a, b),  lambda g, ans, a, b: _inner_vjp(1, g, ans, a, b))
-defvjp(np.outer,       lambda g, ans, a, b: np.reshape(g @ np.ravel(b), np.shape(a)), lambda g, ans, a, b: np.reshape(np.ravel(a) @ g, np.shape(b)))
-defvjp(np.tensordot,   lambda g, ans, a, b, axes=2: _tensordot_vjp(0, g, ans, a, b, axes), lambda g, ans, a, b, axes=2: _tensordot_vjp(1, g, ans, a, b, axes))
+defvjp(np.sum,          _sum_vjp)
+defvjp(np.mean,         _mean_vjp)
+defvjp(np.prod,         _prod_vjp)
+defvjp(np.var,          _var_vjp)
+defvjp(np.std,          _std_vjp)
+defvjp(np.max,          _extreme_vjp)
+defvjp(np.min,          _extreme_vjp)
+defvjp(np.cumsum,       _cumsum_vjp)
+defvjp_every(np.matmul, _matmul_vjp)
+defvjp_every(np.dot,    _dot_vjp)
+defvjp_every(np.inner,  _inner_vjp)
+defvjp_every(np.outer,  _outer_vjp)
+defvjp_every(np.tensordot, _tensordot_vjp)
 defvjp_every(np.einsum, _einsum_vjp)
-defvjp(np.trace,       _trace_vjp)
-defvjp(np.diag,        _diag_vjp)
-defvjp(np.reshape,     lambda g, ans, x, shape=None, order="C", **_: np.reshape(g, np.shape(x), order=order))
-defvjp(np.ravel,       lambda g, ans, x, order="C": np.reshape(g, np.shape(x), order=order))
-defvjp(np.squeeze,     lambda g, ans, x, *_, **__: np.reshape(g, np.shape(x)))
-defvjp(np.expand_dims, lambda g, ans, x, axis: np.reshape(g, np.shape(x)))
-defvjp(np.transpose,   _transpose_vjp)
-defvjp(np.swapaxes,    lambda g, ans, x, axis1, axis2: np.swapaxes(g, axis1, axis2))
-defvjp(np.moveaxis,    lambda g, ans, x, source, destination: np.moveaxis(g, destination, source))
-defvjp(np.flip,        lambda g, ans, x, axis=None: np.flip(g, axis))
+defvjp(np.trace,        _trace_vjp)
+defvjp(np.diag,         _diag_vjp)
+defvjp(np.diagonal,     _diagonal_vjp)
+defvjp(np.reshape,      lambda g, ans, x, shape=None, order="C", **_: np.reshape(g, np.shape(x), order=order))
+defvjp(np.ravel,        lambda g, ans, x, order="C": np.reshape(g, np.shape(x), order=order))
+defvjp(np.squeeze,      lambda g, ans, x, *_, **__: np.reshape(g, np.shape(x)))
+defvjp(np.expand_dims,  lambda g, ans, x, axis: np.reshape(g, np.shape(x)))
+defvjp(np.transpose,    _transpose_vjp)
+defvjp(np.swapaxes,     lambda g, ans, x, axis1, axis2: np.swapaxes(g, axis1, axis2))
+defvjp(np.moveaxis,     lambda g, ans, x, source, destination: np.moveaxis(g, destination, source))
+defvjp(np.flip,         lambda g, ans, x, axis=None: np.flip(g, axis))
 defvjp(np.broadcast_to, lambda g, ans, x, shape, **_: g)   # unbroadcast sums it back down
-defvjp(np.where,       None,                                           lambda g, ans, c, x, y: np.where(c, g, 0.0),  lambda g, ans, c, x, y: np.where(c, 0.0, g))
-defvjp(np.clip,        _clip_vjp,
-                       lambda g, ans, x, lo, hi, **_: g * np.less(x, lo),
-                       lambda g, ans, x, lo, hi, **_: g * np.greater(x, hi))
-defvjp(getitem,        lambda g, ans, x, index: _recorded(untake, g, index, np.shape(x)))
-defvjp(untake,         lambda g, ans, h, index, shape: g[index])
+defvjp(np.where,        None,
+                        lambda g, ans, c, x, y: np.where(c, g, 0.0),
+                        lambda g, ans, c, x, y: np.where(c, 0.0, g))
+defvjp(np.clip,         _clip_vjp,
+                        lambda g, ans, x, lo, hi, **_: g * np.less(x, lo),
+                        lambda g, ans, x, lo, hi, **_: g * np.greater(x, hi))
+defvjp(getitem,         lambda g, ans, x, index: record(untake, g, index, np.shape(x)))
+defvjp(untake,          lambda g, ans, h, index, shape: g[index])
 defvjp_every(concatenate, _concatenate_vjp)
-defvjp_every(stack,    _stack_vjp)
+defvjp_every(stack,     _stack_vjp)
 # fmt: on

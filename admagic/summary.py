@@ -7,6 +7,7 @@ names). A layout engine's time grows faster than the number of nodes, so above `
 on long edges. `graph.py` then draws what was chosen.
 """
 
+import itertools
 from collections import deque
 
 import numpy as np
@@ -21,6 +22,10 @@ more, as a dashed copy, for each further use: long edges fanning out of one node
 
 LONG_EDGES = 200
 """How many ranks, in all, the drawn edges may cross before the longest start from copies."""
+
+MAX_RANKS = 16
+"""How many ranks (rows, top to bottom) a picture may have before it is summarised: about 110 px
+each at 96 dpi, so a long loop's first and last steps fit a screen, about 1,800 px, not 16,000."""
 
 def is_array_constant(value):
     return isinstance(value, np.ndarray) and value.size > 1
@@ -38,7 +43,7 @@ class Record:
             tape = next((v.tape for v in outputs.values() if type(v) is Traced), None)
         self.outputs = self._traced(outputs, tape)  # (name, node) of each, in the cell's order
         self.named = self._traced(names, tape)
-        given = list({id(v): v.node for v in inputs.values() if type(v) is Traced}.values())
+        given = list({id(v): v for v in inputs.values() if type(v) is Traced}.values())
         every = sorted({n for _, out in self.outputs for n in ancestors(out)},
                        key=lambda n: n.number)
         self.ops = [n for n in every if n.primitive is not None]
@@ -64,8 +69,8 @@ class Record:
         self.name = {}   # how other labels refer to a node
         self.title = {}  # the names at the start of its own label
         for name, leaf in inputs.items():
-            if type(leaf) is Traced and leaf.node not in self.name:
-                self.name[leaf.node] = name
+            if type(leaf) is Traced and leaf not in self.name:
+                self.name[leaf] = name
         unnamed = (n for n in self.leaves if n not in self.name)
         for count, leaf in enumerate(unnamed, start=1):
             self.name[leaf] = f"in{count}"  # a leaf the caller didn't list, like a Variable
@@ -75,13 +80,10 @@ class Record:
         for name, node in self.named:
             if node not in aliases:
                 aliases[node] = [name]
-        count = 0
-        for node in self.ops:
-            if node in aliases:
-                self.name[node] = aliases[node][0]
-            else:
-                count += 1
-                self.name[node] = f"v{count}"
+        taken = set(inputs) | {name for names in aliases.values() for name in names}
+        fresh = (f"v{count}" for count in itertools.count(1) if f"v{count}" not in taken)
+        for node in self.ops:  # v1, v2, ...: skipping any the user's own names already took
+            self.name[node] = aliases[node][0] if node in aliases else next(fresh)
         for node in self.leaves:
             self.title[node] = " = ".join(aliases.get(node, []) + [self.name[node]])
         for node in self.ops:
@@ -189,6 +191,7 @@ class Plan:
             users = [rank[c] for c in record.children.get(leaf, ()) if c in selection.kept]
             rank[leaf] = min(users, default=1) - 1
         self.depth = max((rank[n] for n in self.ops), default=0)
+        self.ranks = self._ranks_with_ellipsis(record, selection, rank)
         self.edges = []  # [tail, head, from a copy?]
         uses = {}
         for node in self.ops:
@@ -207,13 +210,34 @@ class Plan:
         self.size = (len(selection.drawn_leaves) + len(self.ops) + selection.summarised
                      + sum(len(array_constants(n)) for n in self.ops) + sum(e[2] for e in self.edges))
 
+    def _ranks_with_ellipsis(self, record, selection, rank):
+        """The ranks the layout will have: what leads into the "…" node sits above it, and what
+        continues after it (an operation whose operand was left out) below it."""
+        if not selection.summarised:
+            return self.depth + 1
+        hidden_children = [n for n in list(self.ops) + selection.drawn_leaves
+                           if any(c not in selection.kept for c in record.children.get(n, ()))]
+        more = 1 + max((rank[n] for n in hidden_children), default=0)
+        below = {}
+        for node in self.ops:
+            after = [below[p] for _, p in node.in_edges() if p in below]
+            if any(p.primitive is not None and p not in selection.kept for _, p in node.in_edges()):
+                after.append(more)
+            below[node] = 1 + max(after, default=rank[node] - 1)
+        return 1 + max([more] + list(below.values()))
 
-def choose(record, target, max_nodes):
-    """Everything if it fits in `max_nodes`, else the largest summary that does."""
+
+def choose(record, target, max_nodes, max_ranks=MAX_RANKS):
+    """Everything if it fits in `max_nodes` nodes and `max_ranks` ranks (None: any number), else
+    the largest summary that does."""
+
+    def fits(plan):
+        return plan.size <= max_nodes and (max_ranks is None or plan.ranks <= max_ranks)
+
     if len(record.ops) + len(record.leaves) <= max_nodes:
         selection = Selection(record, target)
         plan = Plan(record, selection)
-        if plan.size <= max_nodes:
+        if fits(plan):
             return selection, plan
     # Copies make the count grow faster than the budget, so search for the largest budget that fits.
     low, high = 1, max_nodes
@@ -222,7 +246,7 @@ def choose(record, target, max_nodes):
         budget = (low + high) // 2
         selection = Selection(record, target, budget)
         plan = Plan(record, selection)
-        if plan.size <= max_nodes:
+        if fits(plan):
             best, low = (selection, plan), budget + 1
         else:
             high = budget - 1

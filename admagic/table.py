@@ -21,7 +21,7 @@ import numpy as np
 
 from . import render
 from .formatting import format_number, format_value
-from .notation import grouped, latex_name, latex_text, superscript
+from .notation import grouped, latex_name, latex_text, superscript, typed_number
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,11 @@ def _cell(row):
 
 
 def caption(result):
-    return "at " + ", ".join(f"{name} = {format_value(v)}" for name, v in result.inputs.items())
+    """``at x = 1.0001 · by Taylor mode``: the point, with every digit typed (``at x = 1`` would
+    be another one), and how the numbers were computed."""
+    at = "at " + ", ".join(f"{name} = {typed_number(v) or format_value(v)}"
+                           for name, v in result.inputs.items())
+    return at if result.method is None else f"{at} · by {result.method}"
 
 
 def notes(result):

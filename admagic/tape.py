@@ -10,23 +10,83 @@ down, where outer tapes record it too. That is the whole of higher-order derivat
 nested tapes from confusing each other's variables (perturbation confusion).
 
 `backward()` below is reverse mode: walk the tape backwards, from the output to the inputs, and
-at each node apply the chain rule with the primitive's vector-Jacobian product from `rules.py`.
+at each node apply the chain rule with the primitive's vector-Jacobian product from `VJP` (which
+`rules.py` fills). Each thread has its own innermost tape; each tape knows its `parent`, the tape
+innermost when it was entered (as JAX's traces do), down to `EAGER`, the always-on tape of
+PyTorch-style tensors. It imports only `collector.py`: the rest of admagic is built on it.
 """
 
-import gc
 import itertools
 import operator
+import threading
 
 import numpy as np
 
-from .rules import VJP, unbroadcast
+from .collector import pause_cyclic_gc, resume_cyclic_gc
 
-_node_numbers = itertools.count()
+_node_numbers = itertools.count()  # next() on a count is atomic, so numbers stay unique across threads
 _tape_levels = itertools.count(1)
 
-#: The tapes currently recording, outermost first.
-active_tapes = []
+# ---- the registry of derivative rules (rules.py fills it) ----------------------------------------
 
+VJP = {}  # primitive -> its rules, one per argument (None where an argument has no derivative)
+
+
+def defvjp(primitive, *rules):
+    """Register the vector-Jacobian product of each argument of `primitive`.
+
+    A rule gets ``(g, ans, *args, **kwargs)`` and returns g times d(ans)/d(that argument):
+
+    >>> def cube(x): return x ** 3
+    >>> defvjp(cube, lambda g, ans, x: g * 3 * x ** 2)
+    >>> VJP[cube][0](1.0, 8.0, 2.0)  # g = 1 at x = 2: 3 * 2 ** 2
+    12.0
+    >>> del VJP[cube]
+    """
+    VJP[primitive] = rules
+
+
+class _EveryArgument:
+    """Rules for a primitive with any number of array arguments: rule(argnum, g, ans, *args)."""
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __getitem__(self, argnum):
+        return lambda g, ans, *args, **kwargs: self.rule(argnum, g, ans, *args, **kwargs)
+
+
+def defvjp_every(primitive, rule):
+    """Register one rule for every argument of `primitive`; it gets the argument's number first."""
+    VJP[primitive] = _EveryArgument(rule)
+
+
+def _shape_of(x):
+    return getattr(x, "shape", ())
+
+
+def unbroadcast(gradient, like):
+    """Sum `gradient` down to the shape of `like`, undoing NumPy's broadcasting (and the reverse).
+
+    >>> unbroadcast(np.ones((2, 3)), np.zeros(3))  # x of shape (3,) was used in two rows
+    array([2., 2., 2.])
+    """
+    target = _shape_of(like)
+    shape = _shape_of(gradient)
+    if shape == target:
+        return gradient
+    extra = len(shape) - len(target)
+    if extra > 0:
+        gradient = np.sum(gradient, axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(target) if n == 1 and _shape_of(gradient)[i] != 1)
+    if stretched:
+        gradient = np.sum(gradient, axis=stretched, keepdims=True)
+    if _shape_of(gradient) != target:
+        gradient = np.broadcast_to(gradient, target)
+    return gradient
+
+
+# ---- the record -----------------------------------------------------------------------------------
 
 class Node:
     """One recorded operation: ``value = primitive(*args, **kwargs)``, recorded by `tape`.
@@ -58,11 +118,6 @@ class Node:
         """``(argnum, parent)`` for each argument this tape traced: the edges into this node."""
         return [(argnum, p) for argnum, p in enumerate(self.parents) if p is not None]
 
-    @property
-    def node(self):
-        """The record entry of this value: the value itself, since a traced value is its node."""
-        return self
-
     def __repr__(self):
         name = getattr(self.primitive, "__name__", "input")
         return f"<Node #{self.number} {name}>"
@@ -92,14 +147,23 @@ by_number = operator.attrgetter("number")  # the order nodes were made in: a top
 def backward(output_node, seed, keep_interior=True):
     """Reverse mode: the adjoint d(output)/d(node), times `seed`, for every node the output needs.
 
-    Returns ``{node: adjoint}``. When an outer tape is recording, the adjoints are traced values of
-    that tape, so the derivative can itself be differentiated. With ``keep_interior=False`` only
-    the inputs' adjoints are kept: the others are dropped as soon as they are passed on, so the
-    sweep never holds them all at once.
+    Returns ``{node: adjoint}``. For y = x * x + x at x = 3, dy/dx = 2x + 1 = 7:
+
+    >>> from admagic import Tape, Variable
+    >>> x = Variable(3.0)
+    >>> with Tape() as tape:
+    ...     y = x * x + x
+    >>> adjoints = backward(y, 1.0)
+    >>> adjoints[tape.nodes[0]]  # the tape's first node is its leaf for x
+    7.0
+
+    When an outer tape is recording, the adjoints are traced values of that tape, so the
+    derivative can itself be differentiated. With ``keep_interior=False`` only the inputs'
+    adjoints are kept, each other one dropped as soon as it is passed on.
     """
     adjoints = {output_node: seed}
     take = adjoints.get if keep_interior else adjoints.pop
-    _pause_cyclic_gc()  # see _pause_cyclic_gc
+    pause_cyclic_gc()  # see collector.py
     try:
         for node in output_node.tape.latest_first(output_node):
             primitive = node.primitive
@@ -126,7 +190,7 @@ def backward(output_node, seed, keep_interior=True):
                 earlier = adjoints.get(parent)
                 adjoints[parent] = contribution if earlier is None else earlier + contribution
     finally:
-        _resume_cyclic_gc()
+        resume_cyclic_gc()
     return adjoints
 
 
@@ -138,21 +202,18 @@ def _shaped_like(gradient, arg):
     return unbroadcast(gradient, arg)
 
 
-# A record is a large, growing heap of small objects, all in use until the tape is done; Python's
-# cyclic garbage collector would walk it again and again as it grows, finding nothing to free
-# (measured: ~45% of recording time in a scalar loop). So the collector pauses while any Tape
-# records, and during each backward sweep (~3% of its time), and resumes after.
-_gc_was_enabled = []
+_state = threading.local()  # .innermost: this thread's innermost recording tape, once it has one
 
 
-def _pause_cyclic_gc():
-    _gc_was_enabled.append(gc.isenabled())
-    gc.disable()
+def current_tape():
+    """The innermost tape recording in this thread (`EAGER` when no ``with Tape()`` is open).
 
-
-def _resume_cyclic_gc():
-    if _gc_was_enabled.pop():
-        gc.enable()
+    >>> from admagic import Tape
+    >>> with Tape() as outer, Tape() as inner:
+    ...     current_tape() is inner and inner.parent is outer and outer.parent is EAGER
+    True
+    """
+    return getattr(_state, "innermost", EAGER)
 
 
 class Tape:
@@ -171,13 +232,20 @@ class Tape:
     `Variable` values are watched automatically when used inside the tape
     (``watch_accessed_variables=True``). A tape answers ``gradient()`` once unless
     ``persistent=True``. Tapes nest: an outer tape records the inner tape's ``gradient()``, which
-    gives second derivatives.
+    gives second derivatives. A tape records in the thread that entered it; ``parent`` is the tape
+    that was innermost in that thread when it was entered.
     """
+
+    #: How `gradient()` hands back a plain (untraced) gradient. tensor.py makes it `constant`, so
+    #: ``.numpy()`` works on the answer as in TensorFlow; a traced gradient (an outer tape is
+    #: recording) is handed back as it is, so that it can be differentiated again.
+    _hand_back = staticmethod(lambda gradient: gradient)
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
         self.level = None  # given on entry: inner tapes are entered later, so get higher levels
+        self.parent = None  # the tape this one records above, given on entry
         self.recording = False
         self._leaves = {}  # id(tensor) -> (tensor, leaf node) for what this tape watched
         self._used = False
@@ -187,17 +255,25 @@ class Tape:
         if self.level is not None:
             raise RuntimeError("A Tape can only be used in one `with` block; make a new Tape().")
         self.level = next(_tape_levels)
+        self.parent = current_tape()
+        if self.parent is EAGER:  # the first tape of this thread
+            pause_cyclic_gc()
         self.recording = True
-        if not active_tapes:
-            _pause_cyclic_gc()
-        active_tapes.append(self)
+        _state.innermost = self
         return self
 
     def __exit__(self, *exc_info):
         self.recording = False
-        active_tapes.remove(self)
-        if not active_tapes:
-            _resume_cyclic_gc()
+        inner = current_tape()
+        if inner is self:
+            _state.innermost = self.parent
+        else:  # left before a tape entered inside it (an ExitStack can do that): unlink it
+            while inner is not None and inner.parent is not self:
+                inner = inner.parent
+            if inner is not None:
+                inner.parent = self.parent
+        if self.parent is EAGER:
+            resume_cyclic_gc()
         for tensor, _ in self._leaves.values():
             tensor._forget(self)
         return False
@@ -254,7 +330,9 @@ class Tape:
         def answer(source):
             node = self._leaf_of(source)
             g = adjoints.get(node) if node is not None else None
-            return None if g is None else self._as_tensor(g)
+            if g is None or isinstance(g, Node):
+                return g
+            return self._hand_back(g)
 
         if isinstance(sources, dict):
             return {key: answer(s) for key, s in sources.items()}
@@ -288,14 +366,38 @@ class Tape:
         constant(6.0)
 
         ``grad``, ``jacobian`` and the rest, ``%%grad``, and a non-persistent tape's
-        ``gradient()`` release their tapes themselves.
+        ``gradient()`` release their tapes themselves. To let go of the record itself, see
+        `discard`.
         """
         self.nodes = None
 
+    def discard(self):
+        """Let go of the whole record: every node this tape made forgets how it was made.
+
+        Afterwards a value the tape traced holds no graph, only its value, so one that escaped
+        into a list or a closure keeps nothing alive and behaves as that plain value:
+
+        >>> from admagic import Tape, Variable
+        >>> x = Variable(3.0)
+        >>> with Tape() as tape:
+        ...     y = x * x
+        >>> tape.discard()
+        >>> print(y.parents, y.args, y * 2)
+        () () 18.0
+
+        Call it instead of `release` when nothing more will be asked of the tape (``%%grad`` does,
+        when a cell ends): a released tape no longer knows its nodes.
+        """
+        if self.recording:
+            raise RuntimeError("discard() a Tape after its `with` block, not inside it.")
+        for node in self.nodes or ():
+            node.primitive, node.args, node.kwargs, node.parents = None, (), None, ()
+        self.nodes = None
+        self._leaves = {}
+
     def own(self, value):
-        """`value` as this tape traced it, looking through the wrappers of tapes further in (a
-        value from an inner tape is also a value of this one, one level down); None if this tape
-        did not trace it."""
+        """`value` as this tape traced it, looking through inner tapes' wrappers (an inner tape's
+        value is also one of this tape, one level down); None if this tape did not trace it."""
         while getattr(value, "tape", None) is not None:
             if value.tape is self:
                 return value
@@ -308,17 +410,7 @@ class Tape:
         entry = self._leaves.get(id(source))
         if entry is not None and entry[0] is source:
             return entry[1]
-        traced = self.own(source)
-        return traced
-
-    @staticmethod
-    def _as_tensor(gradient):
-        # Plain results come back as constants so `.numpy()` works on them, as in TensorFlow;
-        # traced ones (an outer tape is recording) stay traced so they can be differentiated.
-        from .tensor import constant
-        from .traced import Traced
-
-        return gradient if isinstance(gradient, Traced) else constant(gradient)
+        return self.own(source)
 
     def __repr__(self):
         state = "recording" if self.recording else "stopped"
@@ -326,8 +418,8 @@ class Tape:
 
 
 class _EagerTape(Tape):
-    """The always-on tape under every other: it records operations on ``tensor(..., requires_grad=True)``
-    the way PyTorch does, with no ``with`` block."""
+    """The always-on tape under every other, in every thread: it records operations on
+    ``tensor(..., requires_grad=True)`` the way PyTorch does, with no ``with`` block."""
 
     def __init__(self):
         super().__init__(persistent=True, watch_accessed_variables=False)

@@ -22,7 +22,7 @@ import itertools
 
 import numpy as np
 
-from . import rules, series
+from . import primitives, series
 from .reductions import LN2, LN10, clip_bounds, count, positive_axes, share_of_ties
 from .series import Series, integrate, lift, total, value_of
 from .taylor import VALUE_NEUTRAL_KEYWORDS, cast_to_dtype, deftaylor
@@ -274,6 +274,7 @@ deftaylor(np.tensordot,      _multilinear(np.tensordot))
 deftaylor(np.einsum,         _multilinear(np.einsum))
 deftaylor(np.trace,          _linear(np.trace))
 deftaylor(np.diag,           _linear(np.diag))
+deftaylor(np.diagonal,       _linear(np.diagonal))
 deftaylor(np.reshape,        _linear(np.reshape))
 deftaylor(np.ravel,          _linear(np.ravel))
 deftaylor(np.squeeze,        _linear(np.squeeze))
@@ -285,8 +286,8 @@ deftaylor(np.flip,           _linear(np.flip))
 deftaylor(np.broadcast_to,   _linear(np.broadcast_to))
 deftaylor(np.where,          _where)
 deftaylor(np.clip,           _clip)
-deftaylor(rules.getitem,     _linear(rules.getitem))
-deftaylor(rules.untake,      _linear(rules.untake))
-deftaylor(rules.concatenate, _linear_in_all(rules.concatenate))
-deftaylor(rules.stack,       _linear_in_all(rules.stack))
+deftaylor(primitives.getitem,     _linear(primitives.getitem))
+deftaylor(primitives.untake,      _linear(primitives.untake))
+deftaylor(primitives.concatenate, _linear_in_all(primitives.concatenate))
+deftaylor(primitives.stack,       _linear_in_all(primitives.stack))
 # fmt: on

@@ -7,7 +7,7 @@ fills in ``.grad``. A `Tensor` is not traced itself: each tape that watches it g
 stand-in (a leaf of that tape) for as long as the tape records.
 """
 
-from .tape import EAGER, active_tapes
+from .tape import EAGER, Tape, current_tape
 from .traced import HeldValue, Traced, _recording_error, as_input, new_leaf, plain
 
 
@@ -23,30 +23,60 @@ class Tensor(HeldValue):
         self.trainable = trainable
         self.requires_grad = requires_grad
         self.grad = None
-        self._stand_ins = []  # (tape, traced) for each tape that watches this tensor, outer first
+        self._stand_ins = {}  # tape -> this tensor's traced stand-in on it, for each watching tape
         if requires_grad:
-            self._stand_ins.append((EAGER, new_leaf(EAGER, self._value, source=self)))
+            self._stand_ins[EAGER] = new_leaf(EAGER, self._value, source=self)
 
     def _current(self):
-        """What stands for this tensor now: the innermost watching tape's traced value, or the value."""
-        if self.trainable:
-            for tape in active_tapes:
-                if tape.watch_accessed_variables and id(self) not in tape._leaves:
-                    tape.watch(self)
-        return self._stand_ins[-1][1] if self._stand_ins else self._value
+        """What stands for this tensor now, in this thread: the traced value of the innermost
+        recording tape that watches it, or the value itself."""
+        innermost = current_tape()
+        if self.trainable and innermost is not EAGER:
+            self._watched_on_use(innermost)
+        stand_ins = self._stand_ins
+        if stand_ins:
+            tape = innermost
+            while tape is not None:  # from the innermost tape down its parents, to EAGER
+                stand_in = stand_ins.get(tape)
+                if stand_in is not None:
+                    return stand_in
+                tape = tape.parent
+        return self._value
+
+    def _watched_on_use(self, innermost):
+        """A Variable is watched by every recording tape that watches what it accesses."""
+        chain = []
+        tape = innermost
+        while tape is not EAGER:
+            if tape.watch_accessed_variables and id(self) not in tape._leaves:
+                chain.append(tape)
+            tape = tape.parent
+        for tape in reversed(chain):  # outermost first, so each sees through the one below
+            tape.watch(self)
 
     def _watched_by(self, tape):
-        """Called by ``tape.watch(self)``: make this tensor's traced stand-in on `tape`."""
-        below = [(t, s) for t, s in self._stand_ins if t.level < tape.level]
-        above = [(t, s) for t, s in self._stand_ins if t.level > tape.level]
-        leaf = new_leaf(tape, below[-1][1] if below else self._value, source=self)
-        for _, stand_in in above[:1]:  # a tape further in now sees through this one
-            stand_in.value = leaf
-        self._stand_ins = below + [(tape, leaf)] + above
+        """Called by ``tape.watch(self)``: make this tensor's traced stand-in on `tape`.
+
+        The leaf's value is the stand-in of the nearest tape below that watches this tensor, so
+        that tape records through it; and a tape further in that already watches it now sees
+        through the new leaf.
+        """
+        below = tape.parent
+        while below is not None and below not in self._stand_ins:
+            below = below.parent
+        leaf = new_leaf(tape, self._value if below is None else self._stand_ins[below], source=self)
+        above, inner = None, current_tape()
+        while inner is not None and inner is not tape:
+            if inner in self._stand_ins:
+                above = inner
+            inner = inner.parent
+        if above is not None and inner is tape:
+            self._stand_ins[above].value = leaf
+        self._stand_ins[tape] = leaf
         return leaf
 
     def _forget(self, tape):
-        self._stand_ins = [(t, s) for t, s in self._stand_ins if t is not tape]
+        self._stand_ins.pop(tape, None)
 
     def _converting(self, what, advice):
         if self._watched():
@@ -54,9 +84,14 @@ class Tensor(HeldValue):
         return self._value
 
     def _watched(self):
-        """Whether a tape records this value now, or would at its first use (a Variable)."""
-        return any(t is not EAGER for t, _ in self._stand_ins) or (
-            self.trainable and any(t.watch_accessed_variables for t in active_tapes))
+        """Whether a tape of this thread records this value now, or would at its first use (a
+        Variable)."""
+        tape = current_tape()
+        while tape is not EAGER:
+            if tape in self._stand_ins or (self.trainable and tape.watch_accessed_variables):
+                return True
+            tape = tape.parent
+        return False
 
     def assign(self, value):
         """Set the value (as TensorFlow's ``Variable.assign``); not while a tape watches it."""
@@ -65,7 +100,7 @@ class Tensor(HeldValue):
                                "`with` block.")
         self._value = as_input(plain(value))
         if self.requires_grad:
-            self._stand_ins = [(EAGER, new_leaf(EAGER, self._value, source=self))]
+            self._stand_ins = {EAGER: new_leaf(EAGER, self._value, source=self)}
         return self
 
     def assign_add(self, delta): return self.assign(self._value + plain(delta))
@@ -123,3 +158,12 @@ def tensor(value, requires_grad=False):
     6.0
     """
     return Tensor(value, requires_grad=requires_grad)
+
+
+def _handed_back(gradient):
+    # Plain gradients come back from Tape.gradient as constants so `.numpy()` works on them, as
+    # in TensorFlow. The tape can't make them itself: this module is built on it.
+    return constant(gradient)
+
+
+Tape._hand_back = staticmethod(_handed_back)

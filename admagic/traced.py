@@ -5,18 +5,19 @@ takes part through Python's operators and NumPy's two dispatch protocols (``__ar
 ufuncs, ``__array_function__`` for the rest); all three end in one call, `record()`, which runs the
 operation and leaves a `Node` on the tape.
 
-Values a user holds across tapes (``Variable``, ``constant``, ``tensor``) are in `tensor.py`.
+Values a user holds across tapes (``Variable``, ``constant``, ``tensor``) are in `tensor.py`; how
+NumPy functions beyond the derivative rules meet traced values, in `functions.py`.
 """
 
+import inspect
 import math
 import operator
 
 import numpy as np
 
-from . import rules
-from .messages import text
-from .rules import VJP as _VJP
-from .tape import EAGER, Node, backward
+from .inputs import as_float
+from .primitives import getitem
+from .tape import EAGER, VJP, Node, backward
 
 
 def record(primitive, *args, **kwargs):
@@ -24,6 +25,15 @@ def record(primitive, *args, **kwargs):
 
     That tape's traced arguments are unwrapped one level and the primitive is called again through
     `record`, so tapes further out record the same operation. Untraced calls are plain NumPy.
+
+    >>> from admagic import Tape, Variable
+    >>> x = Variable(3.0)
+    >>> with Tape() as tape:
+    ...     y = record(np.sin, x)          # what np.sin(x) does
+    >>> y.primitive is np.sin, y.args      # one level down: the plain 3.0
+    (True, (3.0,))
+    >>> print(record(np.sin, 0.0))         # nothing traced: plain NumPy
+    0.0
     """
     args = _live(args)
     top = None
@@ -132,26 +142,9 @@ def plain(x):
 
 
 def as_input(value):
-    """A value fit to differentiate with respect to: floats, never ints; complex is refused."""
+    """A value fit to differentiate with respect to: traced as it is, else `inputs.as_float`."""
     value = _live_value(value)
-    if type(value) is Traced:
-        return value
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError("Can't differentiate with respect to a boolean; give a number.")
-    if isinstance(value, (int, np.integer)):
-        return float(value)
-    if isinstance(value, float):
-        return value
-    array = np.asarray(value)
-    if np.iscomplexobj(array):
-        raise TypeError("Complex numbers are not supported yet; differentiate the real and "
-                        "imaginary parts as two real inputs.")
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"Can't differentiate with respect to {type(value).__name__} "
-                        f"(dtype {array.dtype}); give a number or a numeric array.")
-    if array.dtype.kind != "f":
-        array = array.astype(np.float64)
-    return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
+    return value if type(value) is Traced else as_float(value)
 
 
 def new_leaf(tape, value, source=None):
@@ -160,15 +153,23 @@ def new_leaf(tape, value, source=None):
     return Traced(value, tape, None, (), None, (), source)
 
 
-def _recording_error(what, advice):
-    """`what` (code, like ``float()``, or a key of `messages`) refused; `advice` a message key."""
-    what = text(what) if what in _WHAT else what
-    return TypeError(text("error.drops_derivative", what=what, advice=text(advice)))
+class DerivativeDroppedError(TypeError):
+    """A conversion refused while a tape records the value. A subclass, since NumPy replaces a
+    plain TypeError from float() with "setting an array element with a sequence"."""
 
 
-_FLOAT_ADVICE = "error.use_numpy_functions"
-_ARRAY_ADVICE = "error.use_np_stack"
-_WHAT = {"error.as_index", "error.array_of_traced"}
+def _recording_error(what, instead):
+    return DerivativeDroppedError(
+        f"{what} would drop the derivative: this value is being traced. {instead} "
+        "(To read the number anyway, use .numpy(), which detaches it.)")
+
+
+_FLOAT_ADVICE = ("Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x); "
+                 "to put traced values in an array, build it with np.stack([x, y]), not a[i] = x.")
+_STATISTICS_ADVICE = "Use NumPy instead: np.mean(np.stack([x, 2 * x])) for statistics.mean([x, 2 * x])."
+_LIST_ADVICE = "Keep it an array: index it (w[0]) or loop over it (for wi in w)."
+_ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
+                 "not np.array([x, y]); for a plain array A, write A @ x or np.dot(A, x), not A.dot(x).")
 
 
 class _Arithmetic:
@@ -189,7 +190,11 @@ class _Arithmetic:
     def __rfloordiv__(self, other): return record_binary(np.floor_divide, other, self)
     def __mod__(self, other): return record_binary(np.remainder, self, other)
     def __rmod__(self, other): return record_binary(np.remainder, other, self)
-    def __pow__(self, other, modulo=None): return record_binary(np.power, self, other)
+    def __pow__(self, other, modulo=None):
+        if modulo is not None:  # as Python refuses pow(2.0, 2, 5)
+            raise TypeError("pow() with a third argument (a modulus) needs integers, and a traced "
+                            "value is a float; write (x ** 2) % 5 if that is what you mean.")
+        return record_binary(np.power, self, other)
     def __rpow__(self, other): return record_binary(np.power, other, self)
     def __matmul__(self, other): return record_binary(np.matmul, self, other)
     def __rmatmul__(self, other): return record_binary(np.matmul, other, self)
@@ -198,15 +203,14 @@ class _Arithmetic:
     def __abs__(self): return record_unary(np.absolute, self)
 
     def __round__(self, ndigits=None):
-        if ndigits is None:
-            return record(np.round, self)
-        return record(np.round, self, ndigits)
+        return record(np.round, self) if ndigits is None else record(np.round, self, ndigits)
 
     def __getitem__(self, index):
-        return record(rules.getitem, self, _plain_index(index))
+        return record(getitem, self, _plain_index(index))
 
     def __setitem__(self, index, value):
-        raise TypeError(text("error.changed_in_place"))
+        raise TypeError("Traced arrays can't be changed in place (w[i] = ...). Build a new array "
+                        "instead, e.g. with np.where(mask, new, w) or np.concatenate.")
 
     def __iter__(self):
         if self.ndim == 0:
@@ -214,10 +218,9 @@ class _Arithmetic:
         return (self[i] for i in range(len(self)))
 
     def __len__(self):
-        shape = self.shape
-        if not shape:
+        if not self.shape:
             raise TypeError("len() of a traced scalar.")
-        return shape[0]
+        return self.shape[0]
 
     # Comparisons read the values and give plain booleans, so `if`/`while` on them just work.
     def __lt__(self, other): return np.less(plain(self), plain(other))
@@ -231,16 +234,11 @@ class _Arithmetic:
     def __bool__(self):
         return bool(plain(self))
 
-    @property
-    def shape(self): return np.shape(plain(self))
-    @property
-    def ndim(self): return np.ndim(plain(self))
-    @property
-    def size(self): return np.size(plain(self))
-    @property
-    def dtype(self): return np.result_type(plain(self))
-    @property
-    def T(self): return record(np.transpose, self)
+    shape = property(lambda self: np.shape(plain(self)))
+    ndim = property(lambda self: np.ndim(plain(self)))
+    size = property(lambda self: np.size(plain(self)))
+    dtype = property(lambda self: np.result_type(plain(self)))
+    T = property(lambda self: record(np.transpose, self))
 
     def transpose(self, *axes):
         if not axes or axes == (None,):
@@ -259,16 +257,27 @@ class _Arithmetic:
     def prod(self, axis=None, keepdims=False): return record(np.prod, self, axis, keepdims=keepdims)
     def max(self, axis=None, keepdims=False): return record(np.max, self, axis, keepdims=keepdims)
     def min(self, axis=None, keepdims=False): return record(np.min, self, axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False): return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis=None, ddof=0, keepdims=False): return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, ddof=0, keepdims=False):
+        return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, ddof=0, keepdims=False):
+        return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
     def cumsum(self, axis=None): return record(np.cumsum, self, axis)
     def dot(self, other): return record(np.dot, self, other)
     def clip(self, min=None, max=None): return record(np.clip, self, min, max)
     def trace(self, offset=0): return record(np.trace, self, offset)
-    def diagonal(self): return record(np.diag, self)
+    def diagonal(self, offset=0, axis1=0, axis2=1): return record(np.diagonal, self, offset, axis1, axis2)
     def argmax(self, axis=None): return np.argmax(plain(self), axis)
     def argmin(self, axis=None): return np.argmin(plain(self), axis)
-    def tolist(self): return self.numpy().tolist()
+    def tolist(self): return np.asarray(self._converting(".tolist()", _LIST_ADVICE)).tolist()
+
+    def astype(self, dtype, *args, **kwargs):
+        """A float cast changes nothing (traced values are float64), so it is the value itself;
+        a cast to integers or booleans would drop the derivative, so it is refused while traced."""
+        if np.dtype(dtype).kind == "f":
+            return self
+        return np.asarray(self._converting(f".astype({np.dtype(dtype).name})", _FLOAT_ADVICE)).astype(
+            dtype, *args, **kwargs)
+
     def item(self):
         """The value as a Python number; like PyTorch's ``.item()``, it detaches."""
         return np.asarray(plain(self)).item()
@@ -282,11 +291,15 @@ class _Arithmetic:
     # each subclass says when that is, in `_converting`.
     def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
     def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
-    def __index__(self): return int(self._converting("error.as_index", _FLOAT_ADVICE))
+    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
     def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
+    def as_integer_ratio(self):  # what statistics.mean and fractions.Fraction ask for
+        return float(self._converting("Exact arithmetic (statistics, fractions)", _STATISTICS_ADVICE)
+                     ).as_integer_ratio()
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._converting("np.array()/np.asarray()", _ARRAY_ADVICE), dtype=dtype)
+        value = np.asarray(self._converting("np.array()/np.asarray() (or a plain array's A.dot(x))",
+                                            _ARRAY_ADVICE), dtype=dtype)
         return value.copy() if copy else value
 
     def __format__(self, spec):
@@ -297,31 +310,32 @@ class _Arithmetic:
 
     # NumPy's protocols: everything NumPy does to a traced value comes here.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if not kwargs and method == "__call__" and ufunc in _VJP:  # the common case, first
+        if not kwargs and method == "__call__" and ufunc in VJP:  # the common case, first
             if len(inputs) == 1:
                 return record_unary(ufunc, inputs[0])
             return record_binary(ufunc, *inputs)
-        if method != "__call__" or kwargs.pop("out", None) is not None:
-            raise TypeError(f"np.{ufunc.__name__}.{method} (or out=) isn't supported on traced "
-                            "values; call the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
-        if ufunc in rules.VJP:
-            if not kwargs and len(inputs) == 1:
-                return record_unary(ufunc, inputs[0])
-            if not kwargs and len(inputs) == 2:
-                return record_binary(ufunc, inputs[0], inputs[1])
+        if kwargs.get("out") is not None:
+            raise TypeError(_out_refused(ufunc, inputs, kwargs["out"]))
+        kwargs.pop("out", None)
+        if method != "__call__":
+            raise TypeError(f"np.{ufunc.__name__}.{method} isn't supported on traced values; call "
+                            "the function plainly, e.g. np.sum(x) for np.add.reduce(x).")
+        if ufunc in VJP:
             return record(ufunc, *inputs, **kwargs)
-        if ufunc in _UNTRACED_UFUNCS:
+        if ufunc in UNTRACED_UFUNCS:
             return ufunc(*[plain(x) for x in inputs], **kwargs)
         raise TypeError(f"np.{ufunc.__name__} has no derivative rule in admagic yet "
                         "(see admagic/rules.py for the ones there are).")
 
     def __array_function__(self, func, types, args, kwargs):
-        how = _FUNCTIONS.get(func)
+        if kwargs and any(isinstance(v, _Arithmetic) for v in kwargs.values()):
+            args, kwargs = _traced_keywords_by_position(func, args, kwargs)
+        how = FUNCTIONS.get(func)
         if how is not None:
             return how(*args, **kwargs)
-        if func in rules.VJP:
+        if func in VJP:
             return record(func, *args, **kwargs)
-        if func in _UNTRACED_FUNCTIONS:
+        if func in UNTRACED_FUNCTIONS:
             return func(*[plain(a) for a in args], **{k: plain(v) for k, v in kwargs.items()})
         raise TypeError(f"{_numpy_name(func)} isn't supported on traced values yet "
                         "(see admagic/rules.py for the functions there are).")
@@ -334,59 +348,42 @@ def _numpy_name(func):
 
 
 def _plain_index(index):
-    if isinstance(index, tuple):
-        return tuple(plain(i) for i in index)
-    return plain(index)
+    return tuple(plain(i) for i in index) if isinstance(index, tuple) else plain(index)
 
 
-def _sequence_of(primitive):
-    def call(arrays, axis=0, **kwargs):
-        return record(primitive, *arrays, axis=axis, **kwargs)
-    return call
+def _out_refused(ufunc, inputs, out):
+    if any(o is i for o in out for i in inputs) and ufunc in _AUGMENTED:  # a += x, a an array
+        return (f"`a {_AUGMENTED[ufunc]}= x` would write a traced value into the plain array a, which "
+                f"can't hold its derivative; write a = a {_AUGMENTED[ufunc]} x instead (a new value).")
+    return (f"np.{ufunc.__name__}(..., out=) would write a traced value into a plain array, which "
+            "can't hold its derivative; use the returned value instead: y = np.add(a, x).")
 
 
-def _einsum(subscripts, *operands, **kwargs):
-    rules.parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
-    return record(np.einsum, subscripts, *operands, **kwargs)
+_AUGMENTED = {np.add: "+", np.subtract: "-", np.multiply: "*", np.divide: "/", np.power: "**",
+              np.matmul: "@", np.floor_divide: "//", np.remainder: "%"}
 
 
-def _dot(a, b, out=None):
-    if np.ndim(plain(a)) > 2 or np.ndim(plain(b)) > 2:
-        raise NotImplementedError("np.dot of arrays with more than 2 dimensions isn't "
-                                  "differentiable in admagic; use np.matmul or np.einsum.")
-    return record(np.dot, a, b)
+# How NumPy's functions meet traced values: functions.py fills these, as rules.py fills tape.VJP.
+FUNCTIONS = {}              # function -> what to call instead: those that need a word first
+UNTRACED_FUNCTIONS = set()  # functions whose answer has no derivative: they see plain values
+UNTRACED_UFUNCS = set()     # the same, for ufuncs (comparisons, isnan, ...)
+_SIGNATURES = {}
 
 
-def _array_refused(*args, **kwargs):
-    raise _recording_error("error.array_of_traced", _ARRAY_ADVICE)
-
-
-# NumPy functions that need a word before they reach `record()`.
-_FUNCTIONS = {
-    np.concatenate: _sequence_of(rules.concatenate),
-    np.stack: _sequence_of(rules.stack),
-    np.einsum: _einsum,
-    np.dot: _dot,
-    np.amax: lambda x, *a, **k: record(np.max, x, *a, **k),
-    np.amin: lambda x, *a, **k: record(np.min, x, *a, **k),
-    np.around: lambda x, *a, **k: record(np.round, x, *a, **k),
-    np.copy: lambda x, *a, **k: x,  # traced values never change, so a copy is the value itself
-    np.array: _array_refused,
-    np.asarray: _array_refused,
-}
-
-# Functions and ufuncs whose answer has no derivative: they see plain values and give plain ones.
-_UNTRACED_FUNCTIONS = {
-    np.shape, np.ndim, np.size, np.result_type, np.argmax, np.argmin, np.argsort,
-    np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.allclose, np.isclose,
-    np.array_equal, np.nonzero, np.count_nonzero, np.any, np.all, np.iscomplexobj,
-    np.isrealobj, np.isscalar,
-}
-_UNTRACED_UFUNCS = {
-    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,
-    np.logical_and, np.logical_or, np.logical_not, np.logical_xor, np.isfinite, np.isinf,
-    np.isnan, np.signbit,
-}
+def _traced_keywords_by_position(func, args, kwargs):
+    """np.sum(a=w) as np.sum(w): a traced value given by keyword moves to its place among the
+    positional arguments, where `record` sees it (as a keyword it would go unseen, and NumPy would
+    call back here forever). A traced value for a keyword-only parameter is refused."""
+    signature = _SIGNATURES.get(func)
+    if signature is None:
+        signature = _SIGNATURES[func] = inspect.signature(func)
+    bound = signature.bind(*args, **kwargs)
+    for name, value in bound.kwargs.items():
+        if isinstance(value, _Arithmetic):
+            raise TypeError(f"{_numpy_name(func)}(..., {name}=<traced value>): admagic follows traced "
+                            f"values given by position, not as {name}=; pass it by position (e.g. "
+                            "np.clip(x, lo, hi)), or make it a plain number.")
+    return bound.args, bound.kwargs
 
 
 class Traced(Node, _Arithmetic):
@@ -408,13 +405,27 @@ class Traced(Node, _Arithmetic):
 
         As PyTorch's ``backward()``: gradients accumulate across calls; set ``t.grad = None`` (or
         call ``t.zero_grad()``) to start again. A non-scalar value needs `gradient`, its weights.
+
+        >>> from admagic import tensor
+        >>> t = tensor(3.0, requires_grad=True)
+        >>> y = t * t
+        >>> y.backward()
+        >>> t.grad
+        6.0
         """
         if gradient is None:
             if self.ndim != 0:
                 raise RuntimeError(f"backward() on a value of shape {self.shape} needs "
                                    "gradient=<array of that shape>; or reduce it first, e.g. np.sum(y).")
             gradient = 1.0
-        for node, g in backward(self, gradient).items():
+        # Tensors that require grad are leaves of the eager tape, which records every operation
+        # on them, whatever other tapes record: so every path from them to this value is there.
+        eager = self
+        while type(eager) is Traced and eager.tape is not EAGER:
+            eager = eager.value
+        if type(eager) is not Traced:
+            return  # no tensor(..., requires_grad=True) went into this value
+        for node, g in backward(eager, gradient).items():
             tensor = node.source
             if tensor is not None and tensor.requires_grad:
                 g = plain(g)
@@ -433,13 +444,7 @@ def _recording(value):
 
 
 class HeldValue(_Arithmetic):
-    """Base of the values a user holds across tapes (`admagic.tensor.Tensor`).
-
-    They are not traced themselves: `record()` asks each for what stands for it right now,
-    ``_current()`` (a tape's traced stand-in, or the plain value).
-    """
+    """Base of `tensor.Tensor`, values a user holds across tapes. Not traced themselves: `record()`
+    asks each what stands for it now, ``_current()`` (a tape's traced stand-in, or the value)."""
 
     __slots__ = ()
-
-    def _current(self):
-        raise NotImplementedError

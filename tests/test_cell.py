@@ -21,7 +21,7 @@ from admagic.namespace import clean_namespace
 from admagic.result import NotComputed
 from admagic.derivative_table import too_costly
 from admagic.taylor import MAX_ORDER as MAX_TAYLOR_ORDER
-from admagic.tape import EAGER, active_tapes
+from admagic.tape import EAGER, current_tape
 from admagic.testing import numerical_jacobian
 from admagic.traced import Traced
 
@@ -69,7 +69,7 @@ def session_as_before(namespace):
     finally:
         assert_clean(namespace)
         assert gc.isenabled()
-        assert active_tapes == []
+        assert current_tape() is EAGER
         assert np.geterr() == errors and np.geterrcall() is callback
 
 
@@ -551,8 +551,38 @@ def test_an_order_that_would_take_minutes_is_refused_at_once_with_the_limit():
     for order in (16, 1000):
         started = time.perf_counter()
         with session_as_before(ns), pytest.raises(GradUsageError, match="highest order .* is 9"):
-            run("ran = x * y", {"x": 1.0, "y": 2.0}, order=order, namespace=ns)
+            run("ran = x * y", {"x": 1.0, "y": 2.0}, order=order, namespace=ns, method="nested")
         assert time.perf_counter() - started < 0.5 and "ran" not in ns
+    started = time.perf_counter()
+    with session_as_before(ns), pytest.raises(GradUsageError, match="22"):
+        run("ran = x * y", {"x": 1.0, "y": 2.0}, order=1000, namespace=ns)
+    assert time.perf_counter() - started < 0.5 and "ran" not in ns
+
+
+def test_several_numbers_at_a_high_order_come_from_taylor_interpolation_in_a_blink():
+    # z = x**3 * y**2: d^5 z / dx^3 dy^2 = 3! * 2! = 12, every other 5th-order partial is 0.
+    started = time.perf_counter()
+    res = run("z = x ** 3 * y ** 2", {"x": 1.5, "y": -2.0}, order=16)
+    assert time.perf_counter() - started < 5
+    assert res.method == "Taylor interpolation"
+    assert res["d5z/dx3dy2"] == pytest.approx(12.0, rel=1e-9)
+    assert res["d5z/dx2dy3"] == pytest.approx(0.0, abs=1e-7)
+    assert res["d2z/dxdy"] == pytest.approx(3 * 1.5 ** 2 * 2 * -2.0, rel=1e-12)
+    nested = run("z = x ** 3 * y ** 2", {"x": 1.5, "y": -2.0}, order=3, method="nested")
+    assert nested.method == "nested reverse mode"
+    fast = run("z = x ** 3 * y ** 2", {"x": 1.5, "y": -2.0}, order=3)
+    for key in nested:
+        assert fast[key] == pytest.approx(nested[key], rel=1e-10, abs=1e-12), key
+
+
+def test_an_operation_without_a_taylor_rule_falls_back_to_nested_reverse_mode(monkeypatch):
+    from admagic import taylor
+    monkeypatch.delitem(taylor.TAYLOR, np.sin)
+    res = run("z = np.sin(x) * y", {"x": 0.5, "y": 2.0}, order=2)
+    assert res.method == "nested reverse mode"
+    assert res["d2z/dx2"] == pytest.approx(-np.sin(0.5) * 2.0, rel=1e-12)
+    assert res["d2z/dxdy"] == pytest.approx(np.cos(0.5), rel=1e-12)
+    assert any("sin has no Taylor rule" in note for note in res.notes)
 
 
 def test_the_cost_limit_allows_what_runs_in_seconds():
@@ -659,3 +689,177 @@ def test_derivatives_of_every_shape_empty_ones_included_match_finite_differences
     np.testing.assert_allclose(res["d2s/dw2"].reshape(w.size, w.size), np.diag(6 * w.ravel()),
                                atol=1e-12)
     np.testing.assert_allclose(res.checks[("v", "w")], res["dv/dw"], atol=1e-8)
+
+
+# ---- the textbook view: --trace, --mode forward, --seed, --explain --------------------------------
+# Baydin, Pearlmutter, Radul & Siskind, "Automatic differentiation in machine learning: a survey",
+# JMLR 18 (2018), tables 2 and 3: f(x1, x2) = ln x1 + x1·x2 − sin x2 at (2, 5). Each row's value,
+# its tangent (seeded ẋ1 = 1) and its adjoint (seeded ȳ = 1), as printed in the paper (3 decimals).
+
+SURVEY = "y = np.log(x1) + x1 * x2 - np.sin(x2)"
+SURVEY_AT = {"x1": 2.0, "x2": 5.0}
+SURVEY_ROWS = [  # (definition's operation, value, tangent v̇, adjoint v̄)
+    ("x1", 2.0, 1.0, 5.5),
+    ("x2", 5.0, 0.0, 1.716),
+    ("ln", 0.693, 0.5, 1.0),
+    ("×", 10.0, 5.0, 1.0),
+    ("sin", -0.959, 0.0, -1.0),
+    ("+", 10.693, 5.5, 1.0),
+    ("−", 11.652, 5.5, 1.0),
+]
+
+
+def _operation(row):
+    """What a row does: the input's name (``x1``), the function (``ln``) or the operator (``×``)."""
+    words = row.definition.split(" = ", 1)[1].split()
+    return words[1] if len(words) == 3 else words[0]
+
+
+def _survey_row(trace, operation):
+    found = [row for row in trace.rows if _operation(row) == operation]
+    assert len(found) == 1, (operation, [row.definition for row in trace.rows])
+    return found[0]
+
+
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_the_survey_trace_has_the_papers_values_tangents_and_adjoints(mode):
+    res = run(SURVEY, SURVEY_AT, mode=mode, trace=True)
+    trace = res.trace
+    assert [row.name for row in trace.rows] == ["v₋₁", "v₀", "v1", "v2", "v3", "v4", "v5"]
+    assert [row.label for row in trace.rows[:2]] == ["x1", "x2"] and trace.rows[-1].label == "y"
+    for operation, value, tangent, adjoint in SURVEY_ROWS:
+        row = _survey_row(trace, operation)
+        assert row.value == pytest.approx(value, abs=5e-4), operation
+        assert row.tangent == pytest.approx(tangent, abs=5e-4), operation
+        assert row.adjoint == pytest.approx(adjoint, abs=5e-4), operation
+    # x2 feeds two rows, so its adjoint comes in two increments, sin's first (the sweep runs
+    # latest first and sin was recorded after the product), and they add up.
+    x2 = trace.rows[1]
+    assert [round(c.amount, 4) for c in x2.contributions] == [round(-np.cos(5.0), 4), 2.0]
+    assert sum(c.amount for c in x2.contributions) == pytest.approx(x2.adjoint)
+    assert (res["dy/dx1"], res["dy/dx2"]) == pytest.approx((5.5, 2 - np.cos(5.0)), rel=1e-12)
+
+
+def test_the_survey_trace_agrees_with_finite_differences():
+    """Every tangent is d(row)/dx1, and the inputs' adjoints are dy/dx1 and dy/dx2: each row's
+    value as a closed form of (x1, x2), differentiated by central differences."""
+    from admagic.testing import central_difference
+
+    closed = {"x1": lambda a, b: a, "x2": lambda a, b: b, "ln": lambda a, b: np.log(a),
+              "×": lambda a, b: a * b, "sin": lambda a, b: np.sin(b),
+              "+": lambda a, b: np.log(a) + a * b,
+              "−": lambda a, b: np.log(a) + a * b - np.sin(b)}
+    for seed, direction in (("x1", (1.0, 0.0)), ("x2", (0.0, 1.0))):
+        trace = run(SURVEY, SURVEY_AT, mode="forward", trace=True, seed=seed).trace
+        for operation, f in closed.items():
+            row = _survey_row(trace, operation)
+            assert row.value == pytest.approx(f(2.0, 5.0), rel=1e-12)
+            assert row.tangent == pytest.approx(
+                central_difference(f, (2.0, 5.0), direction), abs=1e-7), (seed, operation)
+    y = closed["−"]
+    trace = run(SURVEY, SURVEY_AT, trace=True).trace
+    assert trace.rows[0].adjoint == pytest.approx(central_difference(y, (2.0, 5.0), (1.0, 0.0)))
+    assert trace.rows[1].adjoint == pytest.approx(central_difference(y, (2.0, 5.0), (0.0, 1.0)))
+
+
+def test_the_result_keeps_the_trace_rows_and_the_steps_of_the_sweep():
+    res = run(SURVEY, SURVEY_AT, trace=True)
+    row = res.trace.rows[0].as_dict()
+    assert {"name", "definition", "value", "adjoint", "tangent"} <= set(row)
+    assert len(res.steps) == 5  # one per operation
+    assert res.steps[-1].adjoints["v₋₁"] == pytest.approx(5.5)
+    with pytest.raises(AttributeError, match="--trace"):
+        run(SURVEY, SURVEY_AT).steps
+
+
+@pytest.mark.parametrize("code, inputs, order", [
+    (SURVEY, SURVEY_AT, 1),
+    (SURVEY, SURVEY_AT, 2),
+    ("y = x * x\nz = y * y", {"x": 3.0}, 3),
+    ("h = x\nfor _ in range(5):\n    h = np.tanh(h * x + w)", {"x": 0.3, "w": -0.2}, 1),
+    ("u = np.stack([x, x * y, np.exp(y)])\nn = np.sum(u ** 2)", {"x": 0.5, "y": 1.5}, 2),
+    ("r = np.hypot(x, y)\nt = np.arctan2(y, x) / r", {"x": 1.2, "y": -0.7}, 1),
+])
+def test_forward_mode_gives_reverse_modes_numbers(code, inputs, order):
+    forward = run(code, inputs, order=order, mode="forward")
+    reverse = run(code, inputs, order=order)
+    assert list(forward) == list(reverse)
+    for key in reverse:
+        np.testing.assert_allclose(forward[key], reverse[key], rtol=1e-12, atol=1e-14)
+    for (output, wrt), value in forward.derivatives.items():
+        if len(wrt) == 1:  # first derivatives against central differences too
+            from admagic.testing import central_difference
+
+            def f(*args, output=output):
+                return run(code, dict(zip(inputs, args))).outputs[output]
+            direction = tuple(float(name == wrt[0]) for name in inputs)
+            fd = central_difference(f, tuple(inputs.values()), direction)
+            np.testing.assert_allclose(value, fd, rtol=1e-6, atol=1e-7)
+
+
+def test_the_caption_says_which_mode_computed_the_numbers():
+    assert "forward mode" in str(run(SURVEY, SURVEY_AT, mode="forward"))
+    assert "Taylor mode" in str(run("y = x ** 3", {"x": 2.0}, mode="forward", order=2))
+    assert "reverse mode" in str(run(SURVEY, SURVEY_AT, trace=True))
+    assert "forward" not in str(run(SURVEY, SURVEY_AT)).splitlines()[0]
+
+
+def test_explain_writes_the_chain_rule_path_by_path():
+    res = run("f = x * y + np.sin(x)", {"x": 2.0, "y": 3.0}, explain=True)
+    text = str(res.explanation)
+    assert "= 1 × 3 + 1 × (-0.4161)" in text and "2.584" in text
+    assert res.explanation.rules[0].total == pytest.approx(3 + np.cos(2.0))
+    one = run("y = x * x\nz = y * y", {"x": 3.0}, explain=True)
+    assert "dz/dx = ∂z/∂y · ∂y/∂x = 18 × 6 = 108" in str(one.explanation)
+
+
+def test_explain_leaves_out_array_outputs_with_a_note_and_refuses_when_all_are_arrays():
+    res = run("u = np.stack([x, x * x])\ns = np.sum(u)", {"x": 2.0}, explain=True)
+    assert [rule.output for rule in res.explanation.rules] == ["s"]
+    assert res.explanation.rules[0].total == pytest.approx(5.0)
+    assert any("u is an array, so not explained" in note for note in res.notes)
+    with pytest.raises(GradUsageError, match=r"u is an array.*Jacobian.*--of"):
+        run("u = np.stack([x, x * x])", {"x": 2.0}, explain=True)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(mode="sideways"), "the modes are forward .* and reverse"),
+    (dict(mode="Forward"), "write --mode forward or --mode reverse"),
+    (dict(trace=True, seed="z"), "--seed z: that is not an input here; the inputs are: x1, x2"),
+    (dict(seed="x2"), "add --trace, or --mode forward"),
+    (dict(trace=True, graph=True, graph_kind="backward"), "drop --graph backward"),
+])
+def test_bad_textbook_options_are_refused_before_the_cell_runs(options, message):
+    namespace = {"np": np}
+    with pytest.raises(GradUsageError, match=message):
+        differentiate(SURVEY, SURVEY_AT, namespace=namespace, **{"graph": False, **options})
+    assert "y" not in namespace  # nothing ran
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(mode="forward"), "--mode forward takes inputs that are numbers, and w is an array"),
+    (dict(explain=True), "--explain writes the chain rule with numbers, and w is an array"),
+])
+def test_array_inputs_are_refused_by_forward_mode_and_explain(options, message):
+    with pytest.raises(GradUsageError, match=message):
+        run("loss = np.sum(w ** 2)", {"w": np.array([1.0, 2.0])}, **options)
+
+
+def test_trace_and_explain_leave_the_namespace_plain():
+    namespace = {"np": np}
+    differentiate(SURVEY, SURVEY_AT, namespace=namespace, trace=True, explain=True,
+                  mode="forward", graph=False)
+    assert not traced_inside(namespace)
+
+
+def test_the_forward_mode_graph_shows_each_nodes_tangent_instead_of_its_gradient():
+    source = run(SURVEY, SURVEY_AT, mode="forward", graph=True).graph.source
+    # The tangents seeded ẋ1 = 1 (the survey's table 2): ln x1 moves at 1/x1, the sine not at all.
+    for band in ("∂x1/∂x1 = 1", "∂x2/∂x1 = 0", "∂v1/∂x1 = 0.5", "∂v2/∂x1 = 5",
+                 "∂v4/∂x1 = 0", "∂y/∂x1 = 5.5"):
+        assert band in source, band
+    assert "tangents, forward mode seeded by x1" in source and "gradients of" not in source
+    seeded = run(SURVEY, SURVEY_AT, mode="forward", graph=True, seed="x2").graph.source
+    assert f"∂v4/∂x2 = {np.cos(5.0):.4f}" in seeded and "∂y/∂x2 = 1.716" in seeded
+    reverse = run(SURVEY, SURVEY_AT, graph=True).graph.source
+    assert "∂y/∂v4 = -1" in reverse and "tangents" not in reverse

@@ -25,7 +25,7 @@ from admagic.traced import new_leaf, plain
 
 # ---- reading DOT back ----------------------------------------------------------------------------
 
-_NODE = re.compile(r"^\t(\w+) \[label=<(.*)>\]$")
+_NODE = re.compile(r"^\t(\w+) \[label=<(.*)>(?: tooltip=\"(.*)\")?\]$")
 _EDGE = re.compile(r"^\t(\w+) -> (\w+)(?: \[(.*)\])?$")
 
 
@@ -267,12 +267,13 @@ def test_every_label_escapes_markup():
         for label in re.findall(r"label=<(.*)>", line):
             inside = re.sub(r"<[^<>]*>", "", label)  # what remains outside of tags is text
             assert "<" not in inside and ">" not in inside and '"' not in inside, line
-            assert not re.search(r"&(?!(amp|lt|gt|quot|#x27);)", inside), line
+            assert not re.search(r"&(?!(amp|lt|gt|quot|#x27|#160);)", inside), line
     nodes, _ = parse(graph)
     assert any(text.startswith(f"{NASTY} = einsum('ij,j->i', c1, x<1>)") for text in nodes.values())
     assert NASTY in legend(graph)
     if render.renderer() is not None:  # Graphviz itself accepts the labels
-        texts = [html.unescape(t) for t in re.findall(r">([^<]*)</text>", render.to_svg(graph))]
+        texts = [html.unescape(t).rstrip("\u00a0")
+                 for t in re.findall(r">([^<]*)</text>", render.to_svg(graph))]
         assert f"{NASTY} = einsum('ij,j->i', c1, x<1>)" in texts
 
 
@@ -298,15 +299,19 @@ def test_a_20000_step_loop_is_summarised_under_the_cap(max_nodes):
     assert node_with(nodes, "x = 0.5") and node_with(nodes, "y = ")
     (more,) = [text for text in nodes.values() if text.startswith("…")]
     drawn = sum(text.startswith("v") for text in nodes.values())
-    assert more.startswith(f"… {40_000 - 1 - drawn:,} more operations")  # y is the 40,000th
+    hidden = 40_000 - 1 - drawn  # y is the 40,000th operation
+    if hidden % 2:
+        assert more.startswith(f"… {hidden:,} more operations …")
+    else:  # the loop's body, y * x then + 1, is two operations
+        assert more.startswith(f"… {hidden // 2:,} more steps … {hidden:,} operations, 2 a step")
     assert "summarised" in legend(graph) and "of 40,001 values" in legend(graph)
     # y = x^20001 + (1 - x^20000)/(1 - x), so dy/dx at 0.5 is 1/(1 - x)² = 4 (the rest underflows)
     assert nodes[node_with(nodes, "x = 0.5")] == "x = 0.5 ∂y/∂x = 4"
 
 
 def test_a_hub_input_is_drawn_again_for_each_use_beyond_a_few():
-    x, y = loop(20)  # 41 values: no summary at the default cap
-    nodes, edges = parse(draw({"y": y}, {"x": x}))
+    x, y = loop(20)  # 41 values, 41 ranks: no summary without a limit on ranks
+    nodes, edges = parse(draw({"y": y}, {"x": x}, max_ranks=None))
     x_id = node_with(nodes, "x =")
     assert sum(tail == x_id for tail, _, _ in edges) == HUB_USES
     copies = [key for key, text in nodes.items() if text == "x"]
@@ -334,7 +339,7 @@ def test_many_long_edges_start_from_copies_and_the_layout_stays_fast():
             y = np.sin(y)
             ys.append(y)
         total = np.sum(np.stack(ys))
-    graph = draw({"total": total}, {"x": x})
+    graph = draw({"total": total}, {"x": x}, max_ranks=None)
     nodes, edges = parse(graph)
     stack = node_with(nodes, "v141 = stack(")
     into_stack = [tail for tail, head, _ in edges if head == stack]
@@ -401,3 +406,198 @@ def test_format_value_shows_the_plain_value_of_a_traced_one():
         w = new_leaf(tape, np.array([0.5, 1.5]))
         assert format_value(w * 2.0) == "array(2,) [1, 3]"
         assert plain(w).shape == (2,)
+
+
+# ---- what a teacher projects: names, digits, round-off, long loops -------------------------------
+
+
+def test_a_constant_from_the_namespace_is_drawn_under_its_name():
+    X = np.array([[1.0, 2.0], [3.0, 4.0]])
+    y_true = np.array([1.0, 0.0])
+    with Tape() as tape:
+        w = new_leaf(tape, np.array([0.5, -1.0]))
+        out = X @ w
+        diff = out - y_true
+        loss = np.sum(diff * diff) + np.sum(np.ones(2) * w)  # np.ones(2): an array with no name
+    names = {"np": np, "_": X, "X": X, "y_true": y_true, "out": out, "diff": diff}
+    nodes, _ = parse(draw({"loss": loss}, {"w": w}, names=names))
+    texts = list(nodes.values())
+    assert any(t.startswith("out = X @ w = array(2,) [-1.5, -2.5]") for t in texts)
+    assert any(t.startswith("diff = out − y_true") for t in texts)
+    assert "X = array(2, 2) [1, 2, 3, 4]" in texts  # "_" (IPython's last output) is not a name
+    assert "y_true = array(2,) [1, 0]" in texts
+    assert any(t.startswith("v3 = c1 × w") for t in texts)
+    assert "c1 = array(2,) [1, 1]" in texts
+
+
+def test_names_the_drawing_makes_up_never_repeat_the_users_own():
+    with Tape() as tape:  # the user calls the shifted values v1; max(x), unnamed, is not v1 too
+        x = new_leaf(tape, np.array([1.0, 2.0, 0.5]))
+        v1 = x - np.max(x)
+        loss = np.sum(np.exp(v1))
+    nodes, _ = parse(draw({"v1": v1, "loss": loss}, {"x": x}))
+    titles = [text.split(" = ")[0] for text in nodes.values()]
+    assert len(titles) == len(set(titles)), titles
+    (shift,) = [t for t in nodes.values() if t.startswith("v1 = x − ")]
+    unnamed = shift.split(" − ")[1].split(" = ")[0]
+    assert any(t.startswith(f"{unnamed} = max(x)") for t in nodes.values())
+
+
+def test_inputs_and_constants_show_every_digit_typed():
+    with Tape() as tape:
+        x = new_leaf(tape, 1.0001)
+        y = x * 1.00001
+    nodes, _ = parse(draw({"y": y}, {"x": x}))
+    assert nodes[node_with(nodes, "x =")].startswith("x = 1.0001 ")
+    assert nodes[node_with(nodes, "y =")].startswith("y = x × 1.00001 = 1")
+
+
+@pytest.mark.parametrize("x, text", [(1.0001, "1.0001"), (3.0, "3"), (1 / 3, "0.3333333333"),
+                                     (2.5e9, "2.5e9"), (1e-20, "1e-20"), (-0.001, "-0.001"),
+                                     (123456.5, "123456.5"), (7, "7"), (np.float32(0.1), "0.1"),
+                                     (True, None), ("a", None)])
+def test_typed_number_keeps_the_digits_that_tell_numbers_apart(x, text):
+    from admagic.notation import typed_number
+    assert typed_number(x) == text
+    if text is not None:
+        assert float(text) == pytest.approx(x, rel=1e-9)
+
+
+def _softmax_loss():
+    with Tape() as tape:
+        x = new_leaf(tape, np.array([1.0, 2.0, 0.5]))
+        m = np.max(x)
+        e = np.exp(x - m)
+        loss = -np.log(e[1] / np.sum(e))
+    return x, m, loss
+
+
+def test_round_off_is_drawn_as_zero_with_the_raw_number_as_a_tooltip():
+    x, m, loss = _softmax_loss()
+    raw = backward(loss, 1.0)[m]
+    assert raw != 0 and abs(raw) < 1e-15  # the sum of terms that cancel: softmax ignores shifts
+    graph = draw({"m": m, "loss": loss}, {"x": x})
+    nodes, _ = parse(graph)
+    m_id = node_with(nodes, "m = max(x)")
+    assert nodes[m_id].endswith("∂loss/∂m = 0")
+    (line,) = [line for line in graph.body if line.startswith(f"\t{m_id} [")]
+    tooltip = html.unescape(re.search(r'tooltip="([^"]*)"', line).group(1))
+    assert f"∂loss/∂m = {format_number(raw)} as computed" in tooltip
+    # the gradient the input does have stays: d(-log softmax_1)/dx = softmax - onehot(1)
+    p = np.exp([1.0, 2.0, 0.5]) / np.sum(np.exp([1.0, 2.0, 0.5]))
+    assert nodes[node_with(nodes, "x =")].endswith(format_value(p - [0, 1, 0]))
+
+
+def test_a_genuinely_small_gradient_is_not_taken_for_round_off():
+    with Tape() as tape:
+        x = new_leaf(tape, 2.0)
+        y = 1e-20 * x + 1e-30 * x * x  # dy/dx = 1e-20 + 4e-30: no cancellation, just small
+    graph = draw({"y": y}, {"x": x})
+    nodes, _ = parse(graph)
+    assert nodes[node_with(nodes, "x =")].endswith(f"∂y/∂x = {format_number(1e-20 + 4e-30)}")
+    assert "tooltip" not in graph.source
+
+
+def _svg_size_px(source):
+    svg = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), check=True,
+                         capture_output=True, timeout=120).stdout.decode("utf-8")
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return float(width) * 96 / 72, float(height) * 96 / 72  # points to pixels at 96 dpi
+
+
+def test_a_long_loop_draws_its_first_and_last_steps_and_fits_a_screen():
+    x, y = loop(10_000)
+    graph = draw({"y": y}, {"x": x})
+    nodes, edges = parse(graph)
+    (more,) = [text for text in nodes.values() if text.startswith("…")]
+    drawn = sum(bool(re.match(r"v\d+ = ", text)) for text in nodes.values())
+    hidden = 20_000 - 1 - drawn
+    assert more.startswith(f"… {hidden // 2:,} more steps …") and hidden % 2 == 0
+    assert node_with(nodes, "v1 = x × x") and node_with(nodes, "v19999 = v19998 × x")
+    assert 8 <= drawn <= 20  # a few steps at each end
+    assert "dashed boxes (x): the same value again" in legend(graph)
+    if shutil.which("dot") is None:
+        return
+    width, height = _svg_size_px(graph.source)
+    assert height < 2000 and width < 1400  # it was 11,270 px tall, one column of 149 boxes
+
+
+# ---- nothing clipped: every label's text inside its box, as a browser draws it --------------------
+
+
+def _text_width(text, size, bold):
+    """How wide a browser draws `text`: measured with FreeType, unhinted (as Chromium lays text
+    out: within 0.1% of its own measure), in the font Graphviz itself chose for the labels."""
+    ft2font = pytest.importorskip("matplotlib.ft2font")
+    style = "Helvetica:bold" if bold else "Helvetica"
+    found = subprocess.run(["fc-match", "--format=%{file}", style], capture_output=True, text=True)
+    if found.returncode != 0 or not found.stdout:
+        pytest.skip("fontconfig's fc-match is needed to find the font Graphviz measures with")
+    font = ft2font.FT2Font(found.stdout)
+    font.set_size(size, 72)  # SVG user units are points here: size in pt, width in pt
+    font.set_text(text, 0.0, flags=ft2font.LoadFlags.NO_HINTING)
+    return font.get_width_height()[0] / 64
+
+
+def _overflows(source):
+    """Each text that a browser would draw beyond the box around it: (text, points over)."""
+    import xml.etree.ElementTree as ET
+
+    svg = subprocess.run(["dot", "-Tsvg"], input=source.encode("utf-8"), check=True,
+                         capture_output=True, timeout=120).stdout.decode("utf-8")
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    over = []
+    for group in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g"):
+        if group.get("class") not in ("node", "graph", "edge"):
+            continue
+        boxes = []
+        for polygon in group.findall(".//s:polygon", ns):
+            xs, ys = zip(*(map(float, p.split(",")) for p in polygon.get("points").split()))
+            boxes.append((min(xs), max(xs), min(ys), max(ys)))
+        for text in group.findall(".//s:text", ns):
+            content = (text.text or "").rstrip("\u00a0 ")
+            if not content:
+                continue
+            width = _text_width(content, float(text.get("font-size")),
+                                text.get("font-weight") == "bold")
+            x, y = float(text.get("x")), float(text.get("y"))
+            left = {"start": x, "middle": x - width / 2, "end": x - width}[text.get("text-anchor")]
+            around = [b for b in boxes if b[0] <= x <= b[1] and b[2] <= y <= b[3]]
+            if not around:
+                continue
+            box = min(around, key=lambda b: (b[1] - b[0]) * (b[3] - b[2]))
+            excess = max(box[0] - left, left + width - box[1])
+            if excess > 0.25:
+                over.append((content, round(excess, 2)))
+    return over
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_no_label_text_crosses_its_box_as_a_browser_draws_it():
+    from admagic.cell import differentiate
+
+    namespace = {"np": np, "X": np.linspace(-1, 1, 25).reshape(25, 1),
+                 "y_true": np.sin(np.linspace(-1, 1, 25)).reshape(25, 1)}
+    cells = [  # the backward pass's legend, "gradients of (dy/dx)", lost its ")"
+        ("y = np.sin(x) * x", {"x": 1.5}, {"graph_kind": "backward"}),
+        ("h = np.tanh(X @ w)\nloss = np.mean((h @ np.array([[0.5], [-1.2], [0.8]]) - y_true) ** 2)",
+         {"w": np.array([[0.3, -0.7, 1.1]])}, {}),
+        ("y = np.sin(x) * x", {"x": np.linspace(-1, 1, 5)}, {"edges": True}),
+        ("y = np.exp(x) * x", {"x": 0.7}, {"edges": True}),
+    ]
+    for code, inputs, options in cells:
+        res = differentiate(code, inputs, namespace=dict(namespace), **options)
+        assert _overflows(res.graph.source) == [], code
+
+
+def test_a_sum_that_cancels_to_round_off_is_drawn_as_zero():
+    with Tape() as tape:  # 0.1x + 0.2x − 0.3x is 0 for every x; floating point leaves 5.6e-17
+        x = new_leaf(tape, 1.0)
+        y = x * 0.1 + x * 0.2 - x * 0.3
+    assert plain(y) != 0
+    graph = draw({"y": y}, {"x": x})
+    nodes, _ = parse(graph)
+    assert nodes[node_with(nodes, "y = ")] == "y = v3 − v4 = 0 ∂y/∂y = 1"
+    assert nodes[node_with(nodes, "x = ")] == "x = 1 ∂y/∂x = 0"  # 0.1 + 0.2 − 0.3, as computed
+    tooltips = " ".join(html.unescape(t) for t in re.findall(r'tooltip="([^"]*)"', graph.source))
+    assert f"y = v3 − v4 = {format_number(plain(y))} as computed" in tooltips

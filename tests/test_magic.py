@@ -533,3 +533,111 @@ def test_taylor_needs_one_input_that_is_a_number(ip):
         ran = Ran(ip, f"%%grad {line}\nz = np.sum(x * 2) if 'x' in dir() else np.sum(w)")
         assert isinstance(ran.error, UsageError)
         assert "--taylor writes a polynomial in one variable" in str(ran.error)
+
+
+def test_method_nested_forces_nested_reverse_mode_and_the_caption_says_which(ip):
+    ip.run_cell_magic("grad", "x=2 y=3 --order 2 --no-graph", "z = x * x * y")
+    fast = ip.user_ns["_grad"]
+    ip.run_cell_magic("grad", "x=2 y=3 --order 2 --no-graph --method nested", "z = x * x * y")
+    nested = ip.user_ns["_grad"]
+    assert "by Taylor interpolation" in str(fast) and "by nested reverse mode" in str(nested)
+    for key, want in {"d2z/dx2": 2 * 3, "d2z/dxdy": 2 * 2, "d2z/dy2": 0, "dz/dx": 12}.items():
+        assert fast[key] == pytest.approx(want, abs=1e-12) and nested[key] == want, key
+
+
+# ---- the textbook view: --trace, --mode forward, --seed, --explain --------------------------------
+
+SURVEY_CELL = "y = np.log(x1) + x1 * x2 - np.sin(x2)\n"
+
+
+def _by_definition(trace):
+    return {row.definition.split(" = ", 1)[1]: row for row in trace.rows}
+
+
+def test_trace_shows_the_survey_tables_under_the_derivative_table(ip):
+    """Baydin et al., JMLR 18 (2018), tables 2 and 3: values, tangents (ẋ1 = 1) and adjoints."""
+    ran = Ran(ip, f"%%grad x1=2 x2=5 --mode forward --trace\n{SURVEY_CELL}")
+    assert ran.error is None
+    table, trace = ran.bundles
+    assert "forward mode" in table["text/html"] and "forward mode" in table["text/plain"]
+    assert {"text/html", "text/plain"} <= set(trace)
+    assert "v₋₁ = x1" in trace["text/plain"] and "v̄₀ = 1.716" in trace["text/plain"]
+    assert "v₋₁ × v₀" in trace["text/html"]
+    rows = _by_definition(ip.user_ns["_grad"].trace)
+    paper = {"x1": (2, 1, 5.5), "x2": (5, 0, 1.716), "ln v₋₁": (0.693, 0.5, 1),
+             "v₋₁ × v₀": (10, 5, 1), "sin v₀": (-0.959, 0, -1), "v1 + v2": (10.693, 5.5, 1),
+             "v3 − v4": (11.652, 5.5, 1)}
+    assert set(rows) == set(paper)
+    for definition, (value, tangent, adjoint) in paper.items():
+        row = rows[definition]
+        assert (row.value, row.tangent, row.adjoint) == pytest.approx(
+            (value, tangent, adjoint), abs=5e-4), definition
+
+
+def test_trace_in_reverse_mode_matches_finite_differences(ip):
+    ran = Ran(ip, f"%%grad x1=2 x2=5 --trace --no-graph\n{SURVEY_CELL}")
+    assert ran.error is None and len(ran.bundles) == 2
+    res = ip.user_ns["_grad"]
+    f = lambda a, b: np.log(a) + a * b - np.sin(b)
+    h = 1e-6
+    fd = ((f(2 + h, 5) - f(2 - h, 5)) / (2 * h), (f(2, 5 + h) - f(2, 5 - h)) / (2 * h))
+    inputs = res.trace.rows[:2]
+    assert (inputs[0].adjoint, inputs[1].adjoint) == pytest.approx(fd, rel=1e-8)
+    assert "reverse mode" in ran.bundles[0]["text/plain"]
+    assert res.steps[0].node == "v5" and res.steps[-1].adjoints["v₀"] == pytest.approx(fd[1])
+
+
+def test_seed_picks_whose_tangents_the_trace_shows(ip):
+    ran = Ran(ip, f"%%grad x1=2 x2=5 --mode forward --seed x2 --trace --no-graph\n{SURVEY_CELL}")
+    assert ran.error is None
+    rows = _by_definition(ip.user_ns["_grad"].trace)
+    assert rows["x2"].tangent == 1.0 and rows["x1"].tangent == 0.0
+    assert rows["v3 − v4"].tangent == pytest.approx(2 - np.cos(5.0))
+    assert "d(·)/dx2" in ran.bundles[1]["text/plain"]
+
+
+@pytest.mark.parametrize("cell", [
+    SURVEY_CELL,
+    "y = x1 * x1\nz = np.exp(y) * x2\n",
+    "h = x1\nfor _ in range(4):\n    h = np.tanh(h * x2 + x1)\n",
+])
+def test_forward_and_reverse_agree_through_the_magic(ip, cell):
+    for line in ("x1=0.7 x2=-1.3 --no-graph", "x1=0.7 x2=-1.3 --no-graph --order 2"):
+        Ran(ip, f"%%grad {line} --mode forward\n{cell}")
+        forward = ip.user_ns["_grad"]
+        Ran(ip, f"%%grad {line}\n{cell}")
+        reverse = ip.user_ns["_grad"]
+        assert list(forward) == list(reverse)
+        for key in reverse:
+            assert forward[key] == pytest.approx(reverse[key], rel=1e-12, abs=1e-15), key
+
+
+def test_explain_shows_the_chain_rule_as_latex_and_text(ip):
+    ran = Ran(ip, "%%grad x=2 y=3 --explain --no-graph\nf = x * y + np.sin(x)\n")
+    assert ran.error is None
+    table, explanation = ran.bundles
+    assert "1 × 3 + 1 × (-0.4161)" in explanation["text/plain"]
+    assert r"\frac{\partial f}{\partial x}" in explanation["text/latex"]
+    assert ip.user_ns["_grad"].explanation.rules[0].total == pytest.approx(3 + np.cos(2.0))
+
+
+@pytest.mark.parametrize("line, message", [
+    ("x=2 --mode sideways", "the modes are forward"),
+    ("x=2 --trace --graph backward", "drop --graph backward"),
+    ("x=2 --trace --seed q", "--seed q: that is not an input here; the inputs are: x"),
+    ("x=2 --trace --seed 3", "--seed 3: that is not a Python name"),
+    ("x=2 --seed x", "add --trace, or --mode forward"),
+    ("w=np.ones(2) --mode forward", "--mode forward takes inputs that are numbers"),
+])
+def test_bad_textbook_options_give_a_usage_error_and_run_nothing(ip, line, message):
+    ip.user_ns.pop("y", None)
+    ran = Ran(ip, f"%%grad {line}\ny = x * x\n")
+    assert isinstance(ran.error, UsageError)
+    assert message in str(ran.error) and "usage: %%grad" in str(ran.error)
+    assert "y" not in ip.user_ns
+
+
+def test_explain_of_an_array_output_gives_a_usage_error_saying_why(ip):
+    ran = Ran(ip, "%%grad x=2 --explain\nu = np.stack([x, x * x])\n")
+    assert isinstance(ran.error, UsageError)
+    assert "u is an array" in str(ran.error) and "Jacobian" in str(ran.error)

@@ -16,7 +16,7 @@ import pytest
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 COURSE = ["01-tour", "02-gradient-tape", "02-gradient-tape.zh", "03-chain-rule",
-          "04-higher-order", "05-arrays-and-a-tiny-network"]
+          "04-higher-order", "05-arrays-and-a-tiny-network", "06-forward-and-reverse"]
 NOTEBOOKS = [NOTEBOOK_DIR / f"{name}.ipynb" for name in COURSE]
 
 
@@ -208,3 +208,19 @@ def test_the_arrays_notebook_shows_the_jacobian_of_a_matrix_product_and_a_fit_th
     (w_best, b_best), *_ = np.linalg.lstsq(np.stack([x, np.ones_like(x)], axis=1), y, rcond=None)
     assert step == 100 and abs(w - w_best) < 0.005 and abs(b - b_best) < 0.005
     assert abs(loss - np.mean((w_best * x + b_best - y) ** 2)) < 1e-4
+
+
+def test_notebook_06_was_saved_with_the_surveys_two_tables():
+    """Baydin et al. (JMLR 18, 2018), tables 2 and 3, as the saved outputs of notebook 06: the
+    tangents seeded ẋ1 = 1 end in ∂y/∂x1 = 5.5, and x2's adjoint arrives in two increments."""
+    notebook = nbformat.read(NOTEBOOK_DIR / "06-forward-and-reverse.ipynb", as_version=4)
+    texts = {}
+    for _, cell, output in _outputs(notebook):
+        plain = output.get("data", {}).get("text/plain", "")
+        texts.setdefault(cell.source.splitlines()[0], []).append(plain)
+    forward = "\n".join(texts["%%grad x1=2 x2=5 --mode forward --trace"])
+    assert "by forward mode" in forward
+    assert "= 1 × 5.5 + (-1) × 0 = 5.5" in forward  # v̇5, the survey's last tangent
+    reverse = "\n".join(texts["%%grad x1=2 x2=5 --trace"])
+    assert "by reverse mode" in reverse
+    assert "v̄₀ += v̄2·∂v2/∂v₀ = 1 × 2 = 2" in reverse and "→ v̄₀ = 1.716" in reverse

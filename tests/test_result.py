@@ -353,3 +353,43 @@ def test_html_escapes_hostile_names_and_values_everywhere():
         assert "<" not in title and ">" not in title
     graph_page = res.graph._repr_mimebundle_()["text/html"]
     assert "<b>" not in graph_page
+
+
+# ---- digits and fractions, as a teacher writes them ----------------------------------------------
+
+
+def test_the_header_shows_the_point_with_every_digit_typed():
+    res = differentiate("y = x * 1.00001", {"x": 1.0001}, graph=False)
+    assert str(res).splitlines()[0] == "at x = 1.0001 · by reverse mode"  # "x = 1" is elsewhere
+    assert "at x = 1.0001 · by reverse mode</caption>" in res._repr_html_()
+
+
+@pytest.mark.parametrize("code, sympy_f, x0, order", [
+    ("y = np.exp(x)", "exp(t)", 0.0, 6),
+    ("y = np.sin(x)", "sin(t)", 0.0, 7),
+    ("y = np.cos(x)", "cos(t)", 0.0, 6),
+    ("y = np.log(1 + x)", "log(1 + t)", 0.0, 5),
+    ("y = x ** 3 / 3", "(t + 2)**3 / 3", 2.0, 3),
+])
+def test_taylor_coefficients_that_are_fractions_are_written_as_fractions(code, sympy_f, x0, order):
+    import sympy
+    t = sympy.Symbol("t")  # t = x - x0
+    series = sympy.series(sympy.sympify(sympy_f), t, 0, order + 1).removeO()
+    exact = [sympy.Rational(series.coeff(t, k)) for k in range(order + 1)]
+    res = differentiate(code, {"x": x0}, order=order, taylor=True, graph=False)
+    text, latex = res.taylor.text("y"), res.taylor.latex("y")
+    base = "x" if x0 == 0 else f"(x−{x0:g})"
+    for k, c in enumerate(exact):
+        if c.q == 1:
+            continue
+        power = "" if k == 0 else base + (str(k).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")) if k > 1 else "")
+        top = "" if abs(c.p) == 1 and power else str(abs(c.p))
+        assert f"{top}{power}/{c.q}" in text, (text, c)
+        assert rf"\frac{{{abs(c.p)}}}{{{c.q}}}" in latex, (latex, c)
+    assert "." not in text  # not a decimal left: 0.166667 was x³/6
+
+
+def test_a_coefficient_that_is_no_fraction_stays_a_decimal():
+    res = differentiate("y = np.sin(x)", {"x": 1.0}, order=3, taylor=True, graph=False)
+    text = res.taylor.text("y")
+    assert text.startswith(f"{np.sin(1.0):.6g} + {np.cos(1.0):.6g}(x−1)") and "/" not in text

@@ -1,11 +1,13 @@
-"""Every derivative rule in `admagic.rules.VJP`, checked against central finite differences.
+"""Every derivative rule in `admagic.tape.VJP` (the table admagic/rules.py fills), checked against
+central finite differences.
 
 Each primitive has cases in `CASES`: a call of it, and where its inputs are drawn (inside its
 domain, away from kinks). Each case is checked at first and second order with `check_grads`
 (through `grad`), at first order through `jacobian` and the Tape API, and at second order through
 nested tapes, all against finite differences. Binary ufuncs (and `where`, `clip`, `matmul`) are
-also checked over broadcasting shape pairs drawn by hypothesis. `test_every_primitive_in_the_table_has_a_case` fails when a
-primitive is added to the table without a case here.
+also checked over broadcasting shape pairs drawn by hypothesis.
+`test_every_primitive_in_the_table_has_a_case` fails when a primitive is added to the table without
+a case here.
 """
 
 import zlib
@@ -17,8 +19,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import admagic
-from admagic import constant, rules
+from admagic import constant, primitives
 from admagic.testing import check_grads, numerical_jacobian
+from admagic.tape import VJP
 from admagic.traced import record
 
 # ---- where inputs come from: each domain is (rng, shape) -> a float or an array --------------------
@@ -176,6 +179,12 @@ case(np.diag, np.diag, (normal(), (3, 3)), label="matrix-to-vector")
 case(np.diag, lambda x: np.diag(x, 1), (normal(), (3, 4)), label="above")
 case(np.diag, lambda x: np.diag(x, -1), (normal(), (4, 3)), label="below")
 case(np.diag, lambda x: np.diag(x, -1), (normal(), (2,)), label="vector-below")
+case(np.diagonal, np.diagonal, (normal(), (3, 3)), label="square")
+case(np.diagonal, lambda x: x.diagonal(), (normal(), (2, 4)), label="method-wide")
+case(np.diagonal, lambda x: np.diagonal(x, 1), (normal(), (3, 4)), label="above")
+case(np.diagonal, lambda x: x.diagonal(-2), (normal(), (4, 3)), label="method-below")
+case(np.diagonal, lambda x: np.diagonal(x, 1, 2, 0), (normal(), (3, 2, 4)), label="axes-3d")
+case(np.diagonal, lambda x: x.diagonal(0, axis1=1, axis2=0), (normal(), (2, 3)), label="axes-swapped")
 
 # shapes
 case(np.reshape, lambda x: np.reshape(x, (3, 2)), (normal(), (2, 3)))
@@ -213,39 +222,39 @@ case(np.clip, lambda x, lo, hi: np.clip(x, lo, hi), (normal(), (2, 3)), (uniform
 case(np.clip, lambda x: np.clip(x, None, 0.5), (normal(), (5,)), label="no-lower-bound")
 case(np.clip, lambda x: np.clip(x, -0.5, None), (normal(), (5,)), label="no-upper-bound")
 case(np.clip, lambda x: np.clip(x, a_min=-0.5, a_max=0.5), (normal(), (5,)), label="keyword-bounds")
-case(rules.getitem, lambda x: x[1], (normal(), (3, 2)), label="integer")
-case(rules.getitem, lambda x: x[1:], (normal(), (3, 2)), label="slice")
-case(rules.getitem, lambda x: x[::-2, 1], (normal(), (5, 2)), label="negative-step")
-case(rules.getitem, lambda x: x[[0, 2, 0]], (normal(), (3, 2)), label="repeated-indices")
-case(rules.getitem, lambda x: x[x > 0], (normal(), (3, 2)), label="boolean-mask")
-case(rules.getitem, lambda x: x[None, ..., 0], (normal(), (2, 3)), label="newaxis-ellipsis")
-case(rules.getitem, lambda x: x[np.array([1, 0]), np.array([0, 2])], (normal(), (2, 3)),
+case(primitives.getitem, lambda x: x[1], (normal(), (3, 2)), label="integer")
+case(primitives.getitem, lambda x: x[1:], (normal(), (3, 2)), label="slice")
+case(primitives.getitem, lambda x: x[::-2, 1], (normal(), (5, 2)), label="negative-step")
+case(primitives.getitem, lambda x: x[[0, 2, 0]], (normal(), (3, 2)), label="repeated-indices")
+case(primitives.getitem, lambda x: x[x > 0], (normal(), (3, 2)), label="boolean-mask")
+case(primitives.getitem, lambda x: x[None, ..., 0], (normal(), (2, 3)), label="newaxis-ellipsis")
+case(primitives.getitem, lambda x: x[np.array([1, 0]), np.array([0, 2])], (normal(), (2, 3)),
      label="fancy-pairs")
-case(rules.getitem, lambda x: x[1] * x[1], (normal(), (3,)), label="same-index-twice")
-case(rules.untake, lambda g: record(rules.untake, g, np.s_[1:], (3, 2)), (normal(), (2, 2)),
+case(primitives.getitem, lambda x: x[1] * x[1], (normal(), (3,)), label="same-index-twice")
+case(primitives.untake, lambda g: record(primitives.untake, g, np.s_[1:], (3, 2)), (normal(), (2, 2)),
      label="slice")
-case(rules.untake, lambda g: record(rules.untake, g, [0, 2, 0], (3,)), (normal(), (3,)),
+case(primitives.untake, lambda g: record(primitives.untake, g, [0, 2, 0], (3,)), (normal(), (3,)),
      label="repeated-indices")
-case(rules.concatenate, lambda a, b: np.concatenate([a, b]), (normal(), (2, 3)), (normal(), (1, 3)),
+case(primitives.concatenate, lambda a, b: np.concatenate([a, b]), (normal(), (2, 3)), (normal(), (1, 3)),
      label="axis-0")
-case(rules.concatenate, lambda a, b: np.concatenate([a, b], axis=-1), (normal(), (2, 3)),
+case(primitives.concatenate, lambda a, b: np.concatenate([a, b], axis=-1), (normal(), (2, 3)),
      (normal(), (2, 1)), label="last-axis")
-case(rules.concatenate, lambda a, b: np.concatenate((a, b, a), axis=None), (normal(), (2, 2)),
+case(primitives.concatenate, lambda a, b: np.concatenate((a, b, a), axis=None), (normal(), (2, 2)),
      (normal(), (3,)), label="flat")
-case(rules.concatenate, lambda a: np.concatenate([np.ones(2), a]), (normal(), (3,)),
+case(primitives.concatenate, lambda a: np.concatenate([np.ones(2), a]), (normal(), (3,)),
      label="with-constant")
-case(rules.stack, lambda a, b: np.stack([a, b]), (normal(), (2, 3)), (normal(), (2, 3)),
+case(primitives.stack, lambda a, b: np.stack([a, b]), (normal(), (2, 3)), (normal(), (2, 3)),
      label="axis-0")
-case(rules.stack, lambda a, b: np.stack([a, b], axis=-1), (normal(), (2, 3)), (normal(), (2, 3)),
+case(primitives.stack, lambda a, b: np.stack([a, b], axis=-1), (normal(), (2, 3)), (normal(), (2, 3)),
      label="last-axis")
-case(rules.stack, lambda a, b: np.stack([a, b, a * b]), (normal(), ()), (normal(), ()),
+case(primitives.stack, lambda a, b: np.stack([a, b, a * b]), (normal(), ()), (normal(), ()),
      label="scalars")
 
 
 def test_every_primitive_in_the_table_has_a_case():
     covered = {param.values[0] for param in CASES}
-    missing = sorted(_name(p) for p in set(rules.VJP) - covered)
-    assert not missing, f"primitives in rules.VJP with no case in tests/test_rules.py: {missing}"
+    missing = sorted(_name(p) for p in set(VJP) - covered)
+    assert not missing, f"primitives in VJP with no case in tests/test_rules.py: {missing}"
 
 
 def _inputs(inputs, seed_text):
@@ -439,7 +448,7 @@ def cube(x):
 
 
 def test_check_grads_fails_on_a_wrong_first_order_rule(monkeypatch):
-    monkeypatch.setitem(rules.VJP, _cube, (lambda g, ans, x: g * 2.0 * x ** 2,))  # should be 3x²
+    monkeypatch.setitem(VJP, _cube, (lambda g, ans, x: g * 2.0 * x ** 2,))  # should be 3x²
     with pytest.raises(AssertionError, match=r"(?s)order-1 derivative of cube.*argument 0"
                                              r".*expected.*got"):
         check_grads(cube, 0.7)
@@ -448,14 +457,14 @@ def test_check_grads_fails_on_a_wrong_first_order_rule(monkeypatch):
 def test_check_grads_fails_at_order_2_on_a_rule_not_written_in_traced_operations(monkeypatch):
     # Right values, but plain(x) hides x from an outer tape, so the second derivative is lost.
     from admagic.traced import plain
-    monkeypatch.setitem(rules.VJP, _cube, (lambda g, ans, x: g * 3.0 * plain(x) ** 2,))
+    monkeypatch.setitem(VJP, _cube, (lambda g, ans, x: g * 3.0 * plain(x) ** 2,))
     check_grads(cube, np.array([0.7, -1.2]), order=1)
     with pytest.raises(AssertionError, match=r"order-2 derivative of cube"):
         check_grads(cube, np.array([0.7, -1.2]), order=2)
 
 
 def test_check_grads_passes_a_right_rule_to_third_order(monkeypatch):
-    monkeypatch.setitem(rules.VJP, _cube, (lambda g, ans, x: g * 3.0 * x ** 2,))
+    monkeypatch.setitem(VJP, _cube, (lambda g, ans, x: g * 3.0 * x ** 2,))
     check_grads(cube, np.array([0.7, -1.2]), order=3)
 
 

@@ -377,3 +377,100 @@ def test_backward_can_keep_only_the_inputs_adjoints():
     assert set(every) == set(tape.nodes)
     assert list(inputs_only) == [leaf]
     assert inputs_only[leaf] == every[leaf] == pytest.approx(np.cos(0.5) * 0.5 + np.sin(0.5))
+
+
+# ---- backward() sees every path, through tapes too (issue 11, item 3) -------------------------
+
+
+def test_backward_sees_the_path_through_a_tape_and_a_variable():
+    # y = v * t, so dy/dt = v = 2 (PyTorch gives 2.0 too).
+    v, t = Variable(2.0), tensor(3.0, requires_grad=True)
+    with Tape():
+        y = v * t
+    y.backward()
+    assert t.grad == 2.0
+
+
+def test_backward_inside_the_tape_block_sees_the_path_too():
+    v, t = Variable(2.0), tensor(3.0, requires_grad=True)
+    with Tape():
+        y = v * t * t   # dy/dt = 2 v t = 12
+        y.backward()
+    assert t.grad == 12.0
+
+
+def test_backward_counts_a_tensor_a_tape_watches_once():
+    t = tensor(3.0, requires_grad=True)
+    with Tape() as tape:
+        tape.watch(t)
+        y = t * t
+    y.backward()
+    assert t.grad == 6.0
+    assert tape.gradient(y, t).numpy() == 6.0
+
+
+def test_backward_inside_grad_accumulates_every_call_to_the_right_total():
+    # y = t x and u = 2 t: dy/dt + du/dt = x + 2 = 4 at x = 2, a plain number.
+    t = tensor(1.0, requires_grad=True)
+
+    def f(x):
+        y = t * x
+        y.backward()
+        u = t * 2.0
+        u.backward()
+        return x * x
+
+    assert admagic.grad(f)(2.0) == 4.0
+    assert t.grad == 4.0 and type(t.grad) is float
+
+
+def test_backward_of_a_value_with_no_tensor_that_requires_grad_changes_nothing():
+    v, t = Variable(2.0), tensor(3.0)
+    with Tape():
+        y = v * t
+    y.backward()
+    assert t.grad is None
+
+
+# ---- discard(): a tape lets go of its whole record --------------------------------------------
+
+
+def test_discard_leaves_every_node_without_a_graph_and_escaped_values_plain():
+    x = Variable(3.0)
+    escaped = []
+    with Tape() as tape:
+        z = x * x
+        escaped.append(np.sin(z) + z)
+    nodes = list(tape.nodes)
+    tape.discard()
+    assert tape.nodes is None and tape.watched_variables() == ()
+    for node in nodes:
+        assert (node.primitive, node.args, node.kwargs, node.parents) == (None, (), None, ())
+    y = escaped[0]
+    assert float(y) == np.sin(9.0) + 9.0
+    doubled = y * 2.0
+    assert type(doubled) is not admagic.Traced and doubled == 2 * (np.sin(9.0) + 9.0)
+
+
+def test_discard_frees_the_record_at_once():
+    import weakref
+
+    class Marker(np.ndarray):  # an array that can be watched for being freed
+        pass
+
+    x = Variable(2.0)
+    with Tape() as tape:
+        big = x * np.ones(1000).view(Marker)
+        alive = weakref.ref(big.args[1])
+        kept = np.sum(big)   # `kept` escapes; `big` is only in the record
+    del big
+    assert alive() is not None   # the record holds it
+    tape.discard()
+    assert alive() is None       # without the cyclic collector's help
+    assert float(kept) == 2000.0
+
+
+def test_discard_inside_the_with_block_is_refused():
+    with Tape() as tape:
+        with pytest.raises(RuntimeError, match="after its `with` block"):
+            tape.discard()

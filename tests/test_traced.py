@@ -328,3 +328,135 @@ def test_python_floats_give_what_numpy_gives_even_at_the_edges(primitive, a, res
     for value in values:
         assert isinstance(value, float)  # never complex, as Python's own ** would make (-8) ** (1/3)
         np.testing.assert_allclose(value, expected, rtol=1e-15)
+
+
+# ---- nothing is silently detached (issue 11, items 2 and 16) ----------------------------------
+
+
+def test_full_like_with_a_traced_fill_value_passes_the_derivative_to_it():
+    # sum(full_like(w, w[0])) = 3 * w[0], so the gradient is [3, 0, 0].
+    w = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(grad(lambda w: np.sum(np.full_like(w, w[0])))(w), [3.0, 0.0, 0.0])
+    np.testing.assert_allclose(grad(lambda w: np.sum(np.full_like(w, w[0], shape=(2, 2))))(w),
+                               [4.0, 0.0, 0.0])
+    check_grads(lambda w: np.full_like(w, w[1]) * w, w)
+
+
+def test_full_like_with_a_plain_fill_value_is_a_constant():
+    assert np.all(grad(lambda w: np.sum(np.full_like(w, 7.0) * w))(np.ones(2)) == 7.0)
+
+
+def test_full_like_of_an_integer_array_with_a_traced_fill_is_refused():
+    with pytest.raises(TypeError, match=r"fill_value \* np\.ones"):
+        grad(lambda w: np.sum(np.full_like(w, w[0], dtype=int)))(np.ones(2))
+
+
+def test_tolist_inside_grad_is_refused_saying_to_keep_an_array():
+    with pytest.raises(TypeError, match=r"(?s)\.tolist\(\).*drop the derivative.*w\[0\]"):
+        grad(lambda w: sum(w.tolist()))(np.array([1.0, 2.0]))
+
+
+def test_tolist_after_the_tape_gives_the_plain_list():
+    w = Variable(np.array([1.0, 2.0]))
+    with Tape():
+        v = w * 2.0
+    assert v.tolist() == [2.0, 4.0]
+
+
+def test_pow_with_a_modulus_is_refused_as_python_refuses_it_for_floats():
+    with pytest.raises(TypeError):
+        pow(3.0, 2, 5)  # Python's own refusal, which the traced value follows
+    with pytest.raises(TypeError, match=r"modulus.*\(x \*\* 2\) % 5"):
+        grad(lambda x: pow(x, 2, 5))(3.0)
+
+
+def test_astype_float_is_the_value_itself_and_keeps_the_derivative():
+    w = np.array([1.0, -2.0])
+    np.testing.assert_allclose(grad(lambda w: np.sum(w.astype(float) ** 2))(w), 2 * w)
+    np.testing.assert_allclose(grad(lambda w: np.sum(w.astype(np.float64) * 3.0))(w), [3.0, 3.0])
+
+
+def test_astype_int_inside_grad_is_refused():
+    with pytest.raises(TypeError, match=r"astype\(int64\).*drop the derivative"):
+        grad(lambda w: np.sum(w.astype(int)))(np.array([1.0, 2.0]))
+
+
+# ---- a traced value given by keyword (issue 11, item 11) -------------------------------------
+
+KEYWORD_CALLS = {
+    # f(w), and its gradient at w = [0.2, 0.4, 0.9] worked out by hand
+    "np.sum(a=w)": (lambda w: np.sum(a=w), [1.0, 1.0, 1.0]),
+    "np.mean(a=w)": (lambda w: np.mean(a=w), [1 / 3, 1 / 3, 1 / 3]),
+    "np.clip(a=w, a_min=0, a_max=.5)": (lambda w: np.sum(np.clip(a=w, a_min=0, a_max=0.5)),
+                                        [1.0, 1.0, 0.0]),
+    "np.sum(a=w, axis=0)": (lambda w: np.sum(a=w, axis=0), [1.0, 1.0, 1.0]),
+    "np.max(a=w)": (lambda w: np.max(a=w), [0.0, 0.0, 1.0]),
+    "np.prod(w, keepdims=True)": (lambda w: np.prod(w, keepdims=True)[0], [0.36, 0.18, 0.08]),
+}
+
+
+@pytest.mark.parametrize("call", KEYWORD_CALLS)
+def test_a_traced_array_given_by_keyword_is_differentiated(call):
+    f, expected = KEYWORD_CALLS[call]
+    np.testing.assert_allclose(grad(f)(np.array([0.2, 0.4, 0.9])), expected)
+
+
+def test_a_traced_bound_given_by_keyword_is_differentiated():
+    # clip(x, lo, hi) with hi traced: where x > hi the value is hi, so d/dhi counts those.
+    f = lambda hi: np.sum(np.clip(np.array([0.1, 0.7, 0.9]), a_min=0.0, a_max=hi))
+    assert grad(f)(0.5) == 2.0
+
+
+def test_a_traced_value_for_a_keyword_only_parameter_is_refused_by_name():
+    with pytest.raises(TypeError, match=r"np\.clip\(\.\.\., min=<traced value>\).*by position"):
+        grad(lambda w: np.sum(np.clip(w, min=w[0])))(np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"initial=<traced value>"):
+        grad(lambda w: np.sum(w, initial=w[0]))(np.array([1.0, 2.0]))
+
+
+# ---- a traced value meeting a plain array (issue 11, item 16) ---------------------------------
+
+
+def test_augmented_assignment_into_a_plain_array_says_to_write_a_new_value():
+    def f(x):
+        a = np.zeros(2)
+        a += x
+        return np.sum(a)
+    with pytest.raises(TypeError, match=r"a \+= x.*a = a \+ x"):
+        grad(f)(1.0)
+
+    def g(x):
+        a = np.ones(2)
+        a *= x
+        return np.sum(a)
+    with pytest.raises(TypeError, match=r"a \*= x.*a = a \* x"):
+        grad(g)(1.0)
+
+
+def test_a_plain_arrays_dot_method_says_to_write_matmul():
+    A = np.eye(2)
+    with pytest.raises(TypeError, match=r"A @ x or np\.dot\(A, x\)"):
+        grad(lambda w: np.sum(A.dot(w)))(np.ones(2))
+    np.testing.assert_allclose(grad(lambda w: np.sum(A @ w))(np.ones(2)), [1.0, 1.0])
+
+
+def test_statistics_mean_of_traced_values_says_to_use_numpy():
+    import statistics
+
+    with pytest.raises(TypeError, match=r"np\.mean\(np\.stack"):
+        grad(lambda x: statistics.mean([x, 2 * x]))(1.0)
+    # and what it suggests gives d/dx mean(x, 2x) = 3/2
+    assert grad(lambda x: np.mean(np.stack([x, 2 * x])))(1.0) == 1.5
+
+
+def test_writing_a_traced_value_into_a_plain_array_says_to_build_it_with_stack():
+    # NumPy replaces the error with its own ValueError, but keeps admagic's as the cause, which a
+    # traceback shows first.
+    def f(x):
+        a = np.zeros(2)
+        a[0] = x
+        return np.sum(a)
+    with pytest.raises(ValueError) as info:
+        grad(f)(1.0)
+    assert isinstance(info.value.__cause__, TypeError)
+    assert "np.stack([x, y]), not a[i] = x" in str(info.value.__cause__)

@@ -1,0 +1,139 @@
+"""What `differentiate` refuses before anything runs: `GradUsageError`, and the checks behind it.
+
+A cell that can't give what it is asked for (an unknown output, an input that is no number, a name
+that belongs to Python or IPython, an order that would take minutes) is refused here, at once and
+in words that say what to write instead, so nothing has run and the namespace is untouched.
+"""
+
+import re
+
+import numpy as np
+
+
+from . import derivative_table, interpolation
+from .source import Cell
+from .taylor import MAX_ORDER, check_order
+from .traced import as_input, plain
+
+
+class GradUsageError(ValueError):
+    """The arguments make no sense (an unknown output, an input that is no number); nothing ran."""
+
+
+def compiled(code, filename, first_line):
+    try:
+        return Cell(code, filename, first_line)
+    except SyntaxError as error:
+        if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
+            raise GradUsageError(
+                f"line {error.lineno}: %%grad runs the cell as plain Python, where "
+                f"{error.msg.split(' outside')[0]} can't be used at the top level. Await the "
+                "value in a cell before (v = await f()) and use v here.") from None
+        raise
+
+
+# IPython's own names: binding one as an input would break every later cell or magic.
+_IPYTHON_NAMES = {"get_ipython", "exit", "quit", "In", "Out", "_ih", "_oh", "_dh", "_", "__",
+                  "___", "_i", "_ii", "_iii"}
+
+
+def input_values(inputs):
+    if not inputs:
+        raise GradUsageError("Give at least one input to differentiate with respect to, e.g. x=3.")
+    values = {}
+    for name, value in inputs.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, "
+                                 "like x or w1.")
+        if len(name) > 4 and name.startswith("__") and name.endswith("__"):
+            raise GradUsageError(f"{name} can't be an input: names with two underscores on each "
+                                 "side belong to Python itself, and binding one would break the "
+                                 "cells after this one. Choose another name, like x or w1.")
+        if name in _IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
+            raise GradUsageError(f"{name} can't be an input: IPython keeps its own things under "
+                                 "that name, and binding it would break the notebook. Choose "
+                                 "another name, like x or w1.")
+        try:
+            values[name] = as_input(plain(value))
+        except TypeError as error:
+            raise GradUsageError(f"input {name}: {error}") from None
+        except OverflowError:
+            shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+                     if isinstance(value, int) else f"{value!r:.40}")
+            raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
+                                 "is about 1.8e308), and admagic computes in floats. Rescale it, "
+                                 "e.g. work in units of 1e300.") from None
+    return values
+
+
+def check_request(request):
+    """Refuse at once, before anything runs, what makes no sense or can't be done in time."""
+    cell, values = request.cell, request.values
+    _check_textbook_options(request)
+    known = set(cell.bound) | set(request.namespace) | set(values)
+    named = list(request.of or ())
+    if request.graph_of is not None and request.graph_of.isidentifier():  # not a key like dy/dx
+        named.append(request.graph_of)
+    for name in named:
+        if name not in known and name != cell.last_source:
+            raise GradUsageError(f"{name!r} is not set by the cell (it sets: "
+                                 f"{', '.join(cell.bound) or 'nothing'}).")
+    if request.taylor and not request.one_number:
+        raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
+                             "input, a number (e.g. x=3).")
+    if request.by_taylor:
+        try:
+            check_order(request.order, 1, MAX_ORDER)
+        except ValueError as problem:
+            raise GradUsageError(str(problem)) from None
+    if request.by_interpolation:
+        try:
+            interpolation.check_request(len(values), request.order)
+        except ValueError as problem:
+            raise GradUsageError(f"{problem} Or ask for --method nested.") from None
+    elif not request.by_taylor:
+        problem = derivative_table.too_costly(len(values), request.levels)
+        if problem:
+            raise GradUsageError(problem)
+
+
+def _check_textbook_options(request):
+    """--mode, --seed, --trace and --explain: what each can be used with."""
+    values = request.values
+    if request.mode not in ("forward", "reverse"):
+        raise GradUsageError(f"--mode {request.mode}: the modes are forward (one tangent sweep "
+                             "per input) and reverse (one backward sweep per output, the "
+                             "default); write --mode forward or --mode reverse.")
+    if request.mode == "forward":
+        arrays = [name for name, value in values.items() if np.ndim(value) != 0]
+        if arrays:
+            raise GradUsageError(f"--mode forward takes inputs that are numbers, and "
+                                 f"{listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                                 ": an array input would need one sweep per element. Drop "
+                                 "--mode forward (reverse mode handles arrays), or use "
+                                 "admagic.jvp(f, (x,), (v,)) for the derivative along one "
+                                 "direction v.")
+    if request.seed is not None and request.seed not in values:
+        raise GradUsageError(f"--seed {request.seed}: that is not an input here; the inputs are: "
+                             f"{', '.join(values)}. Write e.g. --seed {next(iter(values))}.")
+    if request.seed is not None and not (request.trace or
+                                         (request.mode == "forward" and request.graph)):
+        raise GradUsageError(f"--seed {request.seed} picks whose tangents the trace or the "
+                             "graph shows: add --trace, or --mode forward.")
+    if request.trace and request.backward_graph:
+        raise GradUsageError("--trace shows the evaluation trace of the cell's own computation, "
+                             "and --graph backward draws the computation of its derivatives "
+                             "instead: drop --graph backward (or --trace).")
+    if request.explain:
+        arrays = [name for name, value in values.items() if np.ndim(value) != 0]
+        if arrays:
+            raise GradUsageError(f"--explain writes the chain rule with numbers, and "
+                                 f"{listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
+                                 ", whose local partials are matrices. Give inputs that are "
+                                 "numbers (e.g. w0=1.0 w1=2.0), or drop --explain.")
+
+
+def listed(names):
+    """"x", "x and y", "x, y and z"."""
+    names = list(names)
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]

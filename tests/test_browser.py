@@ -1,0 +1,193 @@
+"""The step-through widget in a real JupyterLab, driven by a real browser.
+
+The test starts JupyterLab on localhost (a free port, a random token, a temporary directory
+holding one notebook), opens the notebook in Debian's chromium through Playwright, runs the cell
+that builds the widget, and checks that the picture changes as a student steps: before the sweep
+only the output's gradient is known; after "next" the output node is highlighted and its shares
+are written on its in-edges; after the last step every band shows the gradient the static graph
+shows. Screenshots of the widget are left in the test's temporary directory (and, with
+``ADMAGIC_SCREENSHOTS=docs/images``, where the docs show them).
+
+CI needs: ``apt-get install chromium`` (Playwright can't download its own browser here) and
+``pip install jupyterlab playwright anywidget``. Without chromium or JupyterLab the test skips.
+"""
+
+import importlib.util
+import json
+import math
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[1]
+
+CELL = """\
+import numpy as np
+from admagic import Tape
+from admagic.traced import new_leaf
+from admagic.stepper import step_through
+
+with Tape() as tape:
+    x, y = new_leaf(tape, 2.0), new_leaf(tape, 3.0)
+    u = x * x
+    f = u * y + np.sin(x)
+step_through({"f": f}, {"x": x, "y": y}, names={"u": u}, show_trace=True)
+"""
+
+
+def _missing():
+    if shutil.which("chromium") is None:
+        return "chromium is not installed (apt-get install chromium)"
+    for module in ("jupyterlab", "playwright", "anywidget"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install jupyterlab playwright anywidget)"
+    if shutil.which("dot") is None:
+        return "Graphviz's dot is not installed, so there is no graph to step through"
+    return None
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _notebook(path):
+    path.write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": "step", "metadata": {},
+                   "outputs": [], "source": CELL}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+
+
+@pytest.fixture
+def lab(tmp_path):
+    reason = _missing()
+    if reason:
+        pytest.skip(reason)
+    _notebook(tmp_path / "step.ipynb")
+    port, token = _free_port(), secrets.token_hex(16)
+    home = tmp_path / "home"
+    news = home / "settings" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)  # no "official Jupyter news?" toast over the widget
+    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    env = dict(os.environ, PYTHONPATH=str(REPO), HOME=str(home),
+               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTER_PREFER_ENV_PATH="1",
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "wb"))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("JupyterLab did not start:\n"
+                                + (tmp_path / "lab.log").read_text(errors="replace")[-2000:])
+                time.sleep(0.3)
+        yield f"{base}/lab/tree/step.ipynb?token={token}", tmp_path
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _bands(page):
+    return page.eval_on_selector_all(
+        ".admagic-stepper text.admagic-band",
+        "els => Object.fromEntries(els.map(e => [e.closest('g[data-node]').dataset.node, e.textContent.trim()]))")
+
+
+def test_stepping_in_jupyterlab_changes_the_picture(lab):
+    from playwright.sync_api import sync_playwright
+
+    url, tmp_path = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1700, "height": 950})
+            page.goto(url)
+            editor = page.locator(".jp-Cell .cm-content").first
+            editor.wait_for(timeout=30_000)
+            page.get_by_text("| Idle").wait_for(timeout=30_000)  # the kernel is ready
+            editor.click()
+            page.keyboard.press("Shift+Enter")
+            widget = page.locator(".admagic-stepper")
+            widget.wait_for(timeout=30_000)
+            page.wait_for_function("document.querySelector('.admagic-counter')"
+                                   " && document.querySelector('.admagic-counter').textContent"
+                                   ".startsWith('0 /')", timeout=10_000)
+
+            _screenshot(widget, tmp_path / "step-start.png")
+            before = _bands(page)
+            assert sorted(t for t in before.values() if not t.endswith("= ?")) == ["∂f/∂f = 1"]
+            assert page.locator(".admagic-stepper g.admagic-current").count() == 0
+            assert page.locator(".admagic-share-text").count() == 0
+
+            page.get_by_role("button", name="next ▶").click()
+            current = page.locator(".admagic-stepper g.node.admagic-current")
+            assert current.count() == 1
+            assert current.get_attribute("data-node") == _output_id(page)
+            shares = page.locator(".admagic-share-text").all_text_contents()
+            assert sorted(shares) == ["1 × 1 = 1", "1 × 1 = 1"]  # f = v1 + v2 sends 1 to each
+            assert page.locator(".admagic-stepper tr.admagic-row-current").count() == 1
+            after = _bands(page)
+            assert after != before
+            assert sum(not t.endswith("= ?") for t in after.values()) == 3
+
+            # The last step that reaches x: its two shares of the use in x × x, one edge.
+            for _ in range(3):
+                page.get_by_role("button", name="next ▶").click()
+            assert sorted(page.locator(".admagic-share-text tspan").all_text_contents()) == [
+                "3 × 2 = 6", "3 × 2 = 6"]
+            _screenshot(widget, tmp_path / "step-shares.png")
+
+            page.get_by_role("button", name="next ▶").click()
+            done = _bands(page)
+            x_id = [k for k, t in done.items() if t.startswith("∂f/∂x")][0]
+            assert done[x_id] == f"∂f/∂x = {2 * 2 * 3 + math.cos(2):.4g}"  # 2xy + cos x = 11.58
+            assert page.get_by_role("button", name="next ▶").is_disabled()
+        except Exception:
+            page.screenshot(path=str(tmp_path / "failure.png"))
+            print("screenshot of the failure:", tmp_path / "failure.png")
+            print((tmp_path / "lab.log").read_text(errors="replace")[-3000:])
+            raise
+        finally:
+            browser.close()
+
+
+def _screenshot(widget, path):
+    """Save a picture of the widget (and copy it to $ADMAGIC_SCREENSHOTS, for the docs)."""
+    widget.screenshot(path=str(path))
+    if os.environ.get("ADMAGIC_SCREENSHOTS"):
+        shutil.copy(path, Path(os.environ["ADMAGIC_SCREENSHOTS"]) / path.name)
+
+
+def _output_id(page):
+    """The graph id of the node whose band holds the seed, ∂f/∂f."""
+    return page.eval_on_selector_all(
+        ".admagic-stepper text.admagic-band",
+        "els => els.filter(e => e.textContent.startsWith('∂f/∂f'))"
+        ".map(e => e.closest('g[data-node]').dataset.node)[0]")
