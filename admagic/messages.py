@@ -33,6 +33,13 @@ ENVIRONMENT_VARIABLE = "ADMAGIC_LANG"
 EN = {
     # ---- the result's table (table.py) ----
     "table.caption":            "at {inputs}",
+    "table.caption_by":         "{at} · by {method}",
+    "method.taylor":            "Taylor mode",
+    "method.interpolation":     "Taylor interpolation",
+    "method.reverse":           "reverse mode",
+    "method.nested":            "nested reverse mode",
+    "method.forward":           "forward mode",
+    "method.forward_then":      "forward mode (order 1), {higher} (higher)",
     "table.value":              "value",
     "table.by_finite_differences": "{header} by finite differences",
     "table.finite_differences": "finite diff.",
@@ -70,19 +77,38 @@ EN = {
     "graph.operation":          "operation",
     "graph.output":             "output",
     "graph.gradients":          "∂{output}/∂(node): gradients of {output}",
+    "graph.tangents":           "∂(node)/∂{seed}: tangents, forward mode seeded by {seed}",
     "graph.no_gradients":       "no output depends on the inputs: no gradients",
     "graph.edge_partials":      "on the edges: local partial derivatives",
+    "graph.copies":             ("dashed boxes ({names}): the same value again, drawn beside each "
+                                 "further use to keep the picture small"),
+    "graph.roundoff_gradient":  ("{line}{value} as computed: round-off, shown as 0 (the terms summed "
+                                 "into it cancel)"),
+    "graph.roundoff_value":     ("{line} = {value} as computed: round-off, shown as 0 (the terms "
+                                 "summed cancel)"),
     "graph.summarised":         "summarised: {shown} of {total} values drawn (max_nodes={max_nodes})",
     "graph.more_operations": {
-        "one":   "… {count} more operation",
-        "other": "… {count} more operations",
+        "one":   "… {count} more operation …",
+        "other": "… {count} more operations …",
     },
+    "graph.more_steps":         "… {steps} more steps …",
+    "graph.steps_of":           "{count} operations, {period} a step",
     "graph.more_inputs": {
         "one":   "and {count} more input",
         "other": "and {count} more inputs",
     },
     "graph.backward_title":     "the backward pass: how the first derivatives were computed",
     "graph.picture":            "the computation graph",
+    "graph.plain_text":         ("<the computation graph: a notebook shows it; .save('graph.svg') "
+                                 "writes it, or .png, .pdf, .dot>"),
+    "graph.install":            ('To draw the graph, install a layout engine: pip install '
+                                 '"admagic[render]" (or Graphviz itself: apt install graphviz, '
+                                 'brew install graphviz, or conda install graphviz).'),
+    "graph.no_gradient_for":    ("{name} does not depend on the inputs, so it has no gradient to "
+                                 "show. Choose one of: {names}."),
+    "graph.no_output_called":   ("There is no output called {name}; the outputs that depend on the "
+                                 "inputs are: {names}."),
+    "graph.none":               "(none)",
     "graph.dot_source":         ("the computation graph, as DOT source (no layout engine here to "
                                  "draw it)"),
     "graph.no_graph_to_save":   ("This result has no graph to save (it was made without one, or "
@@ -120,6 +146,9 @@ EN = {
     "error.graph_of_not_an_output": ("--graph-of {name}: that is not an output here; the outputs "
                                      "are: {outputs}."),
     "error.unknown_output":     "{name} is not an output here; the outputs are: {outputs}.",
+    "error.no_such_key":        "No derivative {key} here. The keys are: {keys}.",
+    "error.no_trace":           ("{name} has no trace: run the cell with --trace to see the "
+                                 "evaluation trace."),
     "error.unknown_input":      "{name} is not an input here; the inputs are: {inputs}.",
     "error.order_too_high":     ("{key} is a derivative of order {order}, but this result has "
                                  "order {result_order}: run it with --order {order}."),
@@ -131,10 +160,17 @@ EN = {
                                  "detaches it.)"),
     "error.as_index":           "Using it as an index or int",
     "error.array_of_traced":    "np.array()/np.asarray() of a traced value",
+    "error.array_or_dot":       "np.array()/np.asarray() (or a plain array's A.dot(x))",
+    "error.exact_arithmetic":   "Exact arithmetic (statistics, fractions)",
     "error.use_numpy_functions": ("Inside traced code use NumPy functions on it, e.g. np.sin(x) "
-                                  "instead of math.sin(x)."),
+                                  "instead of math.sin(x); to put traced values in an array, build "
+                                  "it with np.stack([x, y]), not a[i] = x."),
     "error.use_np_stack":       ("To build an array from traced values use np.stack([x, y]) (or "
-                                 "np.concatenate), not np.array([x, y])."),
+                                 "np.concatenate), not np.array([x, y]); for a plain array A, write "
+                                 "A @ x or np.dot(A, x), not A.dot(x)."),
+    "error.use_numpy_statistics": ("Use NumPy instead: np.mean(np.stack([x, 2 * x])) for "
+                                   "statistics.mean([x, 2 * x])."),
+    "error.keep_it_an_array":   "Keep it an array: index it (w[0]) or loop over it (for wi in w).",
     "error.changed_in_place":   ("Traced arrays can't be changed in place (w[i] = ...). Build a "
                                  "new array instead, e.g. with np.where(mask, new, w) or np.concatenate."),
     "error.unsupported_language": ("admagic speaks {languages}; {given} is not one of them."),
@@ -143,6 +179,13 @@ EN = {
 ZH = {
     # ---- 结果表（table.py）----
     "table.caption":            "在 {inputs} 处",
+    "table.caption_by":         "{at} · 由{method}计算",
+    "method.taylor":            "泰勒模式",
+    "method.interpolation":     "泰勒插值",
+    "method.reverse":           "反向模式",
+    "method.nested":            "嵌套反向模式",
+    "method.forward":           "前向模式",
+    "method.forward_then":      "前向模式（一阶）与{higher}（高阶）",
     "table.value":              "值",
     "table.by_finite_differences": "{header}（有限差分）",
     "table.finite_differences": "有限差分",
@@ -171,13 +214,26 @@ ZH = {
     "graph.operation":          "运算",
     "graph.output":             "输出",
     "graph.gradients":          "∂{output}/∂(节点)：{output} 的梯度",
+    "graph.tangents":           "∂(节点)/∂{seed}：切向值（前向模式，以 {seed} 为种子）",
     "graph.no_gradients":       "没有输出依赖于输入：没有梯度",
     "graph.edge_partials":      "边上：局部偏导数",
+    "graph.copies":             "虚线框（{names}）：同一个值在之后每次被使用处再画一次，使图保持紧凑",
+    "graph.roundoff_gradient":  "算得 {line}{value}：这是舍入误差，显示为 0（加到它上面的各项相互抵消）",
+    "graph.roundoff_value":     "算得 {line} = {value}：这是舍入误差，显示为 0（相加的各项相互抵消）",
     "graph.summarised":         "已简化：共 {total} 个值，画出了 {shown} 个（max_nodes={max_nodes}）",
-    "graph.more_operations":    "… 另有 {count} 个运算",
+    "graph.more_operations":    "… 另有 {count} 个运算 …",
+    "graph.more_steps":         "… 另有 {steps} 步 …",
+    "graph.steps_of":           "共 {count} 个运算，每步 {period} 个",
     "graph.more_inputs":        "以及另外 {count} 个输入",
     "graph.backward_title":     "反向传播：一阶导数是怎样算出来的",
     "graph.picture":            "计算图",
+    "graph.plain_text":         "<计算图：在 notebook 中显示；.save('graph.svg') 可保存为文件，也可存为 .png、.pdf、.dot>",
+    "graph.install":            ('要绘制计算图，请安装一个布局引擎：pip install "admagic[render]"'
+                                 '（或者安装 Graphviz 本身：apt install graphviz、brew install graphviz '
+                                 '或 conda install graphviz）。'),
+    "graph.no_gradient_for":    "{name} 不依赖于输入，所以没有梯度可显示。请从以下输出中选一个：{names}。",
+    "graph.no_output_called":   "没有名为 {name} 的输出；依赖于输入的输出有：{names}。",
+    "graph.none":               "（无）",
     "graph.dot_source":         "计算图的 DOT 源码（这里没有可用的布局引擎来绘制它）",
     "graph.no_graph_to_save":   "这个结果没有可保存的计算图（计算时没有作图，或者单元格里没有任何量依赖于输入）。",
     # ---- 错误：%%grad 这一行（magic.py）----
@@ -206,6 +262,8 @@ ZH = {
     "error.taylor_one_input":   "--taylor 写出的是一元多项式：请只给一个输入，且它是一个数（例如 x=3）。",
     "error.graph_of_not_an_output": "--graph-of {name}：这里没有这个输出；输出有：{outputs}。",
     "error.unknown_output":     "这里没有名为 {name} 的输出；输出有：{outputs}。",
+    "error.no_such_key":        "这里没有导数 {key}。已有的键是：{keys}。",
+    "error.no_trace":           "{name} 没有求值轨迹：请加上 --trace 运行该单元格，以查看求值轨迹。",
     "error.unknown_input":      "这里没有名为 {name} 的输入；输入有：{inputs}。",
     "error.order_too_high":     "{key} 是 {order} 阶导数，而这个结果只算到 {result_order} 阶：请加上 --order {order} 重新运行。",
     "error.was_not_computed":   "{key} {reason}。请少求一些（用 --of 减少输出，或降低 --order），或者调高 max_derivative_size。",
@@ -213,8 +271,14 @@ ZH = {
     "error.drops_derivative":   "{what} 会丢掉导数：这个值正在被追踪。{advice}（如果只想读出这个数，请用 .numpy()，它会把值从追踪中分离出来。）",
     "error.as_index":           "把它用作下标或整数",
     "error.array_of_traced":    "对被追踪的值调用 np.array()/np.asarray()",
-    "error.use_numpy_functions": "在被追踪的代码里请对它使用 NumPy 函数，例如用 np.sin(x) 而不是 math.sin(x)。",
-    "error.use_np_stack":       "要用被追踪的值构造数组，请用 np.stack([x, y])（或 np.concatenate），而不是 np.array([x, y])。",
+    "error.array_or_dot":       "np.array()/np.asarray()（或普通数组的 A.dot(x)）",
+    "error.exact_arithmetic":   "精确算术（statistics、fractions）",
+    "error.use_numpy_functions": ("在被追踪的代码里请对它使用 NumPy 函数，例如用 np.sin(x) 而不是 math.sin(x)；"
+                                  "要把被追踪的值放进数组，请用 np.stack([x, y]) 构造，而不是 a[i] = x。"),
+    "error.use_np_stack":       ("要用被追踪的值构造数组，请用 np.stack([x, y])（或 np.concatenate），而不是 "
+                                 "np.array([x, y])；对普通数组 A，请写 A @ x 或 np.dot(A, x)，而不是 A.dot(x)。"),
+    "error.use_numpy_statistics": "请改用 NumPy：用 np.mean(np.stack([x, 2 * x])) 代替 statistics.mean([x, 2 * x])。",
+    "error.keep_it_an_array":   "请保持它是数组：用下标取元素（w[0]），或者对它循环（for wi in w）。",
     "error.changed_in_place":   "被追踪的数组不能原地修改（w[i] = ...）。请构造一个新数组，例如用 np.where(mask, new, w) 或 np.concatenate。",
     "error.unsupported_language": "admagic 支持的语言有 {languages}；{given} 不在其中。",
 }
@@ -282,7 +346,7 @@ def text(key, /, **fields):
     """The text `key` in the current language, its fields filled in.
 
     >>> text("graph.more_operations", count=1)
-    '… 1 more operation'
+    '… 1 more operation …'
     """
     entry = TABLES[language()][key]
     if isinstance(entry, dict):

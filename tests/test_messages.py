@@ -93,10 +93,10 @@ def test_the_textbook_words():
 
 def test_english_plurals():
     with speaking("en"):
-        assert text("graph.more_operations", count=1) == "… 1 more operation"
-        assert text("graph.more_operations", count=3) == "… 3 more operations"
+        assert text("graph.more_operations", count=1) == "… 1 more operation …"
+        assert text("graph.more_operations", count=3) == "… 3 more operations …"
     with speaking("zh"):
-        assert text("graph.more_operations", count=3) == "… 另有 3 个运算"
+        assert text("graph.more_operations", count=3) == "… 另有 3 个运算 …"
 
 
 def test_listed_names_read_as_a_sentence():
