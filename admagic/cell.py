@@ -28,6 +28,7 @@ from . import derivative_table as engine
 from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
 from .derivative_table import plain_copy
+from .messages import listed, text
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
@@ -286,13 +287,14 @@ def _outputs(request, last, tape, notes, of):
     if of:
         missing = [name for name in of if name not in namespace and name != cell.last_source]
         if missing:
-            done = ", ".join(n for n in cell.bound if n in namespace) or "nothing"
-            raise GradUsageError(f"The cell did not set {', '.join(missing)}; it set: {done}.")
+            done = ", ".join(n for n in cell.bound if n in namespace) or text("error.nothing")
+            raise GradUsageError(text("error.cell_did_not_set", missing=", ".join(missing),
+                                      names=done))
         chosen = {name: last if name == cell.last_source else namespace[name] for name in of}
         for name, value in chosen.items():
             if not _is_numeric(plain(value)):
-                raise GradUsageError(f"{name} is a {type(plain(value)).__name__}, not a number or "
-                                     "array, so it has no derivative.")
+                raise GradUsageError(text("error.not_a_number", name=name,
+                                          kind=type(plain(value)).__name__))
         return chosen
     computed = cell.depends(values)
     chosen, constant = {}, []
@@ -310,10 +312,8 @@ def _outputs(request, last, tape, notes, of):
     if cell.last_source is not None and _on(last, tape):
         chosen.setdefault(cell.last_source, last)
     if constant:
-        them = usage.listed(values)
-        notes.append(f"{usage.listed(constant)} {'does' if len(constant) == 1 else 'do'} not depend "
-                     f"on {them} at this point: the branch the cell took here (an if, a max or a "
-                     f"min) doesn't use {them}, so the derivatives shown are 0.")
+        notes.append(text("note.constant", count=len(constant), names=listed(constant),
+                          inputs=listed(values)))
     return chosen
 
 
@@ -328,9 +328,7 @@ def _items_as_rows(name, container, tape, chosen, notes):
                  for key, _ in items)
     if len(items) > MAX_ELEMENT_ROWS or not simple or \
             not all(_on(item, tape) or _is_number(item) for _, item in items):
-        notes.append(f"{name} is a {kind}; admagic differentiates numbers and arrays, so its "
-                     f"items are not shown: write np.stack({name}) for one array (or name the "
-                     "items, y0, y1 = ...).")
+        notes.append(text("note.container", name=name, kind=kind))
         return
     for key, item in items:
         chosen[f"{name}[{key!r}]"] = item
@@ -388,16 +386,16 @@ def _draw(request, run):
                        if out == graph_of}
             graph_of = None
         inputs = run.leaves[-2]
-        title = "the backward pass: how the first derivatives were computed"
+        title = text("graph.backward_title")
     else:
         outputs, inputs, title = run.traced, run.leaves[-1], None
     if not any(type(v) is Traced for v in outputs.values()):
         if not run.notes:  # a note has said already why nothing depends on the inputs
-            run.notes.append("No output depends on the inputs, so there is no graph to draw.")
+            run.notes.append(text("note.no_graph"))
         return None
     if graph_of is not None and graph_of not in outputs:
-        raise GradUsageError(f"--graph-of {graph_of}: that is not an output here; the outputs "
-                             f"are: {', '.join(outputs)}.")
+        raise GradUsageError(text("error.graph_of_not_an_output", name=graph_of,
+                                  outputs=", ".join(outputs)))
     try:
         return graph.draw(outputs, inputs, gradient_of=graph_of, edges=request.edges,
                           max_nodes=request.max_nodes, title=title,
@@ -405,5 +403,5 @@ def _draw(request, run):
                           if request.graph_kind == "forward" else None,
                           tangents=run.tangents, seed=request.seed or next(iter(request.values)))
     except Exception as error:  # the numbers are right even if the picture fails: show them
-        run.notes.append(f"The graph could not be drawn: {type(error).__name__}: {error}")
+        run.notes.append(text("note.graph_failed", error=f"{type(error).__name__}: {error}"))
         return None

@@ -45,7 +45,7 @@ def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 
 def _array_refused(*args, **kwargs):
-    raise _recording_error("np.array()/np.asarray() of a traced value", _ARRAY_ADVICE)
+    raise _recording_error("error.array_of_traced", _ARRAY_ADVICE)
 
 
 # ---- the tables -----------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ import numpy as np
 
 from . import primitives
 from .formatting import format_number, format_value, shorten
+from .messages import text as _t
 from .notation import operand, typed_number
 from .render import Digraph
 from .roundoff import gradient_scale, sum_scale, without_roundoff
@@ -47,7 +48,10 @@ from .traced import Traced, plain
 
 INPUT, OPERATION, OUTPUT, GRADIENT = "#8fd4a4", "#a3c8ec", "#c9abe6", "#f7bb86"
 QUIET, TEXT, BORDER, EDGE = "#e3e3e3", "#1d1d1d", "#4f4f4f", "#8c8c8c"
-FONT = "Helvetica,Arial,sans-serif"
+# Latin text in the first of these a machine has; Chinese in a Simplified Chinese font, named
+# before the generic family, whose fallback would pick the first CJK font installed (on Debian
+# the Japanese forms). Graphviz measures with the kernel's fonts, the browser draws with its own.
+FONT = "Helvetica,Arial,DejaVu Sans,Noto Sans CJK SC,PingFang SC,Microsoft YaHei,sans-serif"
 
 _GRAPH_STYLE = {"rankdir": "LR", "bgcolor": "transparent", "fontname": FONT, "fontsize": "12",
                 "labelloc": "t", "labeljust": "l", "nodesep": "0.25", "ranksep": "0.4",
@@ -158,7 +162,7 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
     >>> draw({"y": y}, {"x": x}).render("y", format="svg")    # doctest: +SKIP
     """
     if max_nodes < 3:
-        raise ValueError(f"max_nodes={max_nodes} leaves no room for a picture; give 3 or more.")
+        raise ValueError(_t("error.max_nodes", max_nodes=max_nodes))
     names = names or {}
     record = Record(outputs, inputs, {n: v for n, v in names.items() if type(v) is Traced})
     constants = {}  # id of an array -> its name; the first name wins, private ones (_, _3) skipped
@@ -180,10 +184,10 @@ def draw(outputs, inputs, *, gradient_of=None, edges=False, max_nodes=150, title
 
 def _unknown_output(name, outputs, traced_names):
     if name in outputs:
-        return (f"{name!r} does not depend on the inputs, so it has no gradient to show. "
-                f"Choose one of: {', '.join(traced_names) or '(none)'}.")
-    return (f"There is no output called {name!r}; the outputs that depend on the inputs are: "
-            f"{', '.join(traced_names) or '(none)'}.")
+        return _t("graph.no_gradient_for", name=repr(name),
+                  names=", ".join(traced_names) or _t("graph.none"))
+    return _t("graph.no_output_called", name=repr(name),
+              names=", ".join(traced_names) or _t("graph.none"))
 
 
 def _adjoints(target):
@@ -244,8 +248,8 @@ class _Picture:
         line = f"∂{self.grad_of}/∂{operand(self.record.name[node])} = "
         if shown is g:
             return line + format_value(g), None
-        return line + format_value(shown), (f"{line}{format_value(g)} as computed: round-off, "
-                                            "shown as 0 (the terms summed into it cancel)")
+        return line + format_value(shown), _t("graph.roundoff_gradient", line=line,
+                                              value=format_value(g))
 
     def _node(self, node_id, lines, fill, gradient=None, tooltip=None, quiet=False, dashed=False):
         """A node: bold first line, then plain lines, then the gradient on an orange band."""
@@ -284,8 +288,8 @@ class _Picture:
                  f"= {format_value(shown)}"]
         gradient, why = self._gradient(node)
         if shown is not value:
-            why = "; ".join(filter(None, [f"{lines[0]} = {format_value(value)} as computed: "
-                                          "round-off, shown as 0 (the terms summed cancel)", why]))
+            why = "; ".join(filter(None, [_t("graph.roundoff_value", line=lines[0],
+                                             value=format_value(value)), why]))
         self._node(_id(node), lines, self._fill(node), gradient, why)
         for argnum, (name, value) in enumerate(constants):
             self._node(f"{_id(node)}_c{argnum}", [f"{name} = {format_value(value)}"], QUIET,
@@ -329,15 +333,15 @@ class _Picture:
         period = _period([n.primitive for n in missing])
         count = len(missing)
         if period and count % period == 0:  # a loop's steps, each `period` operations
-            lines = [f"… {count // period:,} more steps …",
-                     f"{count:,} operations, {period} a step"]
+            lines = [_t("graph.more_steps", steps=f"{count // period:,}"),
+                     _t("graph.steps_of", count=f"{count:,}", period=period)]
         else:
-            lines = [f"… {count:,} more operation{'' if count == 1 else 's'} …"]
+            lines = [_t("graph.more_operations", count=count if count == 1 else f"{count:,}")]
         if missing:
             lines.append(f"({record.name[missing[0]]} … {record.name[missing[-1]]})")
         hidden = len(record.leaves) - len(selection.drawn_leaves)
         if hidden:
-            lines.append(f"and {hidden:,} more input{'' if hidden == 1 else 's'}")
+            lines.append(_t("graph.more_inputs", count=hidden if hidden == 1 else f"{hidden:,}"))
         self._node("more", lines, QUIET, quiet=True)
         for leaf in selection.drawn_leaves:
             if any(c not in selection.kept for c in record.children.get(leaf, ())):
@@ -345,27 +349,28 @@ class _Picture:
 
     def legend(self, title, max_nodes):
         """The graph's label: the title, what the colours mean, and what was left out."""
-        kinds = [(INPUT, "input"), (OPERATION, "operation"), (OUTPUT, "output")]
+        kinds = [(INPUT, _t("graph.input")), (OPERATION, _t("graph.operation")),
+                 (OUTPUT, _t("graph.output"))]
         cells = [(fill, text) for fill, text in kinds if fill in self._fills]
         if self.tangents is not None:
             seed = operand(self.tangents[0])
-            cells.append((GRADIENT, f"∂(node)/∂{seed}: tangents, forward mode seeded by {seed}"))
+            cells.append((GRADIENT, _t("graph.tangents", seed=seed)))
         elif self.grad_of is not None:
-            cells.append((GRADIENT, f"∂{self.grad_of}/∂(node): gradients of {self.grad_of}"))
+            cells.append((GRADIENT, _t("graph.gradients", output=self.grad_of)))
         else:
-            cells.append((QUIET, "no output depends on the inputs: no gradients"))
+            cells.append((QUIET, _t("graph.no_gradients")))
         rows = "<TR>" + "".join(_legend_cell(fill, text) for fill, text in cells) + "</TR>"
         notes = []
         if self._labelled:
-            notes.append("on the edges: local partial derivatives")
+            notes.append(_t("graph.edge_partials"))
         if self._copied:
             names = ", ".join(sorted(self._copied))
-            notes.append(f"dashed boxes ({names}): the same value again, drawn beside each further "
-                         "use to keep the picture small")
+            notes.append(_t("graph.copies", names=names))
         if self.selection.summarised:
             total = len(self.record.ops) + len(self.record.leaves)
             shown = len(self.selection.kept) + len(self.selection.drawn_leaves)
-            notes.append(f"summarised: {shown:,} of {total:,} values drawn (max_nodes={max_nodes})")
+            notes.append(_t("graph.summarised", shown=f"{shown:,}", total=f"{total:,}",
+                            max_nodes=max_nodes))
         for note in notes:  # a row each: one long row would widen the whole picture
             rows += "<TR>" + _legend_cell(QUIET, note, len(cells)) + "</TR>"
         if title:

@@ -21,8 +21,9 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
-from traitlets import Bool, Integer, TraitError, validate
+from traitlets import Bool, Integer, TraitError, Unicode, default, observe, validate
 
+from . import messages
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
 from .namespace import clean_namespace
 from .render import FORMATS
@@ -48,6 +49,27 @@ class GradMagics(Magics):
     max_derivative_size = Integer(
         DEFAULT_MAX_DERIVATIVE_SIZE, help="A derivative with more numbers is not computed.",
     ).tag(config=True)
+
+    language = Unicode(
+        help="The language of the table, the graph's legend, the notes and the errors: 'en' or "
+             "'zh' (default: the environment variable ADMAGIC_LANG, else 'en'). It is "
+             "admagic.set_language, for the whole kernel.",
+    ).tag(config=True)
+
+    @default("language")
+    def _language_now(self):
+        return messages.language()
+
+    @validate("language")
+    def _a_language_admagic_speaks(self, proposal):
+        try:
+            return messages.normalised(proposal["value"])
+        except ValueError as problem:
+            raise TraitError(f"GradMagics.language: {problem}") from None
+
+    @observe("language")
+    def _speak(self, change):
+        messages.set_language(change["new"])
 
     @validate("order", "max_nodes", "max_derivative_size")
     def _at_least_one(self, proposal):
@@ -135,8 +157,7 @@ class GradMagics(Magics):
         __tracebackhide__ = True
         args, inputs = self._parse(line)
         if not cell.strip():
-            raise UsageError("%%grad needs code in the cell below its line, e.g. y = x * x."
-                             f"\n{_usage()}")
+            raise UsageError(f"{messages.text('error.no_code')}\n{_usage()}")
         # Cache the cell's text under a name IPython knows, so tracebacks show "Cell In[n]" and
         # its lines; the code is compiled with line 1 = the %%grad line, as the user sees it.
         source = f"%%grad {line}\n{cell}"
@@ -178,7 +199,7 @@ class GradMagics(Magics):
         except UsageError as error:
             raise UsageError(f"{error}\n{_usage()}") from None
         except ValueError as error:  # an unclosed quote or bracket
-            raise UsageError(f"can't read the line: {error}\n{_usage()}") from None
+            raise UsageError(f"{messages.text('error.bad_line', problem=error)}\n{_usage()}") from None
         problem = _problem(args)
         if problem:
             raise UsageError(f"{problem}\n{_usage()}")
@@ -192,11 +213,10 @@ class GradMagics(Magics):
             if problem:
                 raise UsageError(f"{problem}\n{_usage()}")
             if name in (n for n, _ in inputs):
-                raise UsageError(f"input {name} is given twice; give each input once.\n{_usage()}")
+                raise UsageError(f"{messages.text('error.input_twice', name=name)}\n{_usage()}")
             inputs.append((name, expression))
         if not inputs:
-            raise UsageError("give at least one input to differentiate with respect to, "
-                             f"e.g. %%grad x=3\n{_usage()}")
+            raise UsageError(f"{messages.text('error.no_inputs')}\n{_usage()}")
         args.of = [n.strip() for n in args.of.split(",")] if args.of is not None else None
         return args, inputs
 
@@ -365,9 +385,9 @@ def _split(text, is_separator):
             current += char
         i += 1
     if quote:
-        raise ValueError(f"a quote ({quote}) is never closed")
+        raise ValueError(messages.text("error.quote_not_closed", quote=quote))
     if depth > 0:
-        raise ValueError("a bracket is never closed")
+        raise ValueError(messages.text("error.bracket_not_closed"))
     if current:
         words.append(current)
     return words
@@ -384,36 +404,34 @@ def _problem(args):
         names = [n.strip() for n in args.of.split(",")]
         bad = [n for n in names if not n.isidentifier() or keyword.iskeyword(n)]
         if bad or not names:
-            return f"--of {args.of}: give output names separated by commas, e.g. --of y,z."
+            return messages.text("error.of_not_names", given=args.of)
     for option, name in (("--out", args.out), ("--graph-of", args.graph_of),
                          ("--seed", args.seed)):
         if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
-            return f"{option} {name}: that is not a Python name."
+            return messages.text("error.not_a_python_name", option=option, name=name)
     if args.save is not None:
         if Path(args.save).suffix.lower() not in FORMATS:
-            return f"--save {args.save}: name the file with one of {', '.join(FORMATS)}."
+            return messages.text("error.save_suffix", path=args.save, suffixes=", ".join(FORMATS))
         folder = Path(args.save).parent
         if not folder.is_dir():
-            return (f"--save {args.save}: the folder {folder} doesn't exist; create it first "
-                    "(os.makedirs) or save into a folder that exists.")
+            return messages.text("error.save_folder", path=args.save, folder=folder)
         if args.no_graph and args.graph_kind is None:
-            return "--save writes the graph, and --no-graph turns it off: drop one of them."
+            return messages.text("error.save_without_graph")
     return None
 
 
 def _input_problem(text, name, equals, expression):
     if not name:
-        return f"input {text!r} has no name: write name=expression, e.g. x=3."
+        return messages.text("error.input_without_name", text=repr(text))
     if not name.isidentifier() or keyword.iskeyword(name):
-        return f"input {text!r}: {name!r} is not a Python name to bind the input to."
+        return messages.text("error.input_not_a_name", text=repr(text), name=repr(name))
     if equals and not expression:
-        return (f"input {text!r} has no value: write {name}=3, or a bare {name} for its "
-                "current value.")
+        return messages.text("error.input_without_value", text=repr(text), name=name)
     try:
         compile(expression, "<input>", "eval")
     except SyntaxError:
-        return (f"input {text!r}: {expression!r} is not a Python expression (an expression with "
-                "spaces needs brackets: x=(a + 1)).")
+        return messages.text("error.input_not_an_expression", text=repr(text),
+                             expression=repr(expression))
     return None
 
 

@@ -109,6 +109,7 @@ EN = {
     "graph.no_output_called":   ("There is no output called {name}; the outputs that depend on the "
                                  "inputs are: {names}."),
     "graph.none":               "(none)",
+    "error.max_nodes":          "max_nodes={max_nodes} leaves no room for a picture; give 3 or more.",
     "graph.dot_source":         ("the computation graph, as DOT source (no layout engine here to "
                                  "draw it)"),
     "graph.no_graph_to_save":   ("This result has no graph to save (it was made without one, or "
@@ -148,7 +149,7 @@ EN = {
     "error.unknown_output":     "{name} is not an output here; the outputs are: {outputs}.",
     "error.no_such_key":        "No derivative {key} here. The keys are: {keys}.",
     "error.no_trace":           ("{name} has no trace: run the cell with --trace to see the "
-                                 "evaluation trace."),
+                                 "reverse sweep step by step."),
     "error.unknown_input":      "{name} is not an input here; the inputs are: {inputs}.",
     "error.order_too_high":     ("{key} is a derivative of order {order}, but this result has "
                                  "order {result_order}: run it with --order {order}."),
@@ -171,6 +172,8 @@ EN = {
     "error.use_numpy_statistics": ("Use NumPy instead: np.mean(np.stack([x, 2 * x])) for "
                                    "statistics.mean([x, 2 * x])."),
     "error.keep_it_an_array":   "Keep it an array: index it (w[0]) or loop over it (for wi in w).",
+    "error.tape_used":          ("This Tape already answered gradient() once. To ask for several "
+                                 "gradients, record with Tape(persistent=True)."),
     "error.changed_in_place":   ("Traced arrays can't be changed in place (w[i] = ...). Build a "
                                  "new array instead, e.g. with np.where(mask, new, w) or np.concatenate."),
     "error.unsupported_language": ("admagic speaks {languages}; {given} is not one of them."),
@@ -234,6 +237,7 @@ ZH = {
     "graph.no_gradient_for":    "{name} 不依赖于输入，所以没有梯度可显示。请从以下输出中选一个：{names}。",
     "graph.no_output_called":   "没有名为 {name} 的输出；依赖于输入的输出有：{names}。",
     "graph.none":               "（无）",
+    "error.max_nodes":          "max_nodes={max_nodes} 容不下一幅图；请给 3 或更大的数。",
     "graph.dot_source":         "计算图的 DOT 源码（这里没有可用的布局引擎来绘制它）",
     "graph.no_graph_to_save":   "这个结果没有可保存的计算图（计算时没有作图，或者单元格里没有任何量依赖于输入）。",
     # ---- 错误：%%grad 这一行（magic.py）----
@@ -263,7 +267,7 @@ ZH = {
     "error.graph_of_not_an_output": "--graph-of {name}：这里没有这个输出；输出有：{outputs}。",
     "error.unknown_output":     "这里没有名为 {name} 的输出；输出有：{outputs}。",
     "error.no_such_key":        "这里没有导数 {key}。已有的键是：{keys}。",
-    "error.no_trace":           "{name} 没有求值轨迹：请加上 --trace 运行该单元格，以查看求值轨迹。",
+    "error.no_trace":           "{name} 没有求值轨迹：请加上 --trace 重新运行该单元格，以逐步查看反向扫描。",
     "error.unknown_input":      "这里没有名为 {name} 的输入；输入有：{inputs}。",
     "error.order_too_high":     "{key} 是 {order} 阶导数，而这个结果只算到 {result_order} 阶：请加上 --order {order} 重新运行。",
     "error.was_not_computed":   "{key} {reason}。请少求一些（用 --of 减少输出，或降低 --order），或者调高 max_derivative_size。",
@@ -279,6 +283,7 @@ ZH = {
                                  "np.array([x, y])；对普通数组 A，请写 A @ x 或 np.dot(A, x)，而不是 A.dot(x)。"),
     "error.use_numpy_statistics": "请改用 NumPy：用 np.mean(np.stack([x, 2 * x])) 代替 statistics.mean([x, 2 * x])。",
     "error.keep_it_an_array":   "请保持它是数组：用下标取元素（w[0]），或者对它循环（for wi in w）。",
+    "error.tape_used":          "这条梯度带已经回答过一次 gradient()。要求多个梯度，请用 Tape(persistent=True) 记录。",
     "error.changed_in_place":   "被追踪的数组不能原地修改（w[i] = ...）。请构造一个新数组，例如用 np.where(mask, new, w) 或 np.concatenate。",
     "error.unsupported_language": "admagic 支持的语言有 {languages}；{given} 不在其中。",
 }

@@ -34,6 +34,8 @@ from pathlib import Path
 
 import graphviz
 
+from .messages import text
+
 FORMATS = (".svg", ".png", ".pdf", ".dot")
 """The files a graph can be saved as (`save`, ``--save``), by suffix."""
 _RENDERERS = ("dot", "pygraphviz")
@@ -61,9 +63,7 @@ def renderer():
 
 def install_advice():
     """One line saying exactly what to install to see the graph."""
-    return ('To draw the graph, install a layout engine: pip install "admagic[render]" '
-            "(or Graphviz itself: apt install graphviz, brew install graphviz, "
-            "or conda install graphviz).")
+    return text("graph.install")
 
 
 def to_svg(graph):
@@ -147,15 +147,14 @@ class Digraph(graphviz.Digraph):
         try:
             return html(self, self.svg())
         except RuntimeError as error:
-            return f"<pre>{_escape(f'The graph could not be drawn: {error}')}</pre>"
+            return f"<pre>{_escape(text('note.graph_failed', error=error))}</pre>"
 
     def _repr_mimebundle_(self, include=None, exclude=None, **_):
         """What a notebook shows: the picture as an <img> (which untrusted notebooks show, unlike
         bare SVG), or the DOT source and what to install; never graphviz's ExecutableNotFound."""
         wanted = set(include) if include else {"text/html", "text/plain"}
         wanted -= set(exclude or ())
-        bundle = {"text/plain": "<the computation graph: a notebook shows it; "
-                                ".save('graph.svg') writes it, or .png, .pdf, .dot>"}
+        bundle = {"text/plain": text("graph.plain_text")}
         if "text/html" in wanted:
             bundle["text/html"] = self._repr_html_()
         for mimetype, fmt in (("image/svg+xml", "svg"), ("image/png", "png")):
@@ -198,16 +197,16 @@ def html(graph, svg):
     if svg is not None:
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         return (f'<div style="padding:4px 10px"><img src="data:image/svg+xml;base64,{data}" '
-                'alt="the computation graph" style="max-width:100%;background:transparent">'
+                f'alt="{_escape(text("graph.picture"))}" style="max-width:100%;background:transparent">'
                 "</div>")
-    return ('<details style="padding:2px 10px"><summary>the computation graph, as DOT source '
-            "(no layout engine here to draw it)</summary>"
+    return ('<details style="padding:2px 10px">'
+            f"<summary>{_escape(text('graph.dot_source'))}</summary>"
             f'<pre style="background:transparent;color:inherit">{_escape(_source(graph))}</pre>'
             f'</details><div style="padding:2px 10px">{_escape(install_advice())}</div>')
 
 
-def _escape(text):
-    return html_module.escape(str(text), quote=True)
+def _escape(words):
+    return html_module.escape(str(words), quote=True)
 
 
 def _render(graph, fmt, dpi=None, engine=None):

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import table
 from .formatting import format_value
+from .messages import text
 from .notation import leibniz, operand, readings
 from .render import save, to_svg
 
@@ -30,9 +31,8 @@ class NotComputed:
 
     def explain(self):
         if self.reason:
-            return f"not computed: {self.reason}"
-        return (f"not computed: {self.size:,} numbers, over the limit of {self.limit:,} "
-                "(max_derivative_size)")
+            return text("hint.not_computed", reason=self.reason)
+        return text("hint.not_computed_size", size=f"{self.size:,}", limit=f"{self.limit:,}")
 
     def __repr__(self):
         return f"<{self.explain()}>"
@@ -78,8 +78,7 @@ class GradResult(Mapping):
         """The reverse sweep of the trace one node at a time (see `evaltrace.Step`); needs
         ``--trace``."""
         if self.trace is None:
-            raise AttributeError(f"{self.name} has no trace: run the cell with --trace to see "
-                                 "the reverse sweep step by step.")
+            raise AttributeError(text("error.no_trace", name=self.name))
         return self.trace.steps
 
     # ---- the numbers -----------------------------------------------------------------------------
@@ -96,22 +95,22 @@ class GradResult(Mapping):
         With arrays, the axes follow the order asked: output's, then each input's in turn.
         """
         if output not in self.outputs:
-            raise KeyError(f"{output!r} is not an output here; the outputs are: "
-                           f"{', '.join(self.outputs) or '(none)'}.")
+            raise KeyError(text("error.unknown_output", name=repr(output),
+                                outputs=", ".join(self.outputs) or text("graph.none")))
         if not wrt:
             return self.outputs[output]
         unknown = [name for name in wrt if name not in self.inputs]
         if unknown:
-            raise KeyError(f"{unknown[0]!r} is not an input here; the inputs are: "
-                           f"{', '.join(self.inputs)}.")
+            raise KeyError(text("error.unknown_input", name=repr(unknown[0]),
+                                inputs=", ".join(self.inputs)))
         if len(wrt) > self.order:
-            raise KeyError(f"{leibniz(output, wrt)} is a derivative of order {len(wrt)}, but this "
-                           f"result has order {self.order}: run it with --order {len(wrt)}.")
+            raise KeyError(text("error.order_too_high", key=leibniz(output, wrt), order=len(wrt),
+                                result_order=self.order))
         canonical = self._canonical(wrt)
         value = self.derivatives[(output, canonical)]
         if isinstance(value, NotComputed):
-            raise KeyError(f"{leibniz(output, wrt)} was {value.explain()}. Ask for less (fewer "
-                           "outputs with --of, a lower --order) or raise max_derivative_size.")
+            raise KeyError(text("error.was_not_computed", key=leibniz(output, wrt),
+                                reason=value.explain()))
         return _transposed(value, output, wrt, canonical, self)
 
     def _canonical(self, wrt):
@@ -121,8 +120,8 @@ class GradResult(Mapping):
     def __getitem__(self, key):
         found = readings(key, list(self.outputs), list(self.inputs)) if isinstance(key, str) else []
         if not found:
-            raise KeyError(f"No derivative {key!r} here. The keys are: "
-                           f"{', '.join(self) or '(none)'}.")
+            raise KeyError(text("error.no_such_key", key=repr(key),
+                                keys=", ".join(self) or text("graph.none")))
         if len(found) > 1:
             raise KeyError(f"{key!r} can be read {len(found)} ways here: "
                            f"{' or '.join(self._spelled(o, w) for o, w in found)}. Write one of "
@@ -194,8 +193,8 @@ class GradResult(Mapping):
                              hint=estimate.explain())
         if isinstance(estimate, BaseException):
             return table.Row(output, (name,), None, check=True,
-                             missing=f"failed: {type(estimate).__name__}",
-                             hint=f"at {name} ± h the cell raised {estimate!r}")
+                             missing=text("table.failed", error=type(estimate).__name__),
+                             hint=text("hint.check_raised", name=name, error=repr(estimate)))
         exact = self.derivatives.get((output, (name,)))
         error = None
         if exact is not None and not isinstance(exact, NotComputed):
@@ -225,7 +224,7 @@ class GradResult(Mapping):
             svg = _svg_of(self.graph)
             self.render_problem = None
         except (RuntimeError, ValueError) as error:  # dot failed or timed out: keep the table
-            svg, self.render_problem = None, f"The graph could not be drawn: {error}"
+            svg, self.render_problem = None, text("note.graph_failed", error=error)
         self.timings.setdefault("rendering", time.perf_counter() - started)
         return svg
 
@@ -240,8 +239,7 @@ class GradResult(Mapping):
         ``res.save("graph.png")`` draws it at 192 dpi, for a slide; ``.dot`` writes DOT source.
         """
         if self.graph is None:
-            raise ValueError("This result has no graph to save (it was made without one, or "
-                             "nothing in the cell depends on the inputs).")
+            raise ValueError(text("graph.no_graph_to_save"))
         return save(self.graph, path)
 
     # ---- showing it: every view is in table.py ---------------------------------------------------

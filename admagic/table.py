@@ -15,12 +15,14 @@ y  9      6
 """
 
 import html as _html
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import render
 from .formatting import format_number, format_value
+from .messages import EN, text as _t
 from .notation import grouped, latex_name, latex_text, superscript, typed_number
 
 
@@ -90,7 +92,7 @@ def _cell(row):
         return Cell(row.missing, row.hint)
     if not row.check:
         return Cell(format_value(row.value), row.hint)
-    error = "" if row.error is None else f"error {format_number(row.error)}"
+    error = "" if row.error is None else _t("table.error", error=format_number(row.error))
     if np.ndim(row.value) == 0:
         return Cell(f"{float(row.value):.12g}", error, error)
     return Cell(format_value(row.value), error, error)
@@ -99,9 +101,26 @@ def _cell(row):
 def caption(result):
     """``at x = 1.0001 · by Taylor mode``: the point, with every digit typed (``at x = 1`` would
     be another one), and how the numbers were computed."""
-    at = "at " + ", ".join(f"{name} = {typed_number(v) or format_value(v)}"
-                           for name, v in result.inputs.items())
-    return at if result.method is None else f"{at} · by {result.method}"
+    at = _t("table.caption", inputs=", ".join(f"{name} = {typed_number(v) or format_value(v)}"
+                                              for name, v in result.inputs.items()))
+    return at if result.method is None else _t("table.caption_by", at=at,
+                                               method=method_words(result.method))
+
+
+_METHODS = {EN[key]: key for key in ("method.taylor", "method.interpolation", "method.reverse",
+                                     "method.nested", "method.forward")}
+
+
+def method_words(method):
+    """`GradResult.method` (kept in English, as code compares it) in the current language:
+    ``"forward mode (order 1), Taylor mode (higher)"`` is the one name made of two."""
+    if method in _METHODS:
+        return _t(_METHODS[method])
+    first, _, higher = method.partition(", ")
+    higher = higher[:-len(" (higher)")] if higher.endswith(" (higher)") else higher
+    if first == "forward mode (order 1)" and higher in _METHODS:
+        return _t("method.forward_then", higher=_t(_METHODS[higher]))
+    return method
 
 
 def notes(result):
@@ -109,13 +128,11 @@ def notes(result):
     written = list(result.notes)
     skipped = result.skipped()
     if skipped:
-        written.append(f"Not computed, over max_derivative_size={result.max_derivative_size:,} "
-                       f"numbers: {', '.join(skipped)}. Ask for less with --of NAME or a lower "
-                       "--order, or raise it: %config GradMagics.max_derivative_size = N.")
+        written.append(_t("note.not_computed", limit=f"{result.max_derivative_size:,}",
+                          keys=", ".join(skipped)))
     return written
 
 
-NO_OUTPUTS = "No output depends on the inputs: assign something computed from them, e.g. y = x * x."
 
 # ---- HTML ----------------------------------------------------------------------------------------
 
@@ -126,10 +143,10 @@ def html(result, svg):
     Dark and light themes both read it: no background is set, and text takes the theme's color.
     """
     grid = Grid(result)
-    head = [_th(""), _th("value")]
+    head = [_th(""), _th(_t("table.value"))]
     for column in grid.columns:
         if column[1]:
-            head.append(_th(f"{grid.header(column)} by finite differences",
+            head.append(_th(_t("table.by_finite_differences", header=grid.header(column)),
                             "font-weight:normal;font-style:italic"))
         else:
             head.append(_th(grid.header(column), "white-space:nowrap"))
@@ -140,7 +157,7 @@ def html(result, svg):
                      + "".join(cells) + "</tr>")
     if not grid.outputs:
         lines.append('<tr><td colspan="2" style="padding:2px 10px;font-style:italic">'
-                     f"{_e(NO_OUTPUTS)}</td></tr>")
+                     f"{_e(_t('table.no_outputs'))}</td></tr>")
     parts = ['<div class="admagic-grad" style="color:inherit;background:transparent">',
              '<table style="border-collapse:collapse;color:inherit;background:transparent;'
              'margin:0 0 6px 0;font-variant-numeric:tabular-nums">',
@@ -184,21 +201,26 @@ def _e(text):
 def text(result):
     """The table as aligned text, for a terminal, and a line saying where the graph is."""
     grid = Grid(result)
-    header = ["", "value"] + ["finite diff." if column[1] else grid.header(column)
-                              for column in grid.columns]
+    header = ["", _t("table.value")] + [_t("table.finite_differences") if column[1]
+                                        else grid.header(column) for column in grid.columns]
     table = [header] + [[output] + [cell.text for cell in grid.line(output)]
                         for output in grid.outputs]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    widths = [max(_width(row[i]) for row in table) for i in range(len(header))]
     lines = [caption(result)]
     for row in table:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        lines.append("  ".join(cell + " " * (w - _width(cell))
+                               for cell, w in zip(row, widths)).rstrip())
     if not grid.outputs:
-        lines.append(NO_OUTPUTS)
+        lines.append(_t("table.no_outputs"))
     lines += notes(result)
     if result.graph is not None:
-        lines.append(f"graph: {result.name}.graph; {result.name}.save('graph.svg') writes it "
-                     "(or .png, .pdf, .dot)")
+        lines.append(_t("table.graph_line", name=result.name))
     return "\n".join(lines)
+
+
+def _width(cell):
+    """Columns a terminal gives `cell`: two for each wide character (值, 导数), as CJK is drawn."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in cell)
 
 
 # ---- LaTeX ---------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import threading
 import numpy as np
 
 from .collector import pause_cyclic_gc, resume_cyclic_gc
+from .messages import text
 
 _node_numbers = itertools.count()  # next() on a count is atomic, so numbers stay unique across threads
 _tape_levels = itertools.count(1)
@@ -311,10 +312,7 @@ class Tape:
         of the target's shape) weights it.
         """
         if self._used and not self.persistent:
-            raise RuntimeError(
-                "This Tape already answered gradient() once. To ask for several gradients, "
-                "record with Tape(persistent=True)."
-            )
+            raise RuntimeError(text("error.tape_used"))
         self._used = True
         target = self.own(target)
         adjoints = {}

@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from .inputs import as_float
+from .messages import EN, text
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
@@ -158,18 +159,17 @@ class DerivativeDroppedError(TypeError):
     plain TypeError from float() with "setting an array element with a sequence"."""
 
 
-def _recording_error(what, instead):
-    return DerivativeDroppedError(
-        f"{what} would drop the derivative: this value is being traced. {instead} "
-        "(To read the number anyway, use .numpy(), which detaches it.)")
+def _recording_error(what, advice):
+    """`what` was refused: code (``float()``) or a key of `messages.EN`; `advice` a key too."""
+    what = text(what) if what in EN else what
+    return DerivativeDroppedError(text("error.drops_derivative", what=what, advice=text(advice)))
 
 
-_FLOAT_ADVICE = ("Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x); "
-                 "to put traced values in an array, build it with np.stack([x, y]), not a[i] = x.")
-_STATISTICS_ADVICE = "Use NumPy instead: np.mean(np.stack([x, 2 * x])) for statistics.mean([x, 2 * x])."
-_LIST_ADVICE = "Keep it an array: index it (w[0]) or loop over it (for wi in w)."
-_ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
-                 "not np.array([x, y]); for a plain array A, write A @ x or np.dot(A, x), not A.dot(x).")
+# What to write instead: keys of `messages.EN`, written out in the current language when raised.
+_FLOAT_ADVICE = "error.use_numpy_functions"
+_STATISTICS_ADVICE = "error.use_numpy_statistics"
+_LIST_ADVICE = "error.keep_it_an_array"
+_ARRAY_ADVICE = "error.use_np_stack"
 
 
 class _Arithmetic:
@@ -209,8 +209,7 @@ class _Arithmetic:
         return record(getitem, self, _plain_index(index))
 
     def __setitem__(self, index, value):
-        raise TypeError("Traced arrays can't be changed in place (w[i] = ...). Build a new array "
-                        "instead, e.g. with np.where(mask, new, w) or np.concatenate.")
+        raise TypeError(text("error.changed_in_place"))
 
     def __iter__(self):
         if self.ndim == 0:
@@ -291,15 +290,14 @@ class _Arithmetic:
     # each subclass says when that is, in `_converting`.
     def __float__(self): return float(self._converting("float()", _FLOAT_ADVICE))
     def __int__(self): return int(self._converting("int()", _FLOAT_ADVICE))
-    def __index__(self): return int(self._converting("Using it as an index or int", _FLOAT_ADVICE))
+    def __index__(self): return int(self._converting("error.as_index", _FLOAT_ADVICE))
     def __complex__(self): return complex(self._converting("complex()", _FLOAT_ADVICE))
     def as_integer_ratio(self):  # what statistics.mean and fractions.Fraction ask for
-        return float(self._converting("Exact arithmetic (statistics, fractions)", _STATISTICS_ADVICE)
+        return float(self._converting("error.exact_arithmetic", _STATISTICS_ADVICE)
                      ).as_integer_ratio()
 
     def __array__(self, dtype=None, copy=None):
-        value = np.asarray(self._converting("np.array()/np.asarray() (or a plain array's A.dot(x))",
-                                            _ARRAY_ADVICE), dtype=dtype)
+        value = np.asarray(self._converting("error.array_or_dot", _ARRAY_ADVICE), dtype=dtype)
         return value.copy() if copy else value
 
     def __format__(self, spec):

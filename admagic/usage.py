@@ -11,6 +11,7 @@ import numpy as np
 
 
 from . import derivative_table, interpolation
+from .messages import text
 from .source import Cell
 from .taylor import MAX_ORDER, check_order
 from .traced import as_input, plain
@@ -39,7 +40,7 @@ _IPYTHON_NAMES = {"get_ipython", "exit", "quit", "In", "Out", "_ih", "_oh", "_dh
 
 def input_values(inputs):
     if not inputs:
-        raise GradUsageError("Give at least one input to differentiate with respect to, e.g. x=3.")
+        raise GradUsageError(text("error.no_input"))
     values = {}
     for name, value in inputs.items():
         if not isinstance(name, str) or not name.isidentifier():
@@ -76,11 +77,10 @@ def check_request(request):
         named.append(request.graph_of)
     for name in named:
         if name not in known and name != cell.last_source:
-            raise GradUsageError(f"{name!r} is not set by the cell (it sets: "
-                                 f"{', '.join(cell.bound) or 'nothing'}).")
+            raise GradUsageError(text("error.not_set_by_cell", name=repr(name),
+                                      names=", ".join(cell.bound) or text("error.nothing")))
     if request.taylor and not request.one_number:
-        raise GradUsageError("--taylor writes a polynomial in one variable: give exactly one "
-                             "input, a number (e.g. x=3).")
+        raise GradUsageError(text("error.taylor_one_input"))
     if request.by_taylor:
         try:
             check_order(request.order, 1, MAX_ORDER)

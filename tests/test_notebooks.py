@@ -164,6 +164,11 @@ def test_the_chinese_tape_notebook_shows_the_same_numbers():
                  [x**4, 4 * x**3])
     assert_shown(_numbers(_text(_cell(notebook, "(x * x).backward()"))), [2 * (2 * x)])
     assert_shown(_numbers(_text(_cell(notebook, "x.zero_grad()"))), [2 * x])
+    # In Chinese: the caption, the header and the refusal; the mathematics as in English.
+    table = _text(_cell(notebook, "%%grad x=3 --order 2"))
+    assert table.startswith("在 x = 3 处") and "值" in table and "d²/dx²" in table
+    assert "已经回答过一次" in _text(_cell(notebook, "x = am.Variable(3.0)\nwith am.Tape() as tape:\n"
+                                                "    y = x * x\n    z = y * y"))
 
 
 @pytest.mark.notebook
