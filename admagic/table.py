@@ -138,9 +138,14 @@ def shown(value):
 def caption(result):
     """``at x = 1.0001 · by Taylor mode``: the point, with every digit typed (``at x = 1`` would
     be another one), and how the numbers were computed."""
-    at = "at " + ", ".join(f"{name} = {typed_number(v) or format_value(v, items=SMALL)}"
+    at = "at " + ", ".join(f"{name} = {typed_number(v) or _short(v)}"
                            for name, v in result.inputs.items())
     return at if result.method is None else f"{at} · by {result.method}"
+
+
+def _short(value):
+    """An input in the caption: a vector of up to SMALL numbers whole, else `format_value`."""
+    return format_value(value, items=SMALL if np.ndim(value) == 1 and np.size(value) <= SMALL else 4)
 
 
 def notes(result):
