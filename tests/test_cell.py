@@ -941,3 +941,19 @@ def test_an_input_of_another_shape_keeps_the_full_jacobian():
     np.testing.assert_allclose(res["dy/dx"], np.diag(2 * np.cos(x)))
     np.testing.assert_allclose(res["dy/da"], np.sin(x))
     np.testing.assert_allclose(res["ds/dx"], 2 * np.cos(x))
+
+
+def test_finite_differences_check_an_elementwise_derivative_against_its_whole_jacobian():
+    x = np.array([0.0, 1.0, 2.0])
+    res = run("y = np.exp(x)", {"x": x}, check=True)
+    (row,) = [row for row in res.rows() if row.check]
+    assert row.elementwise and row.error < 1e-6  # off the diagonal too: the estimate is 3 × 3
+    assert res.checks[("y", "x")].shape == (3, 3)
+    np.testing.assert_allclose(row.value, np.exp(x), rtol=1e-6)
+
+
+def test_the_backward_graph_of_an_elementwise_cell_draws_the_elementwise_derivative():
+    x = np.linspace(-1, 1, 4)
+    res = run("y = np.sin(x) * x", {"x": x}, graph=True, graph_kind="backward")
+    assert res.graph is not None and res.notes == []
+    np.testing.assert_allclose(res["dy/dx"], np.cos(x) * x + np.sin(x))
