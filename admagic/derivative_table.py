@@ -19,10 +19,9 @@ import math
 import numpy as np
 
 from . import taylor
-from .result import NotComputed
 from .tape import backward
 from .traced import Traced, plain
-from .values import plain_copy, zeros_like
+from .values import NotComputed, plain_copy, zeros_like
 
 NESTED_REVERSE_BUDGET = 1.2e6
 """`too_costly`'s limit on C(n + k, k)·2.8^k for n inputs at order k (about 3 s for a cell of ten

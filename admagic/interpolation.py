@@ -40,10 +40,9 @@ import numpy as np
 
 from . import taylor
 from .series import total
-from .result import NotComputed
 from .tape import ancestors
 from .traced import Traced, plain
-from .values import plain_copy
+from .values import NotComputed, plain_copy
 
 __all__ = ["partials", "derivative_table", "check_request", "weights", "MAX_ORDER", "MAX_PARTIALS"]
 

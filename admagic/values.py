@@ -24,3 +24,19 @@ def zeros_like(value):
     """Zeros shaped like `value`'s plain number or array: 0.0 for a number."""
     value = plain(value)
     return np.zeros(np.shape(value)) if isinstance(value, np.ndarray) else 0.0
+
+
+class NotComputed:
+    """Stands for a derivative that was not computed, because it has too many numbers."""
+
+    def __init__(self, shape, size, limit, reason=None):
+        self.shape, self.size, self.limit, self.reason = shape, size, limit, reason
+
+    def explain(self):
+        if self.reason:
+            return f"not computed: {self.reason}"
+        return (f"not computed: {self.size:,} numbers, over the limit of {self.limit:,} "
+                "(max_derivative_size)")
+
+    def __repr__(self):
+        return f"<{self.explain()}>"
