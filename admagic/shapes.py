@@ -86,9 +86,16 @@ def _tri_mask(m, k, lower):
     return np.tri(rows, cols, k, dtype=bool) if lower else ~np.tri(rows, cols, k - 1, dtype=bool)
 
 
-def _trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    if np.ndim(a) == 2 or out is not None:  # a matrix: its own rule (out= is refused there)
-        return record(np.trace, a, offset, axis1, axis2, dtype, out)
+def _trace(a, *args, **kwargs):
+    if np.ndim(a) == 2:  # a matrix: its own rule, with the arguments as given
+        return record(np.trace, a, *args, **kwargs)
+    return _trace_of_stack(a, *args, **kwargs)
+
+
+def _trace_of_stack(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    if out is not None:
+        raise TypeError("np.trace(..., out=) would write a traced value into a plain array; use "
+                        "the returned value instead.")
     return np.sum(np.diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
 
 
