@@ -109,6 +109,27 @@ def _repeat(a, repeats, axis=None):
     return a[_along(axis, np.repeat(np.arange(np.shape(a)[axis]), repeats))]
 
 
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    _refuse_traced("take", indices=indices)
+    if out is not None:
+        raise TypeError("np.take(..., out=) would write a traced value into a plain array; use "
+                        "the returned value instead.")
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    axis %= np.ndim(a)
+    n = np.shape(a)[axis]
+    indices = np.asarray(indices)
+    if mode == "wrap":
+        indices = indices % n
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)
+    return a[_along(axis, indices)]
+
+
+def _compress(condition, a, axis=None, out=None):
+    return _take(a, np.nonzero(np.ravel(plain(condition)))[0], axis, out)
+
+
 def _tile(A, reps):
     _refuse_traced("tile", reps=reps)
     reps = tuple(np.atleast_1d(reps).tolist())
@@ -340,6 +361,10 @@ FUNCTIONS.update({
     np.trace:        _trace,
     np.repeat:       _repeat,
     np.tile:         _tile,
+    np.take:         _take,
+    np.compress:     _compress,
+    np.ptp:          lambda a, axis=None, out=None, keepdims=False:
+                         np.max(a, axis, out, keepdims) - np.min(a, axis, out, keepdims),
     np.kron:         _kron,
     np.pad:          _pad,
     np.atleast_1d:   _atleast_1d,
