@@ -130,6 +130,13 @@ def _compress(condition, a, axis=None, out=None):
     return _take(a, np.nonzero(np.ravel(plain(condition)))[0], axis, out)
 
 
+def _ptp(a, axis=None, out=None, keepdims=False):
+    if out is not None:
+        raise TypeError("np.ptp(..., out=) would write a traced value into a plain array; use "
+                        "the returned value instead.")
+    return np.max(a, axis, keepdims=keepdims) - np.min(a, axis, keepdims=keepdims)
+
+
 def _tile(A, reps):
     _refuse_traced("tile", reps=reps)
     reps = tuple(np.atleast_1d(reps).tolist())
@@ -363,8 +370,7 @@ FUNCTIONS.update({
     np.tile:         _tile,
     np.take:         _take,
     np.compress:     _compress,
-    np.ptp:          lambda a, axis=None, out=None, keepdims=False:
-                         np.max(a, axis, out, keepdims) - np.min(a, axis, out, keepdims),
+    np.ptp:          _ptp,
     np.kron:         _kron,
     np.pad:          _pad,
     np.atleast_1d:   _atleast_1d,
