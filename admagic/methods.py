@@ -29,47 +29,53 @@ class ArrayMethods:
 
     __slots__ = ()
 
-    T = property(lambda self: np.transpose(self))
+    def _numpy(self, function, *args, **kwargs):
+        """function(self, *args, **kwargs), handed straight to the value's NumPy dispatch (NumPy's
+        own dispatcher would only find its way back there, a few microseconds later)."""
+        return self.__array_function__(function, (type(self),), (self,) + args, kwargs)
+
+    T = property(lambda self: self._numpy(np.transpose))
     real = property(lambda self: self)  # traced values are real
     imag = property(lambda self: np.zeros(np.shape(self)))
 
     def transpose(self, *axes):
         if not axes or axes == (None,):
-            return np.transpose(self)
-        return np.transpose(self, axes[0] if len(axes) == 1 else axes)
+            return self._numpy(np.transpose)
+        return self._numpy(np.transpose, axes[0] if len(axes) == 1 else axes)
 
     def reshape(self, *shape, **kwargs):
-        return np.reshape(self, shape[0] if len(shape) == 1 else shape, **kwargs)
+        return self._numpy(np.reshape, shape[0] if len(shape) == 1 else shape, **kwargs)
 
-    def ravel(self, *args, **kwargs): return np.ravel(self, *args, **kwargs)
-    def flatten(self, *args, **kwargs): return np.ravel(self, *args, **kwargs)  # never shares memory
-    def squeeze(self, *args, **kwargs): return np.squeeze(self, *args, **kwargs)
-    def swapaxes(self, axis1, axis2): return np.swapaxes(self, axis1, axis2)
-    def sum(self, *args, **kwargs): return np.sum(self, *args, **kwargs)
-    def mean(self, *args, **kwargs): return np.mean(self, *args, **kwargs)
-    def prod(self, *args, **kwargs): return np.prod(self, *args, **kwargs)
-    def max(self, *args, **kwargs): return np.max(self, *args, **kwargs)
-    def min(self, *args, **kwargs): return np.min(self, *args, **kwargs)
-    def var(self, *args, **kwargs): return np.var(self, *args, **kwargs)
-    def std(self, *args, **kwargs): return np.std(self, *args, **kwargs)
-    def cumsum(self, *args, **kwargs): return np.cumsum(self, *args, **kwargs)
-    def cumprod(self, *args, **kwargs): return np.cumprod(self, *args, **kwargs)
-    def dot(self, b, *args, **kwargs): return np.dot(self, b, *args, **kwargs)
-    def clip(self, min=None, max=None, *args, **kwargs): return np.clip(self, min, max, *args, **kwargs)
-    def round(self, *args, **kwargs): return np.round(self, *args, **kwargs)
-    def trace(self, *args, **kwargs): return np.trace(self, *args, **kwargs)
-    def diagonal(self, *args, **kwargs): return np.diagonal(self, *args, **kwargs)
-    def repeat(self, *args, **kwargs): return np.repeat(self, *args, **kwargs)
-    def take(self, *args, **kwargs): return np.take(self, *args, **kwargs)
+    def ravel(self, *args, **kwargs): return self._numpy(np.ravel, *args, **kwargs)
+    def flatten(self, *args, **kwargs): return self._numpy(np.ravel, *args, **kwargs)  # values never change
+    def squeeze(self, *args, **kwargs): return self._numpy(np.squeeze, *args, **kwargs)
+    def swapaxes(self, axis1, axis2): return self._numpy(np.swapaxes, axis1, axis2)
+    def sum(self, *args, **kwargs): return self._numpy(np.sum, *args, **kwargs)
+    def mean(self, *args, **kwargs): return self._numpy(np.mean, *args, **kwargs)
+    def prod(self, *args, **kwargs): return self._numpy(np.prod, *args, **kwargs)
+    def max(self, *args, **kwargs): return self._numpy(np.max, *args, **kwargs)
+    def min(self, *args, **kwargs): return self._numpy(np.min, *args, **kwargs)
+    def var(self, *args, **kwargs): return self._numpy(np.var, *args, **kwargs)
+    def std(self, *args, **kwargs): return self._numpy(np.std, *args, **kwargs)
+    def cumsum(self, *args, **kwargs): return self._numpy(np.cumsum, *args, **kwargs)
+    def cumprod(self, *args, **kwargs): return self._numpy(np.cumprod, *args, **kwargs)
+    def dot(self, b, *args, **kwargs): return self._numpy(np.dot, b, *args, **kwargs)
+    def clip(self, min=None, max=None, *args, **kwargs):
+        return self._numpy(np.clip, min, max, *args, **kwargs)
+    def round(self, *args, **kwargs): return self._numpy(np.round, *args, **kwargs)
+    def trace(self, *args, **kwargs): return self._numpy(np.trace, *args, **kwargs)
+    def diagonal(self, *args, **kwargs): return self._numpy(np.diagonal, *args, **kwargs)
+    def repeat(self, *args, **kwargs): return self._numpy(np.repeat, *args, **kwargs)
+    def take(self, *args, **kwargs): return self._numpy(np.take, *args, **kwargs)
     def compress(self, condition, *args, **kwargs): return np.compress(condition, self, *args, **kwargs)
-    def conj(self): return np.conjugate(self)
+    def conj(self): return np.conjugate(self)  # a ufunc: NumPy's other protocol
     def conjugate(self): return np.conjugate(self)
-    def any(self, *args, **kwargs): return np.any(self, *args, **kwargs)
-    def all(self, *args, **kwargs): return np.all(self, *args, **kwargs)
-    def argmax(self, *args, **kwargs): return np.argmax(self, *args, **kwargs)
-    def argmin(self, *args, **kwargs): return np.argmin(self, *args, **kwargs)
-    def argsort(self, *args, **kwargs): return np.argsort(self, *args, **kwargs)
-    def nonzero(self): return np.nonzero(self)
+    def any(self, *args, **kwargs): return self._numpy(np.any, *args, **kwargs)
+    def all(self, *args, **kwargs): return self._numpy(np.all, *args, **kwargs)
+    def argmax(self, *args, **kwargs): return self._numpy(np.argmax, *args, **kwargs)
+    def argmin(self, *args, **kwargs): return self._numpy(np.argmin, *args, **kwargs)
+    def argsort(self, *args, **kwargs): return self._numpy(np.argsort, *args, **kwargs)
+    def nonzero(self): return self._numpy(np.nonzero)
 
     sort = _in_place("sort", "w = np.sort(w)")
     partition = _in_place("partition", "w = np.partition(w, kth)")
