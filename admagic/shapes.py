@@ -42,7 +42,7 @@ def _refuse_traced(name, **arguments):
 def _refuse_dtype(name, dtype=None, casting="same_kind"):
     if (dtype is not None and np.dtype(dtype) != np.float64) or casting != "same_kind":
         raise TypeError(f"np.{name}(..., dtype=/casting=) isn't supported on traced values, which are "
-                        f"float64 already; leave them out, e.g. np.{name}([x, y]).")
+                        "float64 already; leave the keyword out.")
 
 
 # ---- turning and shifting -------------------------------------------------------------------------
@@ -234,9 +234,9 @@ def _split_along(axis_of, minimum):
     return call
 
 
-def _concatenated(at_least, axis_of):
+def _concatenated(name, at_least, axis_of):
     def call(tup, *, dtype=None, casting="same_kind"):
-        _refuse_dtype("stack", dtype, casting)
+        _refuse_dtype(name, dtype, casting)
         arrays = [at_least(x) for x in tup]
         return np.concatenate(arrays, axis=axis_of(arrays))
     return call
@@ -381,10 +381,10 @@ FUNCTIONS.update({
     np.hsplit:       _split_along(lambda ndim: 1 if ndim > 1 else 0, 1),
     np.vsplit:       _split_along(lambda ndim: 0, 2),
     np.dsplit:       _split_along(lambda ndim: 2, 3),
-    np.vstack:       _concatenated(_atleast_2d, lambda arrays: 0),
-    np.hstack:       _concatenated(_atleast_1d, lambda arrays: 0 if np.ndim(arrays[0]) == 1 else 1),
-    np.dstack:       _concatenated(_atleast_3d, lambda arrays: 2),
-    np.column_stack: _concatenated(_column, lambda arrays: 1),
+    np.vstack:       _concatenated("vstack", _atleast_2d, lambda arrays: 0),
+    np.hstack:       _concatenated("hstack", _atleast_1d, lambda arrays: 0 if np.ndim(arrays[0]) == 1 else 1),
+    np.dstack:       _concatenated("dstack", _atleast_3d, lambda arrays: 2),
+    np.column_stack: _concatenated("column_stack", _column, lambda arrays: 1),
     np.diff:         _diff,
     np.gradient:     _gradient,
     np.linspace:     _linspace,

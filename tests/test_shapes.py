@@ -357,3 +357,10 @@ loss = np.sum(np.tril(stacked.repeat(2, axis=0)).cumprod(axis=1)) + np.einsum("i
     numeric = [(loss(w + 1e-6 * e) - loss(w - 1e-6 * e)) / 2e-6 for e in np.eye(6)]
     np.testing.assert_allclose(result["dloss/dw"], numeric, rtol=1e-7, atol=1e-8)
     assert math.isclose(result.values["loss"], loss(w), rel_tol=1e-14)
+
+
+def test_a_cast_on_a_stack_or_linspace_is_refused_by_name():
+    with pytest.raises(TypeError, match=r"np\.vstack\(\.\.\., dtype=/casting=\)"):
+        admagic.grad(lambda w: np.sum(np.vstack([w, w], dtype=np.float32)))(np.ones(2))
+    with pytest.raises(TypeError, match=r"np\.linspace\(\.\.\., dtype="):
+        admagic.grad(lambda w: np.sum(np.linspace(w, 2 * w, 3, dtype=int)))(1.0)
