@@ -291,3 +291,9 @@ deftaylor(primitives.untake,      _linear(primitives.untake))
 deftaylor(primitives.concatenate, _linear_in_all(primitives.concatenate))
 deftaylor(primitives.stack,       _linear_in_all(primitives.stack))
 # fmt: on
+
+#: Primitives with a derivative rule (tape.VJP) but no Taylor rule, on purpose: the SVD's series
+#: needs every singular value distinct at every order, and pinv's has no closed recurrence. A cell
+#: that uses one falls back to nested reverse mode (cell.py's `_check_taylor_rules`); the list is
+#: in docs/how-it-works.md too. The linear-algebra Taylor rules are in linalg_taylor_rules.py.
+REVERSE_ONLY = {np.linalg.pinv, primitives.svd_u, primitives.svd_s, primitives.svd_vh}
