@@ -7,7 +7,8 @@ This module registers into the same table as `taylor_rules.py` (`taylor.TAYLOR`,
 Each rule solves the identity that defines its function, coefficient by coefficient: for
 ``Y = inv(A)``, ``A(t) Y(t) = I`` gives ``Y_k = -Y_0 Σ_(j=1..k) A_j Y_(k-j)``; for ``det``,
 ``(log det A)' = tr(A⁻¹ A')``; for ``cholesky``, ``L Lᵀ = A``; for ``eigh``, ``A V = V Λ`` with
-``Vᵀ V = I`` (perturbation theory to every order). The SVD and pinv have no Taylor rule here
+``Vᵀ V = I`` (perturbation theory to every order); the singular values are the square roots of
+the eigenvalues of ``AᵀA``. The singular vectors and pinv have no Taylor rule here
 (`taylor_rules.REVERSE_ONLY`): a cell that uses them gets its higher derivatives by nested reverse
 mode instead.
 """
@@ -15,9 +16,10 @@ mode instead.
 import numpy as np
 
 from .linalg import eigenvalue_gaps, symmetric_read
-from .primitives import eigh_values, eigh_vectors, slogdet_logabsdet
+from .primitives import eigh_values, eigh_vectors, slogdet_logabsdet, svd_s
 from .series import Series, integrate, lift, total, value_of
 from .series import exp as series_exp
+from .series import sqrt as series_sqrt
 from .taylor import deftaylor
 
 
@@ -92,6 +94,16 @@ def _eigh(a, UPLO):
     return Series(lam), Series(v)
 
 
+def _singular_values(ans, a):
+    """s = sqrt(eigenvalues of AᵀA) (of AAᵀ for a wide A), largest first: the eigenvalue series of
+    that product, reversed, then its square root. (A zero singular value has no derivative.)"""
+    wide = np.shape(a.c[0])[-2] < np.shape(a.c[0])[-1]
+    gram = Series([total((c @ _t(d) if wide else _t(c) @ d) for c, d in zip(a.c[:k + 1], a.c[k::-1]))
+                   for k in range(len(a))])
+    values = _eigh(gram, "L")[0].map(lambda c: np.flip(c, -1))
+    return series_sqrt(values, ans)
+
+
 # ---- the table ------------------------------------------------------------------------------------
 # One line per primitive, aligned, as in taylor_rules.py; keep an auto-formatter off it.
 # fmt: off
@@ -103,4 +115,5 @@ deftaylor(slogdet_logabsdet,  lambda ans, a: integrate(ans, _log_det_rate(a)))
 deftaylor(np.linalg.cholesky, _cholesky)
 deftaylor(eigh_values,        lambda ans, a, UPLO="L": _eigh(a, UPLO)[0])
 deftaylor(eigh_vectors,       lambda ans, a, UPLO="L": _eigh(a, UPLO)[1])
+deftaylor(svd_s,              _singular_values)
 # fmt: on

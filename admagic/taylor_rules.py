@@ -6,6 +6,8 @@ that moves replaced by its `Series` (``x.c[k]`` is its coefficient of tᵏ), and
 ``ans``; the sweep in `taylor.py` sets coefficient 0 to ``ans`` itself. The series arithmetic and
 the recurrences of exp, sin, sqrt, ... the rules are written in are in `series.py`; what the two
 tables share about reductions (axes, counts, ties) and np.clip's bounds is in `reductions.py`.
+The rules of np.linalg's functions are in `linalg_taylor_rules.py` (the same table, a file of its
+own); the primitives with no Taylor rule at all are listed at the end, in `REVERSE_ONLY`.
 
 Keywords: a rule names each keyword it honours. Any other is refused with a TypeError when the
 sweep reaches it, unless the rule takes ``**kwargs`` (then it passes them on to NumPy, which is
@@ -292,8 +294,8 @@ deftaylor(primitives.concatenate, _linear_in_all(primitives.concatenate))
 deftaylor(primitives.stack,       _linear_in_all(primitives.stack))
 # fmt: on
 
-#: Primitives with a derivative rule (tape.VJP) but no Taylor rule, on purpose: the SVD's series
-#: needs every singular value distinct at every order, and pinv's has no closed recurrence. A cell
+#: Primitives with a derivative rule (tape.VJP) but no Taylor rule, on purpose: the singular
+#: vectors' series (U and Vh of the SVD) and pinv's are left to nested reverse mode. A cell
 #: that uses one falls back to nested reverse mode (cell.py's `_check_taylor_rules`); the list is
 #: in docs/how-it-works.md too. The linear-algebra Taylor rules are in linalg_taylor_rules.py.
-REVERSE_ONLY = {np.linalg.pinv, primitives.svd_u, primitives.svd_s, primitives.svd_vh}
+REVERSE_ONLY = {np.linalg.pinv, primitives.svd_u, primitives.svd_vh}
