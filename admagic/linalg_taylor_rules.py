@@ -7,16 +7,16 @@ This module registers into the same table as `taylor_rules.py` (`taylor.TAYLOR`,
 Each rule solves the identity that defines its function, coefficient by coefficient: for
 ``Y = inv(A)``, ``A(t) Y(t) = I`` gives ``Y_k = -Y_0 Σ_(j=1..k) A_j Y_(k-j)``; for ``det``,
 ``(log det A)' = tr(A⁻¹ A')``; for ``cholesky``, ``L Lᵀ = A``; for ``eigh``, ``A V = V Λ`` with
-``Vᵀ V = I`` (perturbation theory to every order); the singular values are the square roots of
-the eigenvalues of ``AᵀA``. The singular vectors and pinv have no Taylor rule here
-(`taylor_rules.REVERSE_ONLY`): a cell that uses them gets its higher derivatives by nested reverse
+``Vᵀ V = I`` (perturbation theory to every order); the SVD through the eigenvalues and
+eigenvectors of ``AᵀA``. pinv has no Taylor rule here
+(`taylor_rules.REVERSE_ONLY`): a cell that uses it gets its higher derivatives by nested reverse
 mode instead.
 """
 
 import numpy as np
 
 from .linalg import eigenvalue_gaps, symmetric_read
-from .primitives import eigh_values, eigh_vectors, slogdet_logabsdet, svd_s
+from .primitives import eigh_values, eigh_vectors, slogdet_logabsdet, svd_s, svd_u, svd_vh
 from .series import Series, integrate, lift, total, value_of
 from .series import exp as series_exp
 from .series import sqrt as series_sqrt
@@ -72,15 +72,16 @@ def _cholesky(ans, a, upper=False):
     return Series([_t(c) for c in factor] if upper else factor)
 
 
-def _eigh(a, UPLO):
+def _eigh(a, UPLO, start=None):
     """The series of eigenvalues Λ and eigenvectors V = V_0 C of a symmetric A(t).
 
     From A V = V Λ at order k, times V_0ᵀ: Λ_k + C_k Λ_0 - Λ_0 C_k = R_k, where
     R_k = V_0ᵀ Σ_(j=1..k) A_j V_(k-j) - Σ_(0<j<k) C_j Λ_(k-j); so Λ_k is R_k's diagonal and
     (C_k)ᵢⱼ = (R_k)ᵢⱼ / (λⱼ - λᵢ) off it. From Vᵀ V = I: C_k + C_kᵀ = -Σ_(0<j<k) C_jᵀ C_(k-j),
-    which gives C_k's diagonal."""
+    which gives C_k's diagonal. `start`: the eigenvalues and eigenvectors at t = 0, if known (the
+    SVD's, whose signs the series must continue)."""
     a = a.map(lambda c: symmetric_read(c, UPLO))
-    values, vectors = np.linalg.eigh(a.c[0], UPLO)
+    values, vectors = np.linalg.eigh(a.c[0], UPLO) if start is None else start
     n = np.shape(values)[-1]
     gaps, eye = eigenvalue_gaps(values), np.eye(n)
     lam, turn, v = [values], [None], [vectors]
@@ -94,14 +95,23 @@ def _eigh(a, UPLO):
     return Series(lam), Series(v)
 
 
-def _singular_values(ans, a):
-    """s = sqrt(eigenvalues of AᵀA) (of AAᵀ for a wide A), largest first: the eigenvalue series of
-    that product, reversed, then its square root. (A zero singular value has no derivative.)"""
+def _svd(a):
+    """The series of U, s and V (not Vᵀ) of the reduced SVD of A(t).
+
+    For a tall (or square) A: AᵀA = V S² Vᵀ, so V and s² are the eigenvectors and eigenvalues of
+    AᵀA (largest first, V's signs those of NumPy's SVD at t = 0), and U = A V S⁻¹. A wide A is
+    the transpose of a tall one, with U and V swapped."""
     wide = np.shape(a.c[0])[-2] < np.shape(a.c[0])[-1]
-    gram = Series([total((c @ _t(d) if wide else _t(c) @ d) for c, d in zip(a.c[:k + 1], a.c[k::-1]))
-                   for k in range(len(a))])
-    values = _eigh(gram, "L")[0].map(lambda c: np.flip(c, -1))
-    return series_sqrt(values, ans)
+    b = a.map(_t) if wide else a
+    u0, s0, vh0 = np.linalg.svd(a.c[0], full_matrices=False)  # A's own, for its signs
+    v0 = u0 if wide else _t(vh0)
+    gram = Series([total(_t(c) @ d for c, d in zip(b.c[:k + 1], b.c[k::-1])) for k in range(len(b))])
+    values, v = _eigh(gram, "L", (np.flip(s0 * s0, -1), np.flip(v0, -1)))
+    s = series_sqrt(values.map(lambda c: np.flip(c, -1)), s0)
+    v = v.map(lambda c: np.flip(c, -1))
+    products = Series([total(c @ d for c, d in zip(b.c[:k + 1], v.c[k::-1])) for k in range(len(b))])
+    u = products / s.map(lambda c: np.expand_dims(c, -2))
+    return (v, s, u) if wide else (u, s, v)
 
 
 # ---- the table ------------------------------------------------------------------------------------
@@ -115,5 +125,7 @@ deftaylor(slogdet_logabsdet,  lambda ans, a: integrate(ans, _log_det_rate(a)))
 deftaylor(np.linalg.cholesky, _cholesky)
 deftaylor(eigh_values,        lambda ans, a, UPLO="L": _eigh(a, UPLO)[0])
 deftaylor(eigh_vectors,       lambda ans, a, UPLO="L": _eigh(a, UPLO)[1])
-deftaylor(svd_s,              _singular_values)
+deftaylor(svd_u,              lambda ans, a: _svd(a)[0])
+deftaylor(svd_s,              lambda ans, a: _svd(a)[1])
+deftaylor(svd_vh,             lambda ans, a: _svd(a)[2].map(_t))
 # fmt: on

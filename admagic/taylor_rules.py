@@ -294,8 +294,8 @@ deftaylor(primitives.concatenate, _linear_in_all(primitives.concatenate))
 deftaylor(primitives.stack,       _linear_in_all(primitives.stack))
 # fmt: on
 
-#: Primitives with a derivative rule (tape.VJP) but no Taylor rule, on purpose: the singular
-#: vectors' series (U and Vh of the SVD) and pinv's are left to nested reverse mode. A cell
+#: Primitives with a derivative rule (tape.VJP) but no Taylor rule, on purpose: pinv's series (at
+#: any rank, with its cutoff) is left to nested reverse mode. A cell
 #: that uses one falls back to nested reverse mode (cell.py's `_check_taylor_rules`); the list is
 #: in docs/how-it-works.md too. The linear-algebra Taylor rules are in linalg_taylor_rules.py.
-REVERSE_ONLY = {np.linalg.pinv, primitives.svd_u, primitives.svd_vh}
+REVERSE_ONLY = {np.linalg.pinv}
