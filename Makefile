@@ -35,8 +35,8 @@ $(PY):
 
 # Re-installs whenever pyproject.toml changes.
 $(STAMP): pyproject.toml | $(PY)
-	@echo "--> installing admagic (editable) with [dev,render] into $(VENV)"
-	@$(PIP) install -q -e ".[dev,render]"
+	@echo "--> installing admagic (editable) with [dev,render,plot,step] into $(VENV)"
+	@$(PIP) install -q -e ".[dev,render,plot,step]"
 	@touch $@
 
 $(VENV)/.installed-docs: $(STAMP)
