@@ -49,10 +49,6 @@ $(VENV)/.installed-bench: $(STAMP)
 	@$(PIP) install -q -e ".[bench]"
 	@touch $@
 
-$(VENV)/bin/jupyter-lab: | $(STAMP)
-	@echo "--> installing jupyterlab"
-	@$(PIP) install -q jupyterlab
-
 test: $(STAMP)
 	@echo "--> running the test suite"
 	$(PY) -m pytest
@@ -85,7 +81,7 @@ demo: $(STAMP)
 	@echo "--> open $(CURDIR)/build/demo/01-tour.html"
 
 # JupyterLab refuses to start as root (containers, CI boxes) unless told it may.
-lab: $(VENV)/bin/jupyter-lab
+lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 docs: $(VENV)/.installed-docs
