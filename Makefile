@@ -19,7 +19,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 
 help:
 	@echo "make test         run the whole test suite"
-	@echo "make test-oldest  the suite again on Colab's IPython 7.34.0, NumPy 2.1.3, graphviz 0.21"
+	@echo "make test-oldest  the suite again on Colab's IPython 7.34.0, NumPy 2.1.3, graphviz 0.21, ipywidgets 7.7.1"
 	@echo "make demo         execute notebooks/01-tour.ipynb into build/demo/ as HTML"
 	@echo "make lab          open JupyterLab on notebooks/"
 	@echo "make docs         build the documentation into build/docs/ (warnings are errors)"
