@@ -742,7 +742,8 @@ def widgets(monkeypatch):
     from admagic import stepper
 
     made, make = [], stepper.stepper
-    monkeypatch.setattr(stepper, "stepper", lambda *a, **kw: made.append(make(*a, **kw)) or made[-1])
+    monkeypatch.setattr(stepper, "stepper",
+                        lambda *a, **kw: made.append(make(*a, **kw)) or made[-1])
     return made
 
 
