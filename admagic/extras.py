@@ -33,6 +33,30 @@ def plot_range_joined(words):
     return joined
 
 
+def plot_problem(span, inputs):
+    """What is wrong with ``--plot`` on this line, in one line, or None: found before the cell runs.
+
+    >>> plot_problem("", [("x", "1"), ("y", "2")]).split(":")[0]
+    '--plot draws a function of one input, and this line gives two (x, y)'
+    """
+    from .plot import parse_span
+
+    if span is None:
+        return None
+    if len(inputs) != 1:
+        return (f"--plot draws a function of one input, and this line gives {_count(len(inputs))} "
+                f"({', '.join(name for name, _ in inputs)}): give one, e.g. %%grad x=1 --plot.")
+    try:
+        parse_span(span or None)
+    except ValueError as problem:
+        return str(problem)
+    return None
+
+
+def _count(n):
+    return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
+
+
 def show_plot(code, values, namespace, *, order, span, of, save=None):
     """Draw the cell's outputs and derivatives (`plot.plot_cell`) and display the PNG; the figure.
     With `save` (``--save FILE``), also write it beside the graph (`plot_path`).

@@ -212,6 +212,9 @@ class GradMagics(Magics):
         if not inputs:
             raise UsageError("give at least one input to differentiate with respect to, "
                              f"e.g. %%grad x=3\n{_usage()}")
+        problem = extras.plot_problem(args.plot, inputs)
+        if problem:
+            raise UsageError(f"{problem}\n{_usage()}")
         args.of = [n.strip() for n in args.of.split(",")] if args.of is not None else None
         return args, inputs
 

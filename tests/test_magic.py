@@ -712,12 +712,20 @@ def test_plots_range_is_read_however_the_line_places_it(words, joined):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("x=1 y=2 --plot", "--plot draws a function of one input"),
+    ("x=1 y=2 --plot", "--plot draws a function of one input, and this line gives two (x, y)"),
     ("x=1 --plot 3:1", "3:1"),
+    ("x=1 --plot=a:b", "--plot takes a range as LO:HI, like --plot -3:3 (got 'a:b')"),
 ])
-def test_a_plot_that_cant_be_drawn_is_a_usage_error_saying_why(ip, figures, line, message):
+def test_a_plot_that_cant_be_drawn_is_a_usage_error_saying_why_and_runs_nothing(ip, line, message):
+    ip.user_ns.pop("f", None)
     ran = Ran(ip, f"%%grad {line}\nf = x * 2\n")
     assert isinstance(ran.error, UsageError) and message in str(ran.error)
+    assert "usage: %%grad" in str(ran.error) and "f" not in ip.user_ns and not ran.bundles
+
+
+def test_an_array_input_with_a_plot_range_is_a_usage_error_saying_why(ip, figures):
+    ran = Ran(ip, "%%grad --plot -1:1 x=np.linspace(0, 1, 5)\ny = x * 2\n")
+    assert isinstance(ran.error, UsageError) and "takes no range" in str(ran.error)
 
 
 def test_plot_without_matplotlib_says_what_to_install(ip, monkeypatch):
