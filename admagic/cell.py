@@ -27,8 +27,8 @@ import numpy as np
 from . import derivative_table as engine
 from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
-from .derivative_table import plain_copy
 from .messages import listed, text
+from .values import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
@@ -66,6 +66,7 @@ class _Request:
     trace: bool = False  # build the evaluation trace (evaltrace.py)
     seed: str = None  # the input whose tangents the trace and the picture show
     explain: bool = False  # write out the chain rule (chainrule.py)
+    step: bool = False  # make the trace and the roomier picture --step steps through (stepper.py)
 
     @property
     def backward_graph(self):
@@ -121,12 +122,13 @@ class _Run:
     trace: object = None  # an EvaluationTrace (--trace), or None
     explanation: object = None  # a chainrule.Explanation (--explain), or None
     tangents: dict = None  # node -> its tangent v̇, for the picture under --mode forward
+    elementwise: list = ()  # outputs whose derivatives are kept as diagonals (derivative_table)
 
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
-                  mode="reverse", trace=False, seed=None, explain=False,
+                  mode="reverse", trace=False, seed=None, explain=False, step=False,
                   filename=None, first_line=1, name="_grad", method="auto"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
@@ -139,7 +141,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
 
     `graph` draws the computation graph (``graph_kind="backward"`` draws the first derivatives'
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
-    than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
+    than `max_derivative_size` numbers is not computed (an elementwise one, see `GradResult`, is
+    no bigger than its output, and always is). `check` adds central finite differences.
     `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
 
     ``mode="forward"`` computes the first derivatives by forward mode: one tangent sweep per
@@ -148,6 +151,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     local partials, tangents and adjoints) as ``result.trace``; `seed` names the input whose
     tangents it shows (default the first). `explain` writes out the chain rule, path by path, as
     ``result.explanation`` (`chainrule.py`; outputs that are numbers or arrays of a few numbers).
+    `step` readies the result for `stepper.stepper`, the step-through of the sweep: it has the
+    trace (``result.steps``) and a picture with room on its edges for the shares written there.
     `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's);
     `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
@@ -168,11 +173,14 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
     if method not in ("auto", "nested"):
         raise GradUsageError(f"method must be 'auto' or 'nested' (got {method!r}).")
+    if step and graph_kind == "backward":
+        raise GradUsageError("--step steps through the sweep on the cell's own graph, and "
+                             "--graph backward draws another one: drop one of them.")
     values = usage.input_values(inputs)
     request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
-                       method, mode, trace, seed, explain)
+                       method, mode, trace or step, seed, explain, step)
     usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
@@ -194,6 +202,9 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     if graph:
         started = time.perf_counter()
         picture = _draw(request, run)
+        if step and picture is not None:
+            from .stepper import SHARE_ROOM
+            picture.attr(ranksep=SHARE_ROOM)  # room on each edge for the shares written there
         timings["drawing"] = time.perf_counter() - started
     checks = {}
     if check:
@@ -208,7 +219,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
                       taylor=polynomials, name=name, method=request.method_name, trace=run.trace,
-                      explanation=run.explanation)
+                      explanation=run.explanation, elementwise=run.elementwise)
 
 
 class _NoTaylorRule(Exception):
@@ -244,7 +255,7 @@ def _run_traced(request, timings):
             named = _outputs(request, last, tapes[-1], [], None) if request.of else traced
             started = time.perf_counter()
             with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
-                polynomials, first = {}, {}
+                polynomials, first, elementwise = {}, {}, []
                 if request.by_taylor or request.by_interpolation:
                     _check_taylor_rules(tapes[-1])
                 if request.mode == "forward" and request.order == 1 and not request.by_taylor:
@@ -258,14 +269,14 @@ def _run_traced(request, timings):
                                                                request.max_size)
                     except ValueError as problem:  # too many outputs for the partials asked
                         raise GradUsageError(str(problem)) from None
-                else:
-                    found, first = engine.nested_reverse(traced, leaves, request.order,
-                                                         request.max_size, request.backward_graph)
+                else:  # outputs elementwise in the inputs get their derivatives as diagonals
+                    found, first, elementwise = engine.reverse_mode(
+                        traced, leaves, request.order, request.max_size, request.backward_graph)
                 if request.mode == "forward":
                     found.update(textbook.forward_mode(traced, leaves[-1]))
             timings["derivatives"] = time.perf_counter() - started
         # The tapes have stopped recording, but still hold the record: the textbook views read it.
-        run = _Run(traced, named, found, first, leaves, polynomials, notes)
+        run = _Run(traced, named, found, first, leaves, polynomials, notes, elementwise=elementwise)
         textbook.views(request, run, timings)
     finally:
         for tape in tapes:  # the one place the cell's tapes let go of their record, on every path

@@ -44,6 +44,8 @@ EN = {
     "table.by_finite_differences": "{header} by finite differences",
     "table.finite_differences": "finite diff.",
     "table.error":              "error {error}",
+    "table.elementwise":        " (elementwise)",
+    "table.elementwise_note":   "elementwise",
     "table.failed":             "failed: {error}",
     "table.no_outputs":         ("No output depends on the inputs: assign something computed "
                                  "from them, e.g. y = x * x."),
@@ -193,6 +195,8 @@ ZH = {
     "table.by_finite_differences": "{header}（有限差分）",
     "table.finite_differences": "有限差分",
     "table.error":              "误差 {error}",
+    "table.elementwise":        "（逐元素）",
+    "table.elementwise_note":   "逐元素",
     "table.failed":             "失败：{error}",
     "table.no_outputs":         "没有任何输出依赖于输入：请把由输入算出的量赋给一个变量，例如 y = x * x。",
     "table.graph_line":         ("计算图：{name}.graph；{name}.save('graph.svg') 可将它保存为文件"

@@ -15,8 +15,9 @@ import operator
 
 import numpy as np
 
-from .inputs import as_float
+from .inputs import as_float, as_written
 from .messages import EN, text
+from .methods import ArrayMethods
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
@@ -172,8 +173,8 @@ _LIST_ADVICE = "error.keep_it_an_array"
 _ARRAY_ADVICE = "error.use_np_stack"
 
 
-class _Arithmetic:
-    """Python operators and ndarray-style methods, each one `record()` call."""
+class _Arithmetic(ArrayMethods):
+    """Python operators, each one `record()` call; ndarray's methods are in `methods.py`."""
 
     __slots__ = ()
     __array_priority__ = 100.0
@@ -237,36 +238,6 @@ class _Arithmetic:
     ndim = property(lambda self: np.ndim(plain(self)))
     size = property(lambda self: np.size(plain(self)))
     dtype = property(lambda self: np.result_type(plain(self)))
-    T = property(lambda self: record(np.transpose, self))
-
-    def transpose(self, *axes):
-        if not axes or axes == (None,):
-            return record(np.transpose, self)
-        return record(np.transpose, self, axes[0] if len(axes) == 1 else axes)
-
-    def reshape(self, *shape, **kwargs):
-        return record(np.reshape, self, shape[0] if len(shape) == 1 else shape, **kwargs)
-
-    def ravel(self): return record(np.ravel, self)
-    def flatten(self): return record(np.ravel, self)
-    def squeeze(self, axis=None): return record(np.squeeze, self, axis)
-    def swapaxes(self, a, b): return record(np.swapaxes, self, a, b)
-    def sum(self, axis=None, keepdims=False): return record(np.sum, self, axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return record(np.mean, self, axis, keepdims=keepdims)
-    def prod(self, axis=None, keepdims=False): return record(np.prod, self, axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return record(np.max, self, axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return record(np.min, self, axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False):
-        return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis=None, ddof=0, keepdims=False):
-        return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
-    def cumsum(self, axis=None): return record(np.cumsum, self, axis)
-    def dot(self, other): return record(np.dot, self, other)
-    def clip(self, min=None, max=None): return record(np.clip, self, min, max)
-    def trace(self, offset=0): return record(np.trace, self, offset)
-    def diagonal(self, offset=0, axis1=0, axis2=1): return record(np.diagonal, self, offset, axis1, axis2)
-    def argmax(self, axis=None): return np.argmax(plain(self), axis)
-    def argmin(self, axis=None): return np.argmin(plain(self), axis)
     def tolist(self): return np.asarray(self._converting(".tolist()", _LIST_ADVICE)).tolist()
 
     def astype(self, dtype, *args, **kwargs):
@@ -300,11 +271,8 @@ class _Arithmetic:
         value = np.asarray(self._converting("error.array_or_dot", _ARRAY_ADVICE), dtype=dtype)
         return value.copy() if copy else value
 
-    def __format__(self, spec):
-        return format(plain(self), spec)
-
-    def __str__(self):
-        return str(plain(self))
+    def __format__(self, spec): return format(plain(self), spec)
+    def __str__(self): return str(plain(self))
 
     # NumPy's protocols: everything NumPy does to a traced value comes here.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -429,13 +397,14 @@ class Traced(Node, _Arithmetic):
                 g = plain(g)
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
 
-    def __repr__(self):
-        return f"traced({plain(self)!r})"
+    def __repr__(self):  # traced(9.0) while a tape records it; constant(6.0) once none does
+        kind = "traced" if _recording(self, eager=True) else "constant"
+        return f"{kind}({as_written(plain(self))})"
 
 
-def _recording(value):
+def _recording(value, eager=False):
     while type(value) is Traced:
-        if value.tape.recording and value.tape is not EAGER:
+        if value.tape.recording and (eager or value.tape is not EAGER):
             return True
         value = value.value
     return False

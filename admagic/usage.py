@@ -12,6 +12,7 @@ import numpy as np
 
 from . import derivative_table, interpolation
 from .messages import text
+from .messages import text
 from .source import Cell
 from .taylor import MAX_ORDER, check_order
 from .traced import as_input, plain
