@@ -21,9 +21,10 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
-from traitlets import Bool, Integer, TraitError, Unicode, default, observe, validate
+from traitlets import Bool, Integer, TraitError, validate
 
 from . import messages
+from .language import LanguageSetting
 from . import extras
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
 from .namespace import clean_namespace
@@ -35,8 +36,9 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 @magics_class
-class GradMagics(Magics):
-    """The ``%%grad`` magic, and the defaults it reads (``%config GradMagics``)."""
+class GradMagics(Magics, LanguageSetting):
+    """The ``%%grad`` magic, and the defaults it reads (``%config GradMagics``; ``language`` is
+    `language.LanguageSetting`'s)."""
 
     order = Integer(
         1, help="Highest order of derivatives to compute (-n/--order).",
@@ -50,27 +52,6 @@ class GradMagics(Magics):
     max_derivative_size = Integer(
         DEFAULT_MAX_DERIVATIVE_SIZE, help="A derivative with more numbers is not computed.",
     ).tag(config=True)
-
-    language = Unicode(
-        help="The language of the table, the graph's legend, the notes and the errors: 'en' or "
-             "'zh' (default: the environment variable ADMAGIC_LANG, else 'en'). It is "
-             "admagic.set_language, for the whole kernel.",
-    ).tag(config=True)
-
-    @default("language")
-    def _language_now(self):
-        return messages.language()
-
-    @validate("language")
-    def _a_language_admagic_speaks(self, proposal):
-        try:
-            return messages.normalised(proposal["value"])
-        except ValueError as problem:
-            raise TraitError(f"GradMagics.language: {problem}") from None
-
-    @observe("language")
-    def _speak(self, change):
-        messages.set_language(change["new"])
 
     @validate("order", "max_nodes", "max_derivative_size")
     def _at_least_one(self, proposal):
