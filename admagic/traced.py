@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from .inputs import as_float
+from .keywords import honoured_keywords, reverse_keywords
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
@@ -49,6 +50,8 @@ def record(primitive, *args, **kwargs):
             inner_args[argnum] = a.value
             parents[argnum] = a
     ans = record(primitive, *inner_args, **kwargs)
+    if kwargs:  # what the rule reads of them, or refused here, at the call (keywords.py)
+        kwargs = honoured_keywords(primitive, kwargs, reverse_keywords(primitive))
     return Traced(ans, top, primitive, tuple(inner_args), kwargs or None, tuple(parents))
 
 
@@ -302,11 +305,8 @@ class _Arithmetic:
                                             _ARRAY_ADVICE), dtype=dtype)
         return value.copy() if copy else value
 
-    def __format__(self, spec):
-        return format(plain(self), spec)
-
-    def __str__(self):
-        return str(plain(self))
+    def __format__(self, spec): return format(plain(self), spec)
+    def __str__(self): return str(plain(self))
 
     # NumPy's protocols: everything NumPy does to a traced value comes here.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

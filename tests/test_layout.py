@@ -103,7 +103,8 @@ def test_the_engine_imports_nothing_above_it():
     for bottom in ("collector", "inputs", "primitives", "reductions"):
         assert graph[bottom] == set(), f"{bottom}.py imports {graph[bottom]}"
     assert graph["tape"] == {"collector"}
-    assert graph["traced"] <= {"tape", "inputs", "primitives"}
+    assert graph["keywords"] <= {"tape"}
+    assert graph["traced"] <= {"tape", "inputs", "primitives", "keywords"}
     assert graph["functions"] <= {"traced", "primitives"}
     assert graph["rules"] <= {"tape", "primitives", "traced", "reductions"}
     assert graph["tensor"] <= {"tape", "traced", "inputs"}
