@@ -83,7 +83,9 @@ _reverse_cache = {}  # primitive -> (its rules in VJP, the keywords all of them 
 
 def reverse_keywords(primitive):
     """The keywords every reverse rule of `primitive` names (None: each passes them all on)."""
-    rules = VJP[primitive]
+    rules = VJP.get(primitive)
+    if rules is None:  # no rule: the sweep will say so
+        return None
     cached = _reverse_cache.get(primitive)
     if cached is not None and cached[0] is rules:
         return cached[1]

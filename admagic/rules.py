@@ -139,8 +139,8 @@ def _dot_vjp(argnum, g, ans, a, b):
 
 def _einsum_vjp(argnum, g, ans, subscripts, *operands, dtype=None, order="K", casting="safe",
                 optimize=False):
-    """The keywords change how NumPy computes (a float dtype rounds the value, whose derivative is
-    the same): they are named so that they stay on the record, for Taylor mode's np.einsum."""
+    """np.einsum's keywords change how NumPy computes, not the derivative (a float dtype only
+    rounds): named, they stay on the record for Taylor mode, which passes them on to np.einsum."""
     operand = argnum - 1  # argument 0 is the subscripts string
     terms, output = _parse_einsum(subscripts, len(operands))
     others = [t for i, t in enumerate(terms) if i != operand]

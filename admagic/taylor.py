@@ -58,9 +58,9 @@ def deftaylor(primitive, rule):
     """Register the Taylor rule of `primitive` (see `taylor_rules.py` for the table).
 
     The rule gets ``(ans, *args, **kwargs)`` as recorded, each argument that moves replaced by its
-    `Series`, and returns the Series of ``ans``. The keywords it names are the ones it honours;
-    any other keyword is refused at the sweep, unless the rule takes ``**kwargs`` (it passes them
-    on to NumPy). For example, the rule of ``np.negative``::
+    `Series`, and returns the Series of ``ans``. The keywords it names are the ones it honours,
+    or all of them if it takes ``**kwargs`` (it passes them on to NumPy); keywords.py's policy,
+    the reverse rules' too, refuses the rest. For example, the rule of ``np.negative``::
 
         deftaylor(np.negative, lambda ans, x: -x)
     """

@@ -49,10 +49,10 @@ def record(primitive, *args, **kwargs):
         if type(a) is Traced and a.tape is top:
             inner_args[argnum] = a.value
             parents[argnum] = a
+    # The keywords the rules read, or refused here, at the call (keywords.py); NumPy gets them all.
+    kept = honoured_keywords(primitive, kwargs, reverse_keywords(primitive)) if kwargs else None
     ans = record(primitive, *inner_args, **kwargs)
-    if kwargs:  # what the rule reads of them, or refused here, at the call (keywords.py)
-        kwargs = honoured_keywords(primitive, kwargs, reverse_keywords(primitive))
-    return Traced(ans, top, primitive, tuple(inner_args), kwargs or None, tuple(parents))
+    return Traced(ans, top, primitive, tuple(inner_args), kept or None, tuple(parents))
 
 
 # The same as `record`, for one or two arguments of which the traced ones are on one live tape:
