@@ -31,7 +31,8 @@ import numpy as np
 
 from .tape import VJP
 
-__all__ = ["VALUE_NEUTRAL_KEYWORDS", "honoured_keywords", "keywords_named", "reverse_keywords"]
+__all__ = ["VALUE_NEUTRAL_KEYWORDS", "honoured_keywords", "keywords_named", "reverse_keywords",
+           "rule_keywords"]
 
 #: Keywords that change how NumPy computes a result (memory layout, casting checks, subclasses,
 #: the contraction order of einsum, copying), never a number of it.
@@ -76,6 +77,15 @@ def keywords_named(rule, primitive=None):
     if any(p.kind is p.VAR_KEYWORD for p in parameters) and not isinstance(primitive, np.ufunc):
         return None
     return frozenset(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+def rule_keywords(primitive, kwargs):
+    """What `traced.record` keeps of a call's keywords: those the reverse rules read (or TypeError).
+
+    >>> rule_keywords(np.sum, {"axis": 0, "out": None, "where": True})
+    {'axis': 0, 'where': True}
+    """
+    return honoured_keywords(primitive, kwargs, reverse_keywords(primitive))
 
 
 _reverse_cache = {}  # primitive -> (its rules in VJP, the keywords all of them name)

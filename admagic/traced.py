@@ -15,8 +15,8 @@ import operator
 
 import numpy as np
 
-from .inputs import as_float
-from .keywords import honoured_keywords, reverse_keywords
+from .inputs import as_float, as_written
+from .keywords import rule_keywords
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
@@ -49,8 +49,7 @@ def record(primitive, *args, **kwargs):
         if type(a) is Traced and a.tape is top:
             inner_args[argnum] = a.value
             parents[argnum] = a
-    # The keywords the rules read, or refused here, at the call (keywords.py); NumPy gets them all.
-    kept = honoured_keywords(primitive, kwargs, reverse_keywords(primitive)) if kwargs else None
+    kept = rule_keywords(primitive, kwargs) if kwargs else None  # or refused here; NumPy gets all
     ans = record(primitive, *inner_args, **kwargs)
     return Traced(ans, top, primitive, tuple(inner_args), kept or None, tuple(parents))
 
@@ -431,13 +430,14 @@ class Traced(Node, _Arithmetic):
                 g = plain(g)
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
 
-    def __repr__(self):
-        return f"traced({plain(self)!r})"
+    def __repr__(self):  # traced(9.0) while a tape records it; constant(6.0) once none does
+        kind = "traced" if _recording(self, eager=True) else "constant"
+        return f"{kind}({as_written(plain(self))})"
 
 
-def _recording(value):
+def _recording(value, eager=False):
     while type(value) is Traced:
-        if value.tape.recording and value.tape is not EAGER:
+        if value.tape.recording and (eager or value.tape is not EAGER):
             return True
         value = value.value
     return False
