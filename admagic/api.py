@@ -15,6 +15,7 @@ import inspect
 import numpy as np
 
 from . import interpolation, taylor
+from .arrays import element_assignment_explained
 from .derivative_table import plain_copy
 from .notation import leibniz
 from .tape import Tape, backward
@@ -33,7 +34,8 @@ def _traced_call(f, args, kwargs, argnums):
         for i in argnums:
             args[i] = new_leaf(tape, args[i])
             leaves.append(args[i])
-        out = f(*args, **kwargs)
+        with element_assignment_explained():
+            out = f(*args, **kwargs)
     return tape, leaves, out
 
 
@@ -272,7 +274,8 @@ def derivatives(f, order):
         interpolation.check_request(len(xs), order)
         with Tape() as tape:
             leaves = [new_leaf(tape, x) for x in xs]
-            out = f(*leaves)
+            with element_assignment_explained():
+                out = f(*leaves)
         tape.release()  # the sweeps walk the graph, not the tape's list
         try:
             (found,) = interpolation.partials([out], leaves, order)
