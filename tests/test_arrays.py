@@ -372,3 +372,41 @@ def test_a_dict_input_to_a_cell_is_refused_saying_how_to_give_its_entries():
     with pytest.raises(GradUsageError, match=r"%%grad w=params\['w'\] b=params\['b'\].*admagic\.grad"):
         differentiate("loss = np.sum(params['w']) * params['b']",
                       {"params": {"w": np.ones(2), "b": 0.5}}, graph=False)
+
+
+# ---- inside a real %%grad cell ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shell():
+    from IPython.testing.globalipapp import start_ipython
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "admagic")
+    ip.run_cell("import numpy as np")
+    return ip
+
+
+def test_a_grad_cell_differentiates_np_array_of_its_inputs_and_leaves_plain_arrays(shell):
+    from IPython.utils.capture import capture_output
+    cell = ("%%grad x=0.3 y=-1.2 --order 2 --no-graph\n"
+            "z = np.array([x, y, 1.0])\n"
+            "m = np.max(z)\n"
+            "lse = m + np.log(np.sum(np.exp(z - m)))\n")
+    with capture_output():
+        result = shell.run_cell(cell)
+    assert result.error_in_exec is None
+    e = np.exp([0.3, -1.2, 1.0])
+    p = e / e.sum()
+    grads = shell.user_ns["_grad"]
+    assert grads["dlse/dx"] == pytest.approx(p[0], rel=1e-10)
+    assert grads["d2lse/dxdy"] == pytest.approx(-p[0] * p[1], rel=1e-8)
+    assert type(shell.user_ns["z"]) is np.ndarray  # the namespace holds plain values afterwards
+    assert numpy_is_numpys_own()
+
+
+def test_a_grad_cell_writing_into_a_plain_array_says_what_to_write(shell):
+    from IPython.utils.capture import capture_output
+    with capture_output():
+        result = shell.run_cell("%%grad x=2.0 --no-graph\na = np.zeros(3)\na[0] = x\ny = np.sum(a)\n")
+    assert isinstance(result.error_in_exec, DerivativeDroppedError)
+    assert "np.array([x, y])" in str(result.error_in_exec)
+    assert numpy_is_numpys_own()
