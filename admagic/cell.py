@@ -28,7 +28,7 @@ from . import derivative_table as engine
 from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
 from .arrays import element_assignment_explained
-from .derivative_table import plain_copy
+from .values import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz

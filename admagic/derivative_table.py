@@ -19,9 +19,9 @@ import math
 import numpy as np
 
 from . import taylor
-from .result import NotComputed
 from .tape import backward
 from .traced import Traced, plain
+from .values import NotComputed, plain_copy, zeros_like
 
 NESTED_REVERSE_BUDGET = 1.2e6
 """`too_costly`'s limit on C(n + k, k)·2.8^k for n inputs at order k (about 3 s for a cell of ten
@@ -161,17 +161,3 @@ def _jacobian(tensor, tape, leaves):
             for blocks, leaf, zero in zip(jacobians, leaves, zeros):
                 blocks.append(adjoints.get(leaf, zero))
     return jacobians
-
-
-def zeros_like(value):
-    """Zeros shaped like `value`'s plain number or array: 0.0 for a number."""
-    value = plain(value)
-    return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
-
-
-def plain_copy(value):
-    """A plain float or an ndarray that owns its memory (never a read-only broadcast view)."""
-    value = plain(value)
-    if isinstance(value, np.ndarray):
-        return value.astype(float) if value.ndim else float(value)
-    return float(value) if isinstance(value, (int, float, np.number)) else value

@@ -20,22 +20,7 @@ from . import table
 from .formatting import format_value
 from .notation import leibniz, operand, readings
 from .render import save, to_svg
-
-
-class NotComputed:
-    """Stands for a derivative that was not computed, because it has too many numbers."""
-
-    def __init__(self, shape, size, limit, reason=None):
-        self.shape, self.size, self.limit, self.reason = shape, size, limit, reason
-
-    def explain(self):
-        if self.reason:
-            return f"not computed: {self.reason}"
-        return (f"not computed: {self.size:,} numbers, over the limit of {self.limit:,} "
-                "(max_derivative_size)")
-
-    def __repr__(self):
-        return f"<{self.explain()}>"
+from .values import NotComputed
 
 
 class GradResult(Mapping):
