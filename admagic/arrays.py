@@ -62,7 +62,16 @@ def _recording_here(obj):
 
 
 def from_nested(obj):
-    """The array NumPy would make of `obj`, recorded: each list holding traced values stacked."""
+    """The array NumPy would make of `obj`, recorded: each list holding traced values stacked.
+
+    >>> from admagic import Tape
+    >>> from admagic.traced import new_leaf
+    >>> with Tape() as tape:
+    ...     x = new_leaf(tape, 2.0)
+    ...     m = from_nested([[x, 1.0], [0.0, 3 * x]])  # what np.array(...) gives while recording
+    >>> m.primitive is stack, m.numpy().tolist()
+    (True, [[2.0, 1.0], [0.0, 6.0]])
+    """
     if type(obj) not in (list, tuple):
         return obj
     if not _holds_traced(obj):
