@@ -376,13 +376,17 @@ def test_a_dict_input_to_a_cell_is_refused_saying_how_to_give_its_entries():
 
 # ---- inside a real %%grad cell ---------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def shell():
-    from IPython.testing.globalipapp import start_ipython
-    ip = start_ipython()
+    """IPython's test shell (one per process, shared with other test modules), left as found."""
+    from IPython.testing import globalipapp
+    ip = globalipapp.start_ipython() or globalipapp.get_ipython()
+    saved = dict(ip.user_ns)
     ip.run_line_magic("load_ext", "admagic")
     ip.run_cell("import numpy as np")
-    return ip
+    yield ip
+    ip.user_ns.clear()
+    ip.user_ns.update(saved)
 
 
 def test_a_grad_cell_differentiates_np_array_of_its_inputs_and_leaves_plain_arrays(shell):
