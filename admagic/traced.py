@@ -168,11 +168,11 @@ def _recording_error(what, instead):
 
 
 _FLOAT_ADVICE = ("Inside traced code use NumPy functions on it, e.g. np.sin(x) instead of math.sin(x); "
-                 "to put traced values in an array, build it with np.stack([x, y]), not a[i] = x.")
+                 "to put traced values in an array, build it with np.array([x, y]), not a[i] = x.")
 _STATISTICS_ADVICE = "Use NumPy instead: np.mean(np.stack([x, 2 * x])) for statistics.mean([x, 2 * x])."
 _LIST_ADVICE = "Keep it an array: index it (w[0]) or loop over it (for wi in w)."
-_ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or np.concatenate), "
-                 "not np.array([x, y]); for a plain array A, write A @ x or np.dot(A, x), not A.dot(x).")
+_ARRAY_ADVICE = ("NumPy can't see traced values in a list: make it an array first, np.sum(np.array([x, y])) "
+                 "for np.sum([x, y]); for a plain array A, write A @ x or np.dot(A, x), not A.dot(x).")
 
 
 class _Arithmetic(ArrayMethods):
