@@ -15,14 +15,18 @@ import inspect
 import numpy as np
 
 from . import interpolation, taylor
+from .arrays import element_assignment_explained
 from .values import plain_copy, zeros_like
 from .notation import leibniz
 from .tape import Tape, backward
 from .traced import Traced, new_leaf, plain
 
 
-def _traced_call(f, args, kwargs, argnums):
-    """Run f with args[argnums] traced on a new tape; give (tape, leaves, output)."""
+def _traced_call(f, args, kwargs, argnums, containers=False):
+    """Run f with args[argnums] traced on a new tape; give (tape, leaves, output).
+
+    With `containers`, an argument may be a list, tuple or dict (nested) of numbers and arrays:
+    each of them is a leaf, and `_like_arguments` puts their gradients back in that shape."""
     args = list(args)
     for i in argnums:
         if not -len(args) <= i < len(args):
@@ -30,11 +34,33 @@ def _traced_call(f, args, kwargs, argnums):
                             f"{len(args)} positional argument(s).")
     with Tape() as tape:
         leaves = []
+
+        def leaf(value):
+            leaves.append(new_leaf(tape, value))
+            return leaves[-1]
+
         for i in argnums:
-            args[i] = new_leaf(tape, args[i])
-            leaves.append(args[i])
-        out = f(*args, **kwargs)
+            args[i] = _map_leaves(leaf, args[i]) if containers else leaf(args[i])
+        with element_assignment_explained():
+            out = f(*args, **kwargs)
     return tape, leaves, out
+
+
+def _map_leaves(function, tree):
+    """`tree` with function(leaf) for each number or array in it, in the order `_like_arguments`
+    reads them back: lists, tuples (named ones too) and dicts keep their shape and keys."""
+    if isinstance(tree, dict):
+        return type(tree)((key, _map_leaves(function, value)) for key, value in tree.items())
+    if isinstance(tree, (list, tuple)):
+        items = [_map_leaves(function, value) for value in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    return function(tree)
+
+
+def _like_arguments(gradients, args, argnums):
+    """The flat list of leaves' gradients, in the shape of each argument differentiated."""
+    remaining = iter(gradients)
+    return [_map_leaves(lambda _: next(remaining), args[i]) for i in argnums]
 
 
 def _one_level_down(out, tape):
@@ -73,17 +99,19 @@ def value_and_grad(f, argnum=0):
     argnums = _argnums(argnum)
 
     def value_and_gradient(*args, **kwargs):
-        tape, leaves, out = _traced_call(f, args, kwargs, argnums)
+        tape, leaves, out = _traced_call(f, args, kwargs, argnums, containers=True)
         value = _one_level_down(out, tape)
-        if np.ndim(plain(value)) != 0:
+        shape = np.shape(plain(value))
+        if np.size(plain(value)) != 1:  # shape (1,) or (1, 1) is one number too, as in autograd
             raise TypeError(
                 f"grad() needs a function that returns one number; this one returned shape "
-                f"{np.shape(plain(value))}. Use jacobian(f) for array outputs, or reduce the "
+                f"{shape}. Use jacobian(f) for array outputs, or reduce the "
                 "output first, e.g. np.sum(...).")
-        grads = _gradients(tape, leaves, out, 1.0)
+        grads = _like_arguments(_gradients(tape, leaves, out, np.ones(shape) if shape else 1.0),
+                                args, argnums)
         tape.release()
-        if isinstance(value, (np.floating, np.ndarray)):
-            value = float(value)  # a number, not a 0-d array (checked above that it is one)
+        if isinstance(value, (np.floating, np.ndarray)) and not shape:
+            value = float(value)  # a number, not a 0-d array
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
 
     value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
@@ -94,9 +122,13 @@ def grad(f, argnum=0):
     """The gradient of a scalar-valued function, as a new function.
 
     `argnum` picks the argument to differentiate (an int), or several (a tuple, giving a tuple).
+    An argument may be a list, tuple or dict of numbers and arrays (nested): its gradient has the
+    same shape and keys. f may return a number, or an array holding one (shape (1,) or (1, 1)).
 
     >>> grad(lambda x, y: x * y, argnum=(0, 1))(3.0, 4.0)
     (4.0, 3.0)
+    >>> grad(lambda p: p["w"] * p["b"] ** 2)({"w": 3.0, "b": 2.0})
+    {'w': 4.0, 'b': 12.0}
     """
     value_and_gradient = value_and_grad(f, argnum)
 
@@ -268,7 +300,8 @@ def derivatives(f, order):
         interpolation.check_request(len(xs), order)
         with Tape() as tape:
             leaves = [new_leaf(tape, x) for x in xs]
-            out = f(*leaves)
+            with element_assignment_explained():
+                out = f(*leaves)
         tape.release()  # the sweeps walk the graph, not the tape's list
         try:
             (found,) = interpolation.partials([out], leaves, order)

@@ -27,6 +27,7 @@ import numpy as np
 from . import derivative_table as engine
 from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
+from .arrays import element_assignment_explained
 from .messages import listed, text
 from .values import plain_copy
 from .namespace import clean_namespace
@@ -247,7 +248,7 @@ def _run_traced(request, timings):
                                for name, value in request.values.items()})
             request.namespace.update(leaves[-1])
             started = time.perf_counter()
-            with _warnings_at_the_cells_lines(request.cell.filename):
+            with _warnings_at_the_cells_lines(request.cell.filename), element_assignment_explained():
                 last = request.cell.run(request.namespace)
             timings["tracing"] = time.perf_counter() - started
             notes = []

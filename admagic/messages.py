@@ -167,10 +167,10 @@ EN = {
     "error.exact_arithmetic":   "Exact arithmetic (statistics, fractions)",
     "error.use_numpy_functions": ("Inside traced code use NumPy functions on it, e.g. np.sin(x) "
                                   "instead of math.sin(x); to put traced values in an array, build "
-                                  "it with np.stack([x, y]), not a[i] = x."),
-    "error.use_np_stack":       ("To build an array from traced values use np.stack([x, y]) (or "
-                                 "np.concatenate), not np.array([x, y]); for a plain array A, write "
-                                 "A @ x or np.dot(A, x), not A.dot(x)."),
+                                  "it with np.array([x, y]), not a[i] = x."),
+    "error.use_np_stack":       ("NumPy can't see traced values in a list: make it an array first, "
+                                 "np.sum(np.array([x, y])) for np.sum([x, y]); for a plain array A, "
+                                 "write A @ x or np.dot(A, x), not A.dot(x)."),
     "error.use_numpy_statistics": ("Use NumPy instead: np.mean(np.stack([x, 2 * x])) for "
                                    "statistics.mean([x, 2 * x])."),
     "error.keep_it_an_array":   "Keep it an array: index it (w[0]) or loop over it (for wi in w).",
@@ -282,9 +282,9 @@ ZH = {
     "error.array_or_dot":       "np.array()/np.asarray()（或普通数组的 A.dot(x)）",
     "error.exact_arithmetic":   "精确算术（statistics、fractions）",
     "error.use_numpy_functions": ("在被追踪的代码里请对它使用 NumPy 函数，例如用 np.sin(x) 而不是 math.sin(x)；"
-                                  "要把被追踪的值放进数组，请用 np.stack([x, y]) 构造，而不是 a[i] = x。"),
-    "error.use_np_stack":       ("要用被追踪的值构造数组，请用 np.stack([x, y])（或 np.concatenate），而不是 "
-                                 "np.array([x, y])；对普通数组 A，请写 A @ x 或 np.dot(A, x)，而不是 A.dot(x)。"),
+                                  "要把被追踪的值放进数组，请用 np.array([x, y]) 构造，而不是 a[i] = x。"),
+    "error.use_np_stack":       ("NumPy 看不到列表里被追踪的值：请先把它变成数组，例如用 np.sum(np.array([x, y])) "
+                                 "代替 np.sum([x, y])；对普通数组 A，请写 A @ x 或 np.dot(A, x)，而不是 A.dot(x)。"),
     "error.use_numpy_statistics": "请改用 NumPy：用 np.mean(np.stack([x, 2 * x])) 代替 statistics.mean([x, 2 * x])。",
     "error.keep_it_an_array":   "请保持它是数组：用下标取元素（w[0]），或者对它循环（for wi in w）。",
     "error.tape_used":          "这条梯度带已经回答过一次 gradient()。要求多个梯度，请用 Tape(persistent=True) 记录。",

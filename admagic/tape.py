@@ -205,6 +205,10 @@ def _shaped_like(gradient, arg):
 
 _state = threading.local()  # .innermost: this thread's innermost recording tape, once it has one
 
+#: (on_start, on_end) pairs called when a thread's first tape is entered and when it is left:
+#: arrays.py lets np.array take traced values while any thread records.
+RECORDING_HOOKS = []
+
 
 def current_tape():
     """The innermost tape recording in this thread (`EAGER` when no ``with Tape()`` is open).
@@ -259,6 +263,8 @@ class Tape:
         self.parent = current_tape()
         if self.parent is EAGER:  # the first tape of this thread
             pause_cyclic_gc()
+            for on_start, _ in RECORDING_HOOKS:
+                on_start()
         self.recording = True
         _state.innermost = self
         return self
@@ -275,6 +281,8 @@ class Tape:
                 inner.parent = self.parent
         if self.parent is EAGER:
             resume_cyclic_gc()
+            for _, on_end in RECORDING_HOOKS:
+                on_end()
         for tensor, _ in self._leaves.values():
             tensor._forget(self)
         return False

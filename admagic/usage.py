@@ -55,6 +55,8 @@ def input_values(inputs):
             raise GradUsageError(f"{name} can't be an input: IPython keeps its own things under "
                                  "that name, and binding it would break the notebook. Choose "
                                  "another name, like x or w1.")
+        if isinstance(value, dict):
+            raise GradUsageError(_dict_input_advice(name, value))
         try:
             values[name] = as_input(plain(value))
         except TypeError as error:
@@ -66,6 +68,15 @@ def input_values(inputs):
                                  "is about 1.8e308), and admagic computes in floats. Rescale it, "
                                  "e.g. work in units of 1e300.") from None
     return values
+
+
+def _dict_input_advice(name, value):
+    keys = [k for k in value if isinstance(k, str) and k.isidentifier()][:2] or ["w", "b"]
+    inputs = " ".join(f"{k}={name}[{k!r}]" for k in keys)
+    return (f"input {name} is a dict; %%grad differentiates with respect to numbers and arrays. "
+            f"Give its entries as inputs of their own (%%grad {inputs}, and use "
+            f"{' and '.join(keys)} in the cell), or call admagic.grad(f)({name}), which takes a "
+            "dict and gives the gradient as a dict with the same keys.")
 
 
 def check_request(request):

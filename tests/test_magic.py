@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from IPython.core.error import UsageError
 from IPython.testing import globalipapp
+from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 from admagic.magic import GradMagics, _split_line
@@ -20,7 +21,7 @@ from html_table import table_of
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = globalipapp.start_ipython() or globalipapp.get_ipython()  # once per process
+    ip = start_ipython() or globalipapp.get_ipython()  # another test module may have started it
     ip.run_line_magic("load_ext", "admagic")
     return ip
 

@@ -239,15 +239,15 @@ def test_boolean_and_text_inputs_raise_type_error():
 # ---- conversions that would drop the derivative ----------------------------------------------
 
 FLOAT_ADVICE = r"np\.sin\(x\)"
-STACK_ADVICE = r"np\.stack\(\[x, y\]\)"
+LIST_ADVICE = r"np\.sum\(np\.array\(\[x, y\]\)\) for np\.sum\(\[x, y\]\)"
 
 CONVERSIONS = {
     "float": (lambda x: float(x), "float()", FLOAT_ADVICE),
     "int": (lambda x: int(x), "int()", FLOAT_ADVICE),
     "math.sin": (lambda x: math.sin(x), "", FLOAT_ADVICE),
-    "np.asarray": (lambda x: np.asarray(x), r"np\.array\(\)/np\.asarray\(\)", STACK_ADVICE),
-    "np.array-of-items": (lambda x: np.array([x, x * 2]), r"np\.array", STACK_ADVICE),
-    "np.array-with-a-number": (lambda x: np.array([1.0, x]), r"np\.array", STACK_ADVICE),
+    # np.array([x, y]) works while a tape records (tests/test_arrays.py); NumPy's other functions
+    # still can't see traced values inside a list.
+    "np.sum-of-a-list": (lambda x: np.sum([x, x * 2]), r"np\.array\(\)/np\.asarray\(\)", LIST_ADVICE),
 }
 
 
@@ -270,7 +270,7 @@ def test_conversion_inside_a_tape_raises_type_error_saying_what_to_write(name):
             convert(x)   # x is watched now that the tape has used it
 
 
-@pytest.mark.parametrize("name", ["float", "np.asarray"])
+@pytest.mark.parametrize("name", ["float", "int"])
 def test_conversion_of_a_variable_inside_a_tape_raises_even_before_its_first_use(name):
     convert, what, advice = CONVERSIONS[name]
     x = Variable(2.0)
@@ -449,14 +449,12 @@ def test_statistics_mean_of_traced_values_says_to_use_numpy():
     assert grad(lambda x: np.mean(np.stack([x, 2 * x])))(1.0) == 1.5
 
 
-def test_writing_a_traced_value_into_a_plain_array_says_to_build_it_with_stack():
-    # NumPy replaces the error with its own ValueError, but keeps admagic's as the cause, which a
-    # traceback shows first.
+def test_writing_a_traced_value_into_a_plain_array_says_to_build_it_with_np_array():
+    # NumPy replaces admagic's refusal with its own ValueError ("setting an array element with a
+    # sequence"); grad puts the advice back (arrays.element_assignment_explained).
     def f(x):
         a = np.zeros(2)
         a[0] = x
         return np.sum(a)
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(TypeError, match=r"(?s)a\[i\] = x can't store.*np\.array\(\[x, y\]\)"):
         grad(f)(1.0)
-    assert isinstance(info.value.__cause__, TypeError)
-    assert "np.stack([x, y]), not a[i] = x" in str(info.value.__cause__)
