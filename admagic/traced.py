@@ -163,9 +163,10 @@ class DerivativeDroppedError(TypeError):
 
 
 def _recording_error(what, advice):
-    """`what` was refused: code (``float()``) or a key of `messages.EN`; `advice` a key too."""
-    what = text(what) if what in EN else what
-    return DerivativeDroppedError(text("error.drops_derivative", what=what, advice=text(advice)))
+    """`what` was refused; `advice` says what to write instead. Each is a key of `messages.EN`
+    (written in the current language) or text as it is (code, like ``float()``)."""
+    what, advice = (text(words) if words in EN else words for words in (what, advice))
+    return DerivativeDroppedError(text("error.drops_derivative", what=what, advice=advice))
 
 
 # What to write instead: keys of `messages.EN`, written out in the current language when raised.
