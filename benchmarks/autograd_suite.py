@@ -129,7 +129,7 @@ class Recorder:
 RECORDER = Recorder()
 
 
-# ---- the stand-in autograd -------------------------------------------------------------------------
+# ---- the stand-in autograd ----------------------------------------------------------------------
 
 class _Refusal:
     """Stands in for one of autograd's internals: any use of it ends the test as not applicable."""
@@ -188,8 +188,8 @@ def check_grads(fun, argnum=0, modes=("fwd", "rev"), order=2):
 
 
 def _taylor_check(f, args, argnum, order, seed=0):
-    """Taylor mode's derivatives of ``φ(t) = u · f(x + t·v)`` at t = 0 against central differences
-    (of φ for order 1, of Taylor's own φ' for order 2, as check_grads recurses)."""
+    """Taylor mode's derivatives of ``φ(t) = u · f(x + t·v)`` at t = 0 against central
+    differences (of φ for order 1, of Taylor's own φ' for order 2, as check_grads recurses)."""
     rng = np.random.default_rng(seed)
     argnums = argnum if isinstance(argnum, (tuple, list)) else (argnum,)
     args = [float(a) if isinstance(a, (int, np.integer)) else a for a in args]
@@ -318,7 +318,8 @@ def _error_key(error):
 def report(by_file, show=8):
     outcomes = RECORDER.outcomes
     print(f"autograd {AUTOGRAD_VERSION}'s tests against admagic {admagic.__version__}\n")
-    print(f"{'file':<24}{'pass':>6}{'fail':>6}{'n/a':>6}   Taylor mode (of the passing, with checks)")
+    print(f"{'file':<24}{'pass':>6}{'fail':>6}{'n/a':>6}   "
+          "Taylor mode (of the passing, with checks)")
     totals = Counter()
     for file in sorted(by_file):
         counts = Counter(outcomes[n] for n in by_file[file])
