@@ -9,6 +9,8 @@ A function another part of issue 12 is still adding (``np.linalg.solve``, ``np.l
 is refused.
 """
 
+import builtins
+
 import numpy as np
 import pytest
 from IPython.testing.globalipapp import start_ipython
@@ -158,7 +160,7 @@ def test_a_vector_built_from_traced_numbers_with_np_array():
 # ---- and through the magic itself --------------------------------------------------------------
 
 def test_cross_entropy_in_a_real_grad_cell_shows_the_same_derivatives():
-    shell = start_ipython()
+    shell = start_ipython() or builtins._ip  # None if another test module started it first
     shell.run_line_magic("load_ext", "admagic")
     W, b = RNG.standard_normal((3, 3)) * 0.5, RNG.standard_normal(3) * 0.1
     saved = dict(shell.user_ns)

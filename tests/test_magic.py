@@ -1,6 +1,7 @@
 """``%%grad`` driven in a real IPython shell: what it displays, what it leaves in the namespace, how
 it reports a bad line or a failing cell, and that it keeps no memory from cell to cell."""
 
+import builtins
 import gc
 import re
 import sys
@@ -20,7 +21,7 @@ from html_table import table_of
 
 @pytest.fixture(scope="module")
 def shell():
-    ip = start_ipython()
+    ip = start_ipython() or builtins._ip  # None if another test module started it first
     ip.run_line_magic("load_ext", "admagic")
     return ip
 
