@@ -16,12 +16,11 @@ import numpy as np
 
 from . import functions, primitives, rules, taylor_rules  # noqa: F401  (they fill the tables)
 from .tape import VJP, _EveryArgument
-from .taylor import TAYLOR, VALUE_NEUTRAL_KEYWORDS, _keywords_named
+from .taylor import TAYLOR
 from .traced import FUNCTIONS, UNTRACED_FUNCTIONS, UNTRACED_UFUNCS
 
 _NAMESPACES = [("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft)]
 _NESTED = "no: nested reverse"
-_EVERY = "any"
 
 
 def _public_names():
@@ -52,57 +51,36 @@ def _name(function, names):
     typed = names.get(id(function))
     if typed:
         return f"`{typed[0]}`" + "".join(f" (`{alias}`)" for alias in typed[1:])
-    what = (function.__doc__ or "").strip().splitlines()[0].rstrip(".")
-    return f"`{function.__module__.replace('admagic.', '')}.{function.__name__}` ({what})"
+    return f"`{function.__module__.replace('admagic.', '')}.{function.__name__}` ({_summary(function)})"
 
 
-def _reverse_keywords(rules_of):
-    """The keywords the vjp rules of one primitive name, and whether one takes **kwargs."""
-    found = [rules_of.rule] if isinstance(rules_of, _EveryArgument) else \
-        [r for r in rules_of if r is not None]
+def _keywords(rules_of):
+    """The keywords some rule of a primitive names (positional arguments aside), and whether one
+    takes ``**kwargs``. `rules_of` is a list of rules (None where an argument has none)."""
     named, open_ended = set(), False
-    for rule in found:
+    for rule in rules_of:
+        if rule is None:
+            continue
         for p in inspect.signature(rule).parameters.values():
             if p.kind is p.VAR_KEYWORD:
                 open_ended = True
-            elif p.kind is p.KEYWORD_ONLY or (p.default is not p.empty and p.name != "g"):
+            elif p.kind is p.KEYWORD_ONLY or (p.kind is p.POSITIONAL_OR_KEYWORD
+                                              and p.default is not p.empty and p.name != "g"):
                 named.add(p.name)
-    return named, open_ended
-
-
-def _taylor_keywords(rule):
-    """The keywords a Taylor rule names (None: it takes **kwargs), less its positional arguments."""
-    if _keywords_named(rule) is None:
-        return None
-    return {p.name for p in inspect.signature(rule).parameters.values()
-            if p.kind is p.KEYWORD_ONLY
-            or (p.kind is p.POSITIONAL_OR_KEYWORD and p.default is not p.empty)}
-
-
-def _listed(keywords):
-    return ", ".join(f"`{k}`" for k in sorted(keywords)) or "none"
+    listed = ", ".join(f"`{k}`" for k in sorted(named))
+    return (listed + " + `**kwargs`" if listed else "`**kwargs`") if open_ended else listed or "none"
 
 
 def rows():
     """One row per primitive with a reverse rule: (name, reverse keywords, Taylor column,
-    Taylor keywords), sorted by name. Keywords a ufunc takes from NumPy are left out of the lists
-    (the page's introduction says how those are treated)."""
+    Taylor keywords), sorted by name."""
     names = _public_names()
     table = []
     for primitive, rules_of in VJP.items():
-        named, open_ended = _reverse_keywords(rules_of)
-        reverse = _listed(named) + ("; others not read by the rule" if open_ended else "")
+        reverse = [rules_of.rule] if isinstance(rules_of, _EveryArgument) else list(rules_of)
         rule = TAYLOR.get(primitive)
-        if rule is None:
-            taylor, taylor_kw = _NESTED, ""
-        else:
-            accepted = _taylor_keywords(rule)
-            taylor = "✓"
-            taylor_kw = "passed to NumPy" if accepted is None else (
-                _listed(accepted) + (", others refused" if accepted else " (others refused)"))
-        if isinstance(primitive, np.ufunc) and rule is not None:
-            taylor_kw = "a ufunc's (above)"
-        table.append((_name(primitive, names), reverse, taylor, taylor_kw))
+        taylor = ("✓", _keywords([rule])) if rule is not None else (_NESTED, "")
+        table.append((_name(primitive, names), _keywords(reverse)) + taylor)
     return sorted(table, key=_by_name)
 
 
@@ -111,14 +89,24 @@ def _by_name(row):
 
 
 def _dispatch_rows():
-    """NumPy functions that `functions.py` writes in terms of primitives (or refuses)."""
+    """NumPy functions that `functions.py` (and its kin) write in terms of primitives, or refuse:
+    a handler whose name says it refuses (``refuse_eig``, ``_array_refused``) refuses."""
     names = _public_names()
     table = []
     for function, how in FUNCTIONS.items():
-        refused = getattr(how, "__name__", "").endswith("_refused")
-        what = "refused, with what to write instead" if refused else "written with the primitives"
+        if "refuse" in getattr(how, "__name__", ""):
+            what = "refused, with what to write instead"
+        else:
+            what = _summary(how) or "written with the primitives above"
         table.append((_name(function, names), what))
     return sorted(table, key=_by_name)
+
+
+def _summary(function):
+    """The first sentence of a docstring, fit for a table cell."""
+    paragraph = (function.__doc__ or "").strip().split("\n\n")[0]
+    sentence = " ".join(paragraph.split()).split(". ")[0].rstrip(".")
+    return sentence.replace("|", "\\|")
 
 
 def markdown():
@@ -136,14 +124,11 @@ def markdown():
         "number in one sweep. Where a function has no Taylor rule, higher orders come from nested "
         "reverse mode instead (slower, the same numbers).",
         "",
-        "The keyword columns list the keywords each rule's signature names: those it honours "
-        "(positional arguments aside). \"passed to NumPy\": the Taylor rule takes any keyword "
-        "and hands it on to the NumPy function it calls; \"others not read by the rule\": the "
-        "reverse rule accepts other keywords without reading them. In Taylor mode a keyword the "
-        "rule doesn't name is refused, with a message. For ufuncs (`np.sin`, `np.add`, ...) in "
-        "Taylor mode, `out=`, `where=` and `signature=` are refused, `dtype=` must be a float "
-        f"type, and {', '.join(f'`{k}=`' for k in sorted(VALUE_NEUTRAL_KEYWORDS))} change no "
-        "number.",
+        "The keyword columns list the keywords each rule's signature names, positional arguments "
+        "aside: those it honours. `**kwargs` marks a rule that also takes any other keyword; "
+        "what admagic does with a keyword a rule doesn't honour (refuse it, or drop one that "
+        "changes no number, such as `order=` or `casting=` of a ufunc) is told in *How admagic "
+        "works*.",
         "",
         "| function | reverse: keywords | Taylor | Taylor: keywords |",
         "|---|---|:-:|---|",
