@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 
 from . import interpolation, taylor
-from .derivative_table import plain_copy
+from .values import plain_copy, zeros_like
 from .notation import leibniz
 from .tape import Tape, backward
 from .traced import Traced, new_leaf, plain
@@ -47,16 +47,12 @@ def _argnums(argnum):
     return tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
 
 
-def _zeros_like(leaf):
-    return np.zeros(np.shape(plain(leaf))) if np.ndim(plain(leaf)) else 0.0
-
-
 def _gradients(tape, leaves, out, seed):
     traced = tape.own(out)
     if traced is None:
-        return [_zeros_like(leaf) for leaf in leaves]
+        return [zeros_like(leaf) for leaf in leaves]
     adjoints = backward(traced, seed, keep_interior=False)
-    return [_like_input(adjoints[leaf], leaf) if leaf in adjoints else _zeros_like(leaf)
+    return [_like_input(adjoints[leaf], leaf) if leaf in adjoints else zeros_like(leaf)
             for leaf in leaves]
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from . import derivative_table as engine
 from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
-from .derivative_table import plain_copy
+from .values import plain_copy
 from .namespace import clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
@@ -120,6 +120,7 @@ class _Run:
     trace: object = None  # an EvaluationTrace (--trace), or None
     explanation: object = None  # a chainrule.Explanation (--explain), or None
     tangents: dict = None  # node -> its tangent v̇, for the picture under --mode forward
+    elementwise: list = ()  # outputs whose derivatives are kept as diagonals (derivative_table)
 
 
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
@@ -138,7 +139,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
 
     `graph` draws the computation graph (``graph_kind="backward"`` draws the first derivatives'
     own graph instead); `graph_of` picks the output whose gradients it shows. A derivative with more
-    than `max_derivative_size` numbers is not computed. `check` adds central finite differences.
+    than `max_derivative_size` numbers is not computed (an elementwise one, see `GradResult`, is
+    no bigger than its output, and always is). `check` adds central finite differences.
     `taylor` adds each output's Taylor polynomial around the input (one scalar input only).
 
     ``mode="forward"`` computes the first derivatives by forward mode: one tangent sweep per
@@ -207,7 +209,7 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
                       derivatives=run.derivatives, order=order, checks=checks, graph=picture,
                       notes=run.notes, max_derivative_size=max_derivative_size, timings=timings,
                       taylor=polynomials, name=name, method=request.method_name, trace=run.trace,
-                      explanation=run.explanation)
+                      explanation=run.explanation, elementwise=run.elementwise)
 
 
 class _NoTaylorRule(Exception):
@@ -243,7 +245,7 @@ def _run_traced(request, timings):
             named = _outputs(request, last, tapes[-1], [], None) if request.of else traced
             started = time.perf_counter()
             with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
-                polynomials, first = {}, {}
+                polynomials, first, elementwise = {}, {}, []
                 if request.by_taylor or request.by_interpolation:
                     _check_taylor_rules(tapes[-1])
                 if request.mode == "forward" and request.order == 1 and not request.by_taylor:
@@ -257,14 +259,14 @@ def _run_traced(request, timings):
                                                                request.max_size)
                     except ValueError as problem:  # too many outputs for the partials asked
                         raise GradUsageError(str(problem)) from None
-                else:
-                    found, first = engine.nested_reverse(traced, leaves, request.order,
-                                                         request.max_size, request.backward_graph)
+                else:  # outputs elementwise in the inputs get their derivatives as diagonals
+                    found, first, elementwise = engine.reverse_mode(
+                        traced, leaves, request.order, request.max_size, request.backward_graph)
                 if request.mode == "forward":
                     found.update(textbook.forward_mode(traced, leaves[-1]))
             timings["derivatives"] = time.perf_counter() - started
         # The tapes have stopped recording, but still hold the record: the textbook views read it.
-        run = _Run(traced, named, found, first, leaves, polynomials, notes)
+        run = _Run(traced, named, found, first, leaves, polynomials, notes, elementwise=elementwise)
         textbook.views(request, run, timings)
     finally:
         for tape in tapes:  # the one place the cell's tapes let go of their record, on every path

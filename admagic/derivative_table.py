@@ -6,6 +6,10 @@ Two ways, chosen by `admagic.cell`:
   tape gives the first derivatives; the tapes further out recorded that sweep, so sweeping them in
   turn gives the second derivatives, and so on. Any number of inputs; cost grows about 2.8x per
   order (measured, see `too_costly`).
+- `elementwise_reverse`: outputs that depend on array inputs elementwise (``y = np.sin(x) * x``,
+  `depends_elementwise`): each derivative is kept as its diagonal, the shape of x, and one sweep
+  seeded with ones gives it (the gradient of sum(y) is y' at every point): a million points cost
+  a few sweeps over arrays, never a million-by-million Jacobian.
 - `taylor_mode`: one scalar input. One forward pass of truncated power series over the record
   (`taylor.py`) gives every order at once, about order² work per operation.
 
@@ -19,9 +23,9 @@ import math
 import numpy as np
 
 from . import taylor
-from .result import NotComputed
-from .tape import backward
+from .tape import ancestors, backward
 from .traced import Traced, plain
+from .values import NotComputed, plain_copy, zeros_like
 
 NESTED_REVERSE_BUDGET = 1.2e6
 """`too_costly`'s limit on C(n + k, k)·2.8^k for n inputs at order k (about 3 s for a cell of ten
@@ -144,6 +148,76 @@ def nested_reverse(outputs, leaves, order, max_size, keep_first=False):
     return results, first
 
 
+def depends_elementwise(value, tape, leaves):
+    """Whether `value` (traced on `tape`) depends on every input in `leaves` elementwise: element
+    i of it is a function of element i of each input, and of constants only.
+
+    Sound from the record alone: every input and every recorded value on the way to `value` has
+    the same shape, and every operation is a plain elementwise ufunc (``np.sin``, ``*``, ``+``,
+    ...), other arguments being constants that broadcast. No reduction, reshape, indexing or
+    matrix product; any of those, and the full Jacobian is computed instead.
+    """
+    shape = np.shape(plain(value))
+    node = tape.own(value) if type(value) is Traced else None
+    if node is None or math.prod(shape) < 2 or any(np.shape(plain(leaf)) != shape
+                                                   for leaf in leaves):  # 0 or 1 numbers: as before
+        return False
+    for step in ancestors(node):
+        primitive = step.primitive
+        if step.parents and not (isinstance(primitive, np.ufunc) and primitive.signature is None
+                                 and primitive.nout == 1 and not step.kwargs
+                                 and np.shape(plain(step.value)) == shape):
+            return False
+    return True
+
+
+def elementwise_reverse(outputs, leaves, order, keep_first=False):
+    """Every derivative up to `order` of outputs that depend on every input elementwise (see
+    `depends_elementwise`), each as its diagonal: ``d2y/dx2[i]`` is d²y_i/dx_i², shaped like y.
+
+    Why one sweep is enough: y_i depends on x_i alone, so the gradient of sum(y) (a sweep seeded
+    with ones) is dy_i/dx_i at every i; and dy/dx is again elementwise in x, so the tape outside
+    differentiates it the same way. `leaves` as for `nested_reverse`; gives ``(results, first)``.
+    """
+    names = list(leaves[0])
+    results, first = {}, {}
+    frontier = {(out, ()): value for out, value in outputs.items()}
+    for k in range(1, order + 1):
+        level_leaves = leaves[-k]
+        tape = next(iter(level_leaves.values())).tape
+        grown = {}
+        for (out, wrt), value in frontier.items():
+            traced = tape.own(value) if type(value) is Traced else None
+            adjoints = backward(traced, np.ones(np.shape(plain(value)))) if traced is not None else {}
+            for name in names[names.index(wrt[-1]):] if wrt else names:
+                leaf = level_leaves[name]
+                grown[(out, wrt + (name,))] = adjoints.get(leaf, np.zeros(np.shape(plain(leaf))))
+        for key, value in grown.items():
+            results[key] = plain_copy(value)
+            if k == 1 and keep_first:
+                first[key] = value
+        frontier = grown
+    return results, first
+
+
+def reverse_mode(outputs, leaves, order, max_size, keep_first=False):
+    """`elementwise_reverse` for the outputs that depend on every input elementwise, and
+    `nested_reverse` for the others: ``(results, first, elementwise)``, `elementwise` the names of
+    the outputs whose derivatives are diagonals (``GradResult.jacobian`` gives the full ones)."""
+    inner = leaves[-1]
+    tape = next(iter(inner.values())).tape
+    elementwise = [out for out, value in outputs.items()
+                   if depends_elementwise(value, tape, inner.values())]
+    results, first = nested_reverse({o: v for o, v in outputs.items() if o not in elementwise},
+                                    leaves, order, max_size, keep_first)
+    if elementwise:
+        more, more_first = elementwise_reverse({o: outputs[o] for o in elementwise}, leaves,
+                                               order, keep_first)
+        results.update(more)
+        first.update(more_first)
+    return results, first, elementwise
+
+
 def _jacobian(tensor, tape, leaves):
     """For each leaf, the blocks of d(tensor)/d(leaf): one reverse sweep per number in `tensor`."""
     jacobians = [[] for _ in leaves]
@@ -161,17 +235,3 @@ def _jacobian(tensor, tape, leaves):
             for blocks, leaf, zero in zip(jacobians, leaves, zeros):
                 blocks.append(adjoints.get(leaf, zero))
     return jacobians
-
-
-def zeros_like(value):
-    """Zeros shaped like `value`'s plain number or array: 0.0 for a number."""
-    value = plain(value)
-    return np.zeros(np.shape(value)) if np.ndim(value) else 0.0
-
-
-def plain_copy(value):
-    """A plain float or an ndarray that owns its memory (never a read-only broadcast view)."""
-    value = plain(value)
-    if isinstance(value, np.ndarray):
-        return value.astype(float) if value.ndim else float(value)
-    return float(value) if isinstance(value, (int, float, np.number)) else value

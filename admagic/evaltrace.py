@@ -40,6 +40,7 @@ from . import taylor, tracetable
 from .graph import _argument_text, _expression
 from .tape import VJP, ancestors, backward, by_number, unbroadcast
 from .traced import Traced, plain
+from .values import zeros_like
 
 __all__ = ["evaluation_trace", "EvaluationTrace", "Row", "Partial", "Contribution", "Step",
            "wengert_name"]
@@ -236,7 +237,7 @@ class EvaluationTrace:
         adjoints = {node: _tidy(g) for node, g in backward(target, seed).items()}
         for node in self._order:
             g = adjoints.get(node)
-            self._row_of[node].adjoint = _zeros_like(node.value) if g is None else g
+            self._row_of[node].adjoint = zeros_like(node.value) if g is None else g
         self._sweep = []  # (node, [(parent, amount)]), latest first
         for node in sorted(adjoints, key=by_number, reverse=True):
             if node.primitive is None:
@@ -372,8 +373,3 @@ def _tidy(value):
     """The plain value, and a Python float for a NumPy scalar: rows a student reads as numbers."""
     value = plain(value)
     return float(value) if isinstance(value, np.floating) else value
-
-
-def _zeros_like(value):
-    value = plain(value)
-    return np.zeros(np.shape(value)) if isinstance(value, np.ndarray) else 0.0

@@ -26,6 +26,7 @@ import numpy as np
 from . import taylor
 from .tape import Tape, backward
 from .traced import as_input, new_leaf, plain
+from .values import plain_copy, zeros_like
 
 __all__ = ["jvp", "vjp", "tangents", "forward_derivatives"]
 
@@ -83,9 +84,9 @@ def vjp(f, *primals):
             raise ValueError(f"The pullback needs a cotangent shaped like f's output, "
                              f"{np.shape(plain(value))}; got shape {np.shape(plain(cotangent))}.")
         if traced is None:  # f does not depend on its inputs
-            return tuple(_zeros_like(p) for p in primals)
+            return tuple(zeros_like(p) for p in primals)
         adjoints = backward(traced, cotangent, keep_interior=False)
-        return tuple(_like(adjoints[leaf], p) if leaf in adjoints else _zeros_like(p)
+        return tuple(_like(adjoints[leaf], p) if leaf in adjoints else zeros_like(p)
                      for leaf, p in zip(leaves, primals))
 
     pullback.__name__ = f"vjp_{getattr(f, '__name__', 'f')}"
@@ -117,7 +118,7 @@ def forward_derivatives(outputs, leaves):
     for input_name, leaf in leaves.items():
         with np.errstate(all="ignore"):
             for name, slope in zip(names, tangents(values, leaf)):
-                derivatives[(name, (input_name,))] = _plain_copy(slope)
+                derivatives[(name, (input_name,))] = plain_copy(slope)
     return derivatives
 
 
@@ -151,16 +152,3 @@ def _like(result, primal):
             and not isinstance(plain(primal), np.ndarray):
         return float(result)
     return result
-
-
-def _zeros_like(x):
-    x = plain(x)
-    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
-
-
-def _plain_copy(value):
-    value = plain(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value.copy() if isinstance(value, np.ndarray) else value
-

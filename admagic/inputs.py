@@ -29,3 +29,14 @@ def as_float(value):
     if array.dtype.kind != "f":
         array = array.astype(np.float64)
     return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
+
+
+def as_written(value):
+    """`repr` of a plain number or array as a student types it: ``9.0``, not ``np.float64(9.0)``.
+
+    >>> as_written(np.float64(9.0)), as_written(np.array([1.0, 2.0]))
+    ('9.0', 'array([1., 2.])')
+    """
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        value = value.item()
+    return repr(value)

@@ -40,9 +40,9 @@ import numpy as np
 
 from . import taylor
 from .series import total
-from .result import NotComputed
 from .tape import ancestors
 from .traced import Traced, plain
+from .values import NotComputed, plain_copy
 
 __all__ = ["partials", "derivative_table", "check_request", "weights", "MAX_ORDER", "MAX_PARTIALS"]
 
@@ -228,10 +228,5 @@ def derivative_table(outputs, leaves, order, max_size):
         for wrt, value in by_wrt.items():
             key = (out, tuple(names[a] for a in wrt))
             results[key] = (NotComputed(np.shape(plain(outputs[out])), size, max_size)
-                            if size > max_size else _plain_copy(value))
+                            if size > max_size else plain_copy(value))
     return results
-
-
-def _plain_copy(value):
-    value = plain(value)
-    return value.copy() if isinstance(value, np.ndarray) else value

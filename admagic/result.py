@@ -20,22 +20,7 @@ from . import table
 from .formatting import format_value
 from .notation import leibniz, operand, readings
 from .render import save, to_svg
-
-
-class NotComputed:
-    """Stands for a derivative that was not computed, because it has too many numbers."""
-
-    def __init__(self, shape, size, limit, reason=None):
-        self.shape, self.size, self.limit, self.reason = shape, size, limit, reason
-
-    def explain(self):
-        if self.reason:
-            return f"not computed: {self.reason}"
-        return (f"not computed: {self.size:,} numbers, over the limit of {self.limit:,} "
-                "(max_derivative_size)")
-
-    def __repr__(self):
-        return f"<{self.explain()}>"
+from .values import NotComputed
 
 
 class GradResult(Mapping):
@@ -43,7 +28,9 @@ class GradResult(Mapping):
 
     ``res["dz/dx"]`` or ``res.d("z", "x")``; for arrays the shape is ``z.shape + x.shape`` (a
     Jacobian), and each further input adds its shape (a Hessian is ``d2loss/dw2``, shape
-    ``w.shape + w.shape``). ``res.values`` has every input and output as a plain value;
+    ``w.shape + w.shape``). An output that depends on the inputs elementwise (``y = np.sin(x) * x``
+    over an array x; its names are in ``res.elementwise``) has its derivatives elementwise instead,
+    shaped like x: ``res["dy/dx"][i]`` is dy_i/dx_i; ``res.jacobian("y", "x")`` is the full matrix. ``res.values`` has every input and output as a plain value;
     ``res.graph`` is the computation graph (an `admagic.render.Digraph`, or None), which displays
     and saves itself through admagic's layout engine. `name` is what the user calls this result
     (``_grad``, or the ``--out`` name): the hints it prints use it.
@@ -56,7 +43,7 @@ class GradResult(Mapping):
 
     def __init__(self, *, inputs, outputs, derivatives, order, checks=None, graph=None, notes=(),
                  max_derivative_size=None, timings=None, taylor=None, name="_grad", trace=None,
-                 explanation=None, method=None):
+                 explanation=None, method=None, elementwise=()):
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
         self.order = order
@@ -72,6 +59,7 @@ class GradResult(Mapping):
         self.explanation = explanation  # a chainrule.Explanation (--explain), or None
         self.method = method  # how the numbers were computed ("Taylor mode", ...), or None
         self.render_problem = None  # why render() gave no picture, when Graphviz failed
+        self.elementwise = list(elementwise)  # outputs whose derivatives are kept as diagonals
 
     @property
     def steps(self):
@@ -112,7 +100,36 @@ class GradResult(Mapping):
         if isinstance(value, NotComputed):
             raise KeyError(f"{leibniz(output, wrt)} was {value.explain()}. Ask for less (fewer "
                            "outputs with --of, a lower --order) or raise max_derivative_size.")
+        if output in self.elementwise:  # a diagonal: the same in any order of the inputs
+            return value
         return _transposed(value, output, wrt, canonical, self)
+
+    def jacobian(self, output, *wrt):
+        """d output / d wrt... as the full tensor, shape ``output.shape + wrt[0].shape + ...``,
+        also where ``res[...]`` gives it elementwise (its diagonal): then every entry off the
+        diagonal is exactly 0. ``res.jacobian("y", "x", "x")`` is the full Hessian.
+
+        >>> res = GradResult(inputs={"x": np.array([1.0, 2.0])}, outputs={"y": np.array([1.0, 4.0])},
+        ...                  order=1, derivatives={("y", ("x",)): np.array([2.0, 4.0])},
+        ...                  elementwise=["y"])
+        >>> res.jacobian("y", "x")
+        array([[2., 0.],
+               [0., 4.]])
+        """
+        value = self.d(output, *wrt)
+        if output not in self.elementwise or not wrt:
+            return value
+        shape = np.shape(value)
+        size = np.size(value) ** (len(wrt) + 1)
+        limit = self.max_derivative_size or 10_000
+        if size > limit:
+            raise ValueError(f"The full {leibniz(output, wrt)} would have {size:,} numbers (over "
+                             f"max_derivative_size={limit:,}), nearly all 0: "
+                             f"{self.name}[{self.key(output, wrt)!r}] is its diagonal, elementwise.")
+        full = np.zeros(shape * (len(wrt) + 1))
+        diagonal = tuple(np.indices(shape).reshape(len(shape), -1))
+        full[diagonal * (len(wrt) + 1)] = np.ravel(value)
+        return full
 
     def _canonical(self, wrt):
         names = list(self.inputs)
@@ -183,7 +200,8 @@ class GradResult(Mapping):
                                       hint=f"{leibniz(output, wrt)} {value.explain()}"))
             else:
                 rows.append(table.Row(output, wrt, value,
-                                      hint=f"{self.name}[{self.key(output, wrt)!r}]"))
+                                      hint=f"{self.name}[{self.key(output, wrt)!r}]",
+                                      elementwise=output in self.elementwise))
         for (output, name), estimate in self.checks.items():
             rows.append(self._check_row(output, name, estimate))
         return rows
@@ -197,10 +215,14 @@ class GradResult(Mapping):
                              missing=f"failed: {type(estimate).__name__}",
                              hint=f"at {name} ± h the cell raised {estimate!r}")
         exact = self.derivatives.get((output, (name,)))
-        error = None
+        error, elementwise = None, output in self.elementwise
         if exact is not None and not isinstance(exact, NotComputed):
-            error = float(np.max(np.abs(np.asarray(exact) - estimate)))
-        return table.Row(output, (name,), estimate, check=True, error=error)
+            full = self.jacobian(output, name) if elementwise else exact  # off the diagonal too
+            error = float(np.max(np.abs(np.asarray(full) - estimate)))
+        if elementwise and exact is not None:  # shown beside the exact diagonal
+            estimate = np.reshape(estimate, (np.size(exact), -1)).diagonal().reshape(np.shape(exact))
+        return table.Row(output, (name,), estimate, check=True, error=error,
+                         elementwise=elementwise)
 
     def skipped(self):
         """The keys of the derivatives not computed (over max_derivative_size)."""

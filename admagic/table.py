@@ -35,6 +35,7 @@ class Row:
     hint: str = ""         # the tooltip: how to get this number (_grad['dy/dx']), or why it is missing
     missing: str = ""      # the text shown instead of a value: "—", "failed: ZeroDivisionError"
     error: float = None    # for a check: the largest |estimate − exact|
+    elementwise: bool = False  # a derivative kept as its diagonal: element i is dy_i/dx_i
 
     @property
     def order(self):
@@ -65,11 +66,23 @@ class Grid:
                 self.columns.append((wrt, True))
         self.values = {}
         self.cells = {output: {} for output in self.outputs}
+        kinds = {}  # column -> whether each of its derivatives is elementwise
         for row in rows:
             if not row.wrt:
                 self.values[row.output] = _cell(row)
             else:
                 self.cells[row.output][(row.wrt, row.check)] = _cell(row)
+                kinds.setdefault((row.wrt, row.check), set()).add(row.elementwise)
+        #: Columns whose every derivative is elementwise: their header says so; in a column with
+        #: both kinds, each elementwise cell says so under its numbers.
+        self.elementwise = {column for column, seen in kinds.items() if seen == {True}}
+        for row in rows:
+            column = (row.wrt, row.check)
+            if row.wrt and row.elementwise and column not in self.elementwise:
+                cell = self.cells[row.output][column]
+                self.cells[row.output][column] = Cell(cell.text, cell.hint,
+                                                      " ".join(filter(None, [cell.note,
+                                                                             "elementwise"])))
 
     def header(self, column):
         wrt, _ = column
@@ -77,7 +90,7 @@ class Grid:
         top = symbol + (superscript(len(wrt)) if len(wrt) > 1 else "")
         bottom = "".join(symbol + name + (superscript(p) if p > 1 else "")
                          for name, p in grouped(wrt))
-        return f"{top}/{bottom}"
+        return f"{top}/{bottom}" + (" (elementwise)" if column in self.elementwise else "")
 
     def line(self, output):
         """The cells of `output`'s line: its value, then one per column (empty where none)."""
@@ -89,19 +102,50 @@ def _cell(row):
     if row.missing:
         return Cell(row.missing, row.hint)
     if not row.check:
-        return Cell(format_value(row.value), row.hint)
+        return Cell(shown(row.value), row.hint)
     error = "" if row.error is None else f"error {format_number(row.error)}"
     if np.ndim(row.value) == 0:
         return Cell(f"{float(row.value):.12g}", error, error)
-    return Cell(format_value(row.value), error, error)
+    return Cell(shown(row.value), error, error)
+
+
+SMALL = 6
+"""A vector of at most this many numbers is shown whole; a matrix at most SMALL × SMALL, in full,
+one line per row (a small Jacobian or Hessian, as on the board)."""
+
+
+def shown(value):
+    """A value as the table shows it: `format_value`, except that a small vector is shown whole and
+    a small matrix in full, its columns aligned, one text line per row.
+
+    >>> print(shown(np.array([[2.0, 0.0], [0.0, 12.0]])))
+    [[2,  0],
+     [0, 12]]
+    """
+    value = np.asarray(value) if isinstance(value, np.ndarray) else value
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf" or value.size == 0:
+        return format_value(value)
+    if value.ndim == 1 and value.size <= SMALL:
+        return format_value(value, items=SMALL)
+    if value.ndim != 2 or max(value.shape) > SMALL:
+        return format_value(value)
+    texts = [[format_number(x) for x in row] for row in value]
+    widths = [max(len(row[j]) for row in texts) for j in range(value.shape[1])]
+    lines = ["[" + ", ".join(t.rjust(w) for t, w in zip(row, widths)) + "]" for row in texts]
+    return "[" + ",\n ".join(lines) + "]"
 
 
 def caption(result):
     """``at x = 1.0001 · by Taylor mode``: the point, with every digit typed (``at x = 1`` would
     be another one), and how the numbers were computed."""
-    at = "at " + ", ".join(f"{name} = {typed_number(v) or format_value(v)}"
+    at = "at " + ", ".join(f"{name} = {typed_number(v) or _short(v)}"
                            for name, v in result.inputs.items())
     return at if result.method is None else f"{at} · by {result.method}"
+
+
+def _short(value):
+    """An input in the caption: a vector of up to SMALL numbers whole, else `format_value`."""
+    return format_value(value, items=SMALL if np.ndim(value) == 1 and np.size(value) <= SMALL else 4)
 
 
 def notes(result):
@@ -170,7 +214,8 @@ def _th(text, style=""):
 def _td(cell):
     title = f' title="{_e(cell.hint)}"' if cell.hint else ""
     note = f'<div style="font-size:85%;opacity:0.7">{_e(cell.note)}</div>' if cell.note else ""
-    return (f'<td style="text-align:left;padding:2px 10px;font-family:monospace"{title}>'
+    lines = "white-space:pre;" if "\n" in cell.text else ""  # a small matrix, a row per line
+    return (f'<td style="text-align:left;padding:2px 10px;font-family:monospace;{lines}"{title}>'
             f"{_e(cell.text)}{note}</td>")
 
 
@@ -186,12 +231,15 @@ def text(result):
     grid = Grid(result)
     header = ["", "value"] + ["finite diff." if column[1] else grid.header(column)
                               for column in grid.columns]
-    table = [header] + [[output] + [cell.text for cell in grid.line(output)]
+    table = [header] + [[output] + [_text_of(cell) for cell in grid.line(output)]
                         for output in grid.outputs]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    table = [[cell.split("\n") for cell in row] for row in table]  # a small matrix: many lines
+    widths = [max(len(line) for row in table for line in row[i]) for i in range(len(header))]
     lines = [caption(result)]
     for row in table:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        for k in range(max(len(cell) for cell in row)):
+            lines.append("  ".join((cell[k] if k < len(cell) else "").ljust(w)
+                                   for cell, w in zip(row, widths)).rstrip())
     if not grid.outputs:
         lines.append(NO_OUTPUTS)
     lines += notes(result)
@@ -199,6 +247,11 @@ def text(result):
         lines.append(f"graph: {result.name}.graph; {result.name}.save('graph.svg') writes it "
                      "(or .png, .pdf, .dot)")
     return "\n".join(lines)
+
+
+def _text_of(cell):
+    """A cell's text, with its note when that says how to read it (elementwise)."""
+    return cell.text + (" (elementwise)" if "elementwise" in cell.note else "")
 
 
 # ---- LaTeX ---------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ import numpy as np
 
 from .series import Series, _ones, _zeros
 from .tape import ancestors, by_number
-from .traced import Traced, plain
+from .traced import Traced
+from .values import plain_copy
 
 __all__ = ["TAYLOR", "MAX_ORDER", "Series", "deftaylor", "check_order", "taylor_coefficients",
            "derivatives", "taylor_polynomial", "times_factorial", "cast_to_dtype"]
@@ -123,7 +124,7 @@ def taylor_polynomial(output, input_node, order):
     [9.0, 6.0, 1.0]
     """
     (series,) = _sweep([output], input_node, order)
-    return [_plain_copy(c) for c in series.c]
+    return [plain_copy(c) for c in series.c]
 
 
 def _sweep(output_nodes, input_node, order):
@@ -279,8 +280,3 @@ def _stacked(coefficients):
     if all(type(c) in (float, int) for c in coefficients):
         return np.array(coefficients)
     return np.stack(coefficients)
-
-
-def _plain_copy(value):
-    value = plain(value)
-    return value.copy() if isinstance(value, np.ndarray) else value

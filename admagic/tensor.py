@@ -8,6 +8,7 @@ stand-in (a leaf of that tape) for as long as the tape records.
 """
 
 from .tape import EAGER, Tape, current_tape
+from .inputs import as_written
 from .traced import HeldValue, Traced, _recording_error, as_input, new_leaf, plain
 
 
@@ -114,11 +115,12 @@ class Tensor(HeldValue):
         return constant(self._value)
 
     def __repr__(self):
+        number = as_written(self._value)  # 9.0, never np.float64(9.0)
         if type(self) is Variable:
-            return f"Variable({self._value!r})"
+            return f"Variable({number})"
         if self.requires_grad:
-            return f"tensor({self._value!r}, requires_grad=True)"
-        return f"constant({self._value!r})"
+            return f"tensor({number}, requires_grad=True)"
+        return f"constant({number})"
 
 
 class Variable(Tensor):

@@ -27,6 +27,7 @@ import numpy as np
 
 from .api import value_and_grad
 from .traced import as_input, plain
+from .values import NotComputed
 
 __all__ = ["check_grads", "central_difference", "numerical_jacobian"]
 
@@ -199,7 +200,6 @@ def check_cell(cell, namespace, inputs, outputs, max_size, notes):
     big, or the cell gives other values each run) or the exception the cell raised at x ± h; a
     cell that doesn't reproduce its own values gets a note in `notes`.
     """
-    from .result import NotComputed
 
     checks = {}
     try:  # once more at the point itself: a cell that draws random numbers can't be checked

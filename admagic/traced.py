@@ -15,7 +15,7 @@ import operator
 
 import numpy as np
 
-from .inputs import as_float
+from .inputs import as_float, as_written
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
@@ -302,11 +302,8 @@ class _Arithmetic:
                                             _ARRAY_ADVICE), dtype=dtype)
         return value.copy() if copy else value
 
-    def __format__(self, spec):
-        return format(plain(self), spec)
-
-    def __str__(self):
-        return str(plain(self))
+    def __format__(self, spec): return format(plain(self), spec)
+    def __str__(self): return str(plain(self))
 
     # NumPy's protocols: everything NumPy does to a traced value comes here.
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -431,13 +428,14 @@ class Traced(Node, _Arithmetic):
                 g = plain(g)
                 tensor.grad = g if tensor.grad is None else tensor.grad + g
 
-    def __repr__(self):
-        return f"traced({plain(self)!r})"
+    def __repr__(self):  # traced(9.0) while a tape records it; constant(6.0) once none does
+        kind = "traced" if _recording(self, eager=True) else "constant"
+        return f"{kind}({as_written(plain(self))})"
 
 
-def _recording(value):
+def _recording(value, eager=False):
     while type(value) is Traced:
-        if value.tape.recording and value.tape is not EAGER:
+        if value.tape.recording and (eager or value.tape is not EAGER):
             return True
         value = value.value
     return False

@@ -127,7 +127,8 @@ def test_sum_of_squares_has_gradient_2w():
 def test_scaling_has_jacobian_three_identity():
     w = np.array([1.0, 2.0, 3.0])
     res = run("v = w * 3", {"w": w})
-    np.testing.assert_allclose(res["dv/dw"], 3 * np.eye(3))
+    np.testing.assert_allclose(res.jacobian("v", "w"), 3 * np.eye(3))
+    np.testing.assert_allclose(res["dv/dw"], [3.0, 3.0, 3.0])  # elementwise: its diagonal
 
 
 def test_jacobian_shape_is_output_shape_then_input_shape():
@@ -153,7 +154,8 @@ def test_second_derivative_of_an_array_output_has_three_axes():
     res = run("q = w ** 2", {"w": w}, order=2)
     expected = np.zeros((2, 2, 2))
     expected[0, 0, 0] = expected[1, 1, 1] = 2.0
-    np.testing.assert_allclose(res["d2q/dw2"], expected)
+    np.testing.assert_allclose(res.jacobian("q", "w", "w"), expected)
+    np.testing.assert_allclose(res["d2q/dw2"], [2.0, 2.0])  # elementwise: its diagonal
 
 
 # ---- several inputs: every mixed partial against finite differences -------------------------------
@@ -263,8 +265,9 @@ def test_no_output_gives_an_empty_result():
 
 def test_a_derivative_over_the_limit_is_not_computed_and_says_why():
     w = np.ones(50)
-    res = run("v = w * 2\nloss = np.sum(v)", {"w": w}, order=2, max_derivative_size=100)
-    np.testing.assert_allclose(res["dloss/dw"], 2 * np.ones(50))  # 50 numbers: under the limit
+    res = run("v = w * np.sum(w)\nloss = np.sum(v)", {"w": w}, order=2,
+              max_derivative_size=100)
+    np.testing.assert_allclose(res["dloss/dw"], 100 * np.ones(50))  # d(Σw)²/dw = 2Σw: 50 numbers
     for key in ("dv/dw", "d2v/dw2", "d2loss/dw2"):  # 2,500, 125,000 and 2,500 numbers
         assert key not in res
         with pytest.raises(KeyError, match="max_derivative_size"):
@@ -682,13 +685,14 @@ def test_derivatives_of_every_shape_empty_ones_included_match_finite_differences
     with session_as_before(ns):
         res = run("v = np.sin(w) * 2\ns = np.sum(w ** 3)", {"w": w}, order=2, namespace=ns,
                   check=True)
-    assert res["dv/dw"].shape == shape + shape and res["d2v/dw2"].shape == shape * 3
-    np.testing.assert_allclose(res["dv/dw"], numerical_jacobian(lambda u: np.sin(u) * 2, w),
-                               atol=1e-8)
+    assert res.jacobian("v", "w").shape == shape + shape
+    assert res.jacobian("v", "w", "w").shape == shape * 3
+    np.testing.assert_allclose(res.jacobian("v", "w"),
+                               numerical_jacobian(lambda u: np.sin(u) * 2, w), atol=1e-8)
     np.testing.assert_allclose(res["ds/dw"], 3 * w ** 2, atol=1e-12)
     np.testing.assert_allclose(res["d2s/dw2"].reshape(w.size, w.size), np.diag(6 * w.ravel()),
                                atol=1e-12)
-    np.testing.assert_allclose(res.checks[("v", "w")], res["dv/dw"], atol=1e-8)
+    np.testing.assert_allclose(res.checks[("v", "w")], res.jacobian("v", "w"), atol=1e-8)
 
 
 # ---- the textbook view: --trace, --mode forward, --seed, --explain --------------------------------
@@ -863,3 +867,93 @@ def test_the_forward_mode_graph_shows_each_nodes_tangent_instead_of_its_gradient
     assert f"∂v4/∂x2 = {np.cos(5.0):.4f}" in seeded and "∂y/∂x2 = 1.716" in seeded
     reverse = run(SURVEY, SURVEY_AT, graph=True).graph.source
     assert "∂y/∂v4 = -1" in reverse and "tangents" not in reverse
+
+
+# ---- elementwise cells: f' at every point, without the Jacobian -----------------------------------
+
+def test_an_elementwise_cell_gives_the_derivative_at_every_point_of_x():
+    x = np.linspace(-1, 1, 5)
+    res = run("y = np.sin(x) * x", {"x": x}, order=2)
+    assert res.elementwise == ["y"]
+    np.testing.assert_allclose(res["dy/dx"], np.cos(x) * x + np.sin(x), atol=1e-15)
+    np.testing.assert_allclose(res["d2y/dx2"], 2 * np.cos(x) - x * np.sin(x), atol=1e-15)
+    np.testing.assert_allclose(res.jacobian("y", "x"), np.diag(np.cos(x) * x + np.sin(x)),
+                               atol=1e-15)
+    np.testing.assert_allclose(res.jacobian("y", "x"),
+                               numerical_jacobian(lambda u: np.sin(u) * u, x), atol=1e-8)
+
+
+def test_a_million_points_of_an_elementwise_cell_are_computed():
+    x = np.linspace(-3, 3, 10**6)  # the Jacobian would be 10^12 numbers
+    res = run("y = np.sin(x) * x", {"x": x})
+    assert res["dy/dx"].shape == x.shape
+    np.testing.assert_allclose(res["dy/dx"], np.cos(x) * x + np.sin(x), atol=1e-14)
+    with pytest.raises(ValueError, match=r"1,000,000,000,000 numbers.*_grad\['dy/dx'\]"):
+        res.jacobian("y", "x")
+
+
+def test_two_elementwise_inputs_give_every_mixed_partial_on_the_diagonal():
+    x, w = np.array([0.5, -1.0, 2.0]), np.array([0.1, 0.7, -0.4])
+    res = run("z = x * np.exp(w) + x ** 3", {"x": x, "w": w}, order=2)
+    assert res.elementwise == ["z"]
+    np.testing.assert_allclose(res["dz/dx"], np.exp(w) + 3 * x ** 2)
+    np.testing.assert_allclose(res["dz/dw"], x * np.exp(w))
+    np.testing.assert_allclose(res["d2z/dx2"], 6 * x)
+    np.testing.assert_allclose(res["d2z/dxdw"], np.exp(w))
+    np.testing.assert_allclose(res["d2z/dwdx"], np.exp(w))
+    np.testing.assert_allclose(res["d2z/dw2"], x * np.exp(w))
+    full = np.zeros((3, 3, 3))  # d²z_i/dx_j dw_k = [i = j = k] e^{w_i}
+    full[range(3), range(3), range(3)] = np.exp(w)
+    np.testing.assert_allclose(res.jacobian("z", "x", "w"), full)
+
+
+def test_broadcasting_with_constants_is_still_elementwise():
+    x = np.array([1.0, 2.0, 3.0])
+    res = run("c = np.arange(3.0)\ny = np.tanh(x * c + 2.0) / (1 + x ** 2)", {"x": x})
+    assert res.elementwise == ["y"]
+    np.testing.assert_allclose(res.jacobian("y", "x"), numerical_jacobian(
+        lambda u: np.tanh(u * np.arange(3.0) + 2.0) / (1 + u ** 2), x), atol=1e-8)
+
+
+@pytest.mark.parametrize("code, f", [
+    ("y = x[::-1] * x", lambda u: u[::-1] * u),
+    ("y = x * np.sum(x)", lambda u: u * np.sum(u)),
+    ("y = np.cumsum(x)", np.cumsum),
+    ("y = np.maximum(x, x[::-1])", lambda u: np.maximum(u, u[::-1])),
+    ("y = x + x[0]", lambda u: u + u[0]),
+    ("y = np.concatenate([x[1:], x[:1]]) * x", lambda u: np.concatenate([u[1:], u[:1]]) * u),
+    ("y = np.reshape(np.reshape(x, (2, 2)).T, 4)", lambda u: np.reshape(u.reshape(2, 2).T, 4)),
+    ("y = (np.ones((4, 4)) + np.eye(4)) @ x", lambda u: (np.ones((4, 4)) + np.eye(4)) @ u),
+    ("y = np.sin(x + np.zeros((2, 4)))", lambda u: np.sin(u + np.zeros((2, 4)))),
+])
+def test_a_cell_that_mixes_elements_keeps_the_full_jacobian(code, f):
+    x = np.array([0.3, -1.2, 0.8, 2.0])
+    res = run(code, {"x": x})
+    assert res.elementwise == []
+    np.testing.assert_allclose(res["dy/dx"], numerical_jacobian(f, x), atol=1e-8)
+    np.testing.assert_allclose(res.jacobian("y", "x"), res["dy/dx"])
+
+
+def test_an_input_of_another_shape_keeps_the_full_jacobian():
+    x = np.array([1.0, 2.0, 3.0])
+    res = run("y = np.sin(x) * a\ns = np.sum(y)", {"x": x, "a": 2.0})
+    assert res.elementwise == []
+    np.testing.assert_allclose(res["dy/dx"], np.diag(2 * np.cos(x)))
+    np.testing.assert_allclose(res["dy/da"], np.sin(x))
+    np.testing.assert_allclose(res["ds/dx"], 2 * np.cos(x))
+
+
+def test_finite_differences_check_an_elementwise_derivative_against_its_whole_jacobian():
+    x = np.array([0.0, 1.0, 2.0])
+    res = run("y = np.exp(x)", {"x": x}, check=True)
+    (row,) = [row for row in res.rows() if row.check]
+    assert row.elementwise and row.error < 1e-6  # off the diagonal too: the estimate is 3 × 3
+    assert res.checks[("y", "x")].shape == (3, 3)
+    np.testing.assert_allclose(row.value, np.exp(x), rtol=1e-6)
+
+
+def test_the_backward_graph_of_an_elementwise_cell_draws_the_elementwise_derivative():
+    x = np.linspace(-1, 1, 4)
+    res = run("y = np.sin(x) * x", {"x": x}, graph=True, graph_kind="backward")
+    assert res.graph is not None and res.notes == []
+    np.testing.assert_allclose(res["dy/dx"], np.cos(x) * x + np.sin(x))

@@ -393,3 +393,55 @@ def test_a_coefficient_that_is_no_fraction_stays_a_decimal():
     res = differentiate("y = np.sin(x)", {"x": 1.0}, order=3, taylor=True, graph=False)
     text = res.taylor.text("y")
     assert text.startswith(f"{np.sin(1.0):.6g} + {np.cos(1.0):.6g}(x−1)") and "/" not in text
+
+
+# ---- arrays: elementwise derivatives and small matrices in full -----------------------------------
+
+def test_an_elementwise_derivative_is_headed_elementwise_with_every_point_shown():
+    x = np.linspace(-1, 1, 5)  # y' = cos(x)·x + sin(x): ±1.382, ±0.9182, 0
+    res = differentiate("y = np.sin(x) * x", {"x": x}, graph=False)
+    cells = table_of(res._repr_html_())
+    assert cells["y"]["d/dx (elementwise)"] == "array(5,) [-1.382, -0.9182, 0, 0.9182, 1.382]"
+    lines = str(res).splitlines()
+    assert lines[0] == "at x = array(5,) [-1, -0.5, 0, 0.5, 1] · by reverse mode"
+    assert lines[1].split() == ["value", "d/dx", "(elementwise)"]
+    assert lines[2].split("  ")[-1] == "array(5,) [-1.382, -0.9182, 0, 0.9182, 1.382]"
+
+
+def test_in_a_column_of_both_kinds_only_the_elementwise_cell_says_so():
+    x = np.array([0.0, np.pi])  # y' = cos x = 1, -1
+    res = differentiate("y = np.sin(x)\ns = np.sum(y)", {"x": x}, graph=False)
+    cells = table_of(res._repr_html_())
+    assert cells["y"]["d/dx"] == "array(2,) [1, -1]elementwise"  # the note, a line below
+    assert cells["s"]["d/dx"] == "array(2,) [1, -1]"
+    text = {line.split()[0]: line for line in str(res).splitlines()[2:4]}
+    assert text["y"].endswith("[1, -1] (elementwise)") and text["s"].endswith("[1, -1]")
+
+
+def test_a_small_hessian_is_shown_in_full_in_html_and_text():
+    w = np.array([1.0, 2.0, 3.0])  # the Hessian of Σw³ is diag(6w)
+    res = differentiate("loss = np.sum(w ** 3)", {"w": w}, order=2, graph=False)
+    assert table_of(res._repr_html_())["loss"]["d²/dw²"] == "[[6,  0,  0],\n [0, 12,  0],\n [0,  0, 18]]"
+    assert 'white-space:pre;' in res._repr_html_()
+    lines = str(res).splitlines()
+    start = lines[2].index("[[")
+    assert [line[start:] for line in lines[2:5]] == ["[[6,  0,  0],", " [0, 12,  0],",
+                                                     " [0,  0, 18]]"]
+
+
+def test_a_jacobian_over_six_by_six_is_summarised_as_before():
+    A = np.arange(1.0, 50.0).reshape(7, 7)  # d(A @ x)/dx = A, 7 × 7
+    res = differentiate("y = A @ x", {"x": np.ones(7)}, namespace={"np": np, "A": A}, graph=False)
+    assert table_of(res._repr_html_())["y"]["d/dx"] == "array(7, 7) [1, 2, 3, …, 49]"
+
+
+def test_jacobian_of_a_result_built_by_hand_spreads_the_diagonal():
+    res = GradResult(inputs={"x": np.array([1.0, 2.0])}, outputs={"y": np.array([1.0, 8.0])},
+                     order=2, derivatives={("y", ("x",)): np.array([3.0, 12.0]),
+                                           ("y", ("x", "x")): np.array([6.0, 12.0])},
+                     elementwise=["y"])  # y = x³
+    np.testing.assert_array_equal(res.jacobian("y", "x"), [[3.0, 0.0], [0.0, 12.0]])
+    hessian = res.jacobian("y", "x", "x")
+    assert hessian.shape == (2, 2, 2) and hessian[0, 0, 0] == 6.0 and hessian[1, 1, 1] == 12.0
+    assert np.count_nonzero(hessian) == 2
+    assert res.jacobian("y") is res.outputs["y"]

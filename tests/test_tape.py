@@ -474,3 +474,34 @@ def test_discard_inside_the_with_block_is_refused():
     with Tape() as tape:
         with pytest.raises(RuntimeError, match="after its `with` block"):
             tape.discard()
+
+
+# ---- what a student reads: each value shows as the number it is ---------------------------------
+
+def test_a_gradient_shows_as_a_constant_holding_the_plain_number():
+    x = Variable(3.0)
+    with Tape() as tape:
+        y = x * x
+    assert repr(tape.gradient(y, x)) == "constant(6.0)"  # d(x²)/dx = 2x at 3
+
+
+def test_after_nested_tapes_close_both_derivatives_show_as_constants():
+    x = Variable(3.0)
+    with Tape() as outer:
+        with Tape() as inner:
+            y = x * x * x
+        dy_dx = inner.gradient(y, x)
+        assert repr(dy_dx) == "traced(27.0)"  # 3x², still recorded by the outer tape
+    d2y_dx2 = outer.gradient(dy_dx, x)
+    assert (repr(dy_dx), repr(d2y_dx2)) == ("constant(27.0)", "constant(18.0)")  # 6x = 18
+
+
+def test_a_traced_value_never_shows_numpys_scalar_type():
+    t = tensor(3.0, requires_grad=True)
+    assert repr(t * t) == "traced(9.0)"
+    assert repr(t) == "tensor(3.0, requires_grad=True)"
+    assert repr(Variable(np.float64(2.0))) == "Variable(2.0)"
+    assert repr(constant(np.array([1.0, 2.0]))) == "constant(array([1., 2.]))"
+    with Tape() as tape:
+        w = Variable(np.array([1.0, 2.0]))
+        assert repr(w * 2.0) == "traced(array([2., 4.]))"
