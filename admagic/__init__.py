@@ -18,7 +18,7 @@ The engine is small enough to read: ``tape.py`` (recording and the reverse sweep
 ``rules.py`` (every derivative, one line each; Taylor mode's table is ``taylor_rules.py``).
 """
 
-from . import functions, rules  # fill the engine's tables: NumPy functions, derivative rules
+from . import functions, rules, selection, shapes  # fill the engine's tables: NumPy functions, rules
 from ._version import __version__
 from .api import derivative, derivatives, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate

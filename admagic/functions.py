@@ -9,6 +9,8 @@ and some, like ``np.shape`` or ``np.argmax``, have no derivative, so they see th
 This module fills the tables of `traced.py`, as `rules.py` fills `tape.VJP`.
 """
 
+import string
+
 import numpy as np
 
 from .primitives import _parse_einsum, concatenate, stack
@@ -23,15 +25,58 @@ def _sequence_of(primitive):
 
 
 def _einsum(subscripts, *operands, **kwargs):
+    if not isinstance(subscripts, str):
+        raise TypeError("np.einsum on traced values takes its subscripts as a string, "
+                        "e.g. np.einsum('ij,jk->ik', a, b).")
+    subscripts, operands = _einsum_written_out(subscripts, list(operands))
     _parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
     return record(np.einsum, subscripts, *operands, **kwargs)
 
 
+def _einsum_written_out(subscripts, operands):
+    """The same einsum with '...' spelled as letters, an implicit output made explicit, and an
+    index repeated in one operand ('ii') taken as np.diagonal of it first: what the einsum rule
+    differentiates."""
+    inputs, arrow, output = subscripts.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if not arrow:  # NumPy's implicit output: '...', then the letters used once, sorted
+        letters = inputs.replace("...", "").replace(",", "")
+        output = ("..." if "..." in inputs else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    if "..." in subscripts:
+        free = [c for c in string.ascii_letters if c not in subscripts]
+        hidden = [np.ndim(op) - len(t.replace("...", "")) for t, op in zip(terms, operands)]
+        widest = max([h for t, h in zip(terms, hidden) if "..." in t], default=0)
+        spelled = "".join(free[:widest])
+        terms = [t.replace("...", spelled[widest - h:]) for t, h in zip(terms, hidden)]
+        output = output.replace("...", spelled)
+    for i, term in enumerate(terms):
+        while len(set(term)) != len(term):
+            letter = next(c for c in term if term.count(c) > 1)
+            first, second = term.index(letter), term.index(letter, term.index(letter) + 1)
+            operands[i] = np.diagonal(operands[i], 0, first, second)  # its axis goes last
+            term = term[:first] + term[first + 1:second] + term[second + 1:] + letter
+        terms[i] = term
+    return ",".join(terms) + "->" + output, operands
+
+
 def _dot(a, b, out=None):
-    if np.ndim(plain(a)) > 2 or np.ndim(plain(b)) > 2:
-        raise NotImplementedError("np.dot of arrays with more than 2 dimensions isn't "
-                                  "differentiable in admagic; use np.matmul or np.einsum.")
+    if out is not None:
+        raise TypeError("np.dot(..., out=) would write a traced value into a plain array; use "
+                        "the returned value instead: y = np.dot(a, b).")
+    if np.ndim(plain(a)) > 2 or np.ndim(plain(b)) > 2:  # sums a's last axis with b's second-last
+        return np.tensordot(a, b, axes=([-1], [-2 if np.ndim(plain(b)) > 1 else 0]))
     return record(np.dot, a, b)
+
+
+def _sinc(x):
+    """sin(πx)/(πx), and at x = 0 exactly its Taylor polynomial (value 1, and the right
+    derivatives there), so no 0/0 reaches a derivative."""
+    at_zero = np.equal(plain(x), 0.0)
+    u = np.pi * x
+    safe = np.where(at_zero, 1.0, u)
+    near_zero = 1.0 - u ** 2 / 6.0 + u ** 4 / 120.0 - u ** 6 / 5040.0
+    return np.where(at_zero, near_zero, np.sin(safe) / safe)
 
 
 def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
@@ -60,6 +105,7 @@ FUNCTIONS.update({
     np.amin: lambda x, *a, **k: record(np.min, x, *a, **k),
     np.around: lambda x, *a, **k: record(np.round, x, *a, **k),
     np.copy: lambda x, *a, **k: x,  # traced values never change, so a copy is the value itself
+    np.sinc: _sinc,
     np.array: _array_refused,
     np.asarray: _array_refused,
 })

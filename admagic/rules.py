@@ -242,6 +242,17 @@ def _zero(g, ans, *args, **kwargs):
     return g * 0.0
 
 
+# ---- elementwise: helpers ------------------------------------------------------------------------
+
+DEGREE = np.pi / 180.0
+
+
+def _nan_ignoring_share(x, y, x_wins):
+    """fmax/fmin: x's share of the gradient. A nan loses to a number; a tie shares it."""
+    return np.where(np.isnan(y), 1.0, np.where(np.isnan(x), 0.0,
+                    np.where(np.equal(x, y), 0.5, x_wins(x, y))))
+
+
 # ---- the table ------------------------------------------------------------------------------------
 # One line per primitive: its rules, one per argument, in order. Keep a formatter off it.
 # fmt: off
@@ -329,4 +340,20 @@ defvjp(getitem,         lambda g, ans, x, index: record(untake, g, index, np.sha
 defvjp(untake,          lambda g, ans, h, index, shape: g[index])
 defvjp_every(concatenate, _concatenate_vjp)
 defvjp_every(stack,     _stack_vjp)
+
+# ---- elementwise
+defvjp(np.deg2rad,      lambda g, ans, x: g * DEGREE)
+defvjp(np.radians,      lambda g, ans, x: g * DEGREE)
+defvjp(np.rad2deg,      lambda g, ans, x: g / DEGREE)
+defvjp(np.degrees,      lambda g, ans, x: g / DEGREE)
+defvjp(np.fabs,         lambda g, ans, x: g * np.sign(x))
+defvjp(np.conjugate,    lambda g, ans, x: g)               # of a real value: the value itself
+defvjp(np.fmax,         lambda g, ans, x, y: g * _nan_ignoring_share(x, y, np.greater),
+                        lambda g, ans, x, y: g * _nan_ignoring_share(y, x, np.greater))
+defvjp(np.fmin,         lambda g, ans, x, y: g * _nan_ignoring_share(x, y, np.less),
+                        lambda g, ans, x, y: g * _nan_ignoring_share(y, x, np.less))
+defvjp(np.logaddexp2,   lambda g, ans, x, y: g * np.exp2(x - ans),
+                        lambda g, ans, x, y: g * np.exp2(y - ans))
+defvjp(np.heaviside,    _zero,                                          # a step in x; h is the value at 0
+                        lambda g, ans, x, h: g * np.equal(x, 0.0))
 # fmt: on

@@ -212,6 +212,29 @@ def _max_min(ans, x, axis=None, keepdims=False, initial=None, where=True):
     return x.map(lambda c: np.sum(c * share, axis=axis, keepdims=keepdims), ans)
 
 
+# ---- elementwise: helpers ------------------------------------------------------------------------
+
+def _nan_ignoring_winner(ans, x, y, x_wins):
+    """fmax/fmin: as max/min, but a nan loses to a number (rules.py shares the same way)."""
+    x0, y0 = value_of(x), value_of(y)
+    share = np.where(np.isnan(y0), 1.0, np.where(np.isnan(x0), 0.0, np.where(
+        np.equal(x0, y0), 0.5, np.where(x_wins(x0, y0), 1.0, 0.0))))
+    x, y = lift(x, y)
+    return x * share + y * (1.0 - share)
+
+
+def _heaviside(ans, x, h):
+    """A step in x, so only h moves it, and only where x is 0."""
+    x, h = lift(x, h)
+    at_zero = np.equal(x.c[0], 0.0)
+    return Series([ans] + [np.where(at_zero, h.c[k], 0.0) for k in range(1, len(h))])
+
+
+def _logaddexp2(ans, x, y):
+    x, y = lift(x, y)  # log2(2^x + 2^y) = logaddexp(x ln 2, y ln 2) / ln 2
+    return _logaddexp(ans * LN2, x * LN2, y * LN2) * (1.0 / LN2)
+
+
 # ---- the table ------------------------------------------------------------------------------------
 # One line per primitive, aligned; keep an auto-formatter off it.
 # fmt: off
@@ -290,4 +313,16 @@ deftaylor(primitives.getitem,     _linear(primitives.getitem))
 deftaylor(primitives.untake,      _linear(primitives.untake))
 deftaylor(primitives.concatenate, _linear_in_all(primitives.concatenate))
 deftaylor(primitives.stack,       _linear_in_all(primitives.stack))
+
+# ---- elementwise
+deftaylor(np.deg2rad,        _linear(np.deg2rad))
+deftaylor(np.radians,        _linear(np.radians))
+deftaylor(np.rad2deg,        _linear(np.rad2deg))
+deftaylor(np.degrees,        _linear(np.degrees))
+deftaylor(np.fabs,           lambda ans, x: x * np.sign(x.c[0]))
+deftaylor(np.conjugate,      lambda ans, x: x)
+deftaylor(np.fmax,           lambda ans, x, y: _nan_ignoring_winner(ans, x, y, np.greater))
+deftaylor(np.fmin,           lambda ans, x, y: _nan_ignoring_winner(ans, x, y, np.less))
+deftaylor(np.logaddexp2,     _logaddexp2)
+deftaylor(np.heaviside,      _heaviside)
 # fmt: on

@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from .inputs import as_float, as_written
+from .methods import ArrayMethods
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
 
@@ -172,8 +173,8 @@ _ARRAY_ADVICE = ("To build an array from traced values use np.stack([x, y]) (or 
                  "not np.array([x, y]); for a plain array A, write A @ x or np.dot(A, x), not A.dot(x).")
 
 
-class _Arithmetic:
-    """Python operators and ndarray-style methods, each one `record()` call."""
+class _Arithmetic(ArrayMethods):
+    """Python operators, each one `record()` call; ndarray's methods are in `methods.py`."""
 
     __slots__ = ()
     __array_priority__ = 100.0
@@ -238,36 +239,6 @@ class _Arithmetic:
     ndim = property(lambda self: np.ndim(plain(self)))
     size = property(lambda self: np.size(plain(self)))
     dtype = property(lambda self: np.result_type(plain(self)))
-    T = property(lambda self: record(np.transpose, self))
-
-    def transpose(self, *axes):
-        if not axes or axes == (None,):
-            return record(np.transpose, self)
-        return record(np.transpose, self, axes[0] if len(axes) == 1 else axes)
-
-    def reshape(self, *shape, **kwargs):
-        return record(np.reshape, self, shape[0] if len(shape) == 1 else shape, **kwargs)
-
-    def ravel(self): return record(np.ravel, self)
-    def flatten(self): return record(np.ravel, self)
-    def squeeze(self, axis=None): return record(np.squeeze, self, axis)
-    def swapaxes(self, a, b): return record(np.swapaxes, self, a, b)
-    def sum(self, axis=None, keepdims=False): return record(np.sum, self, axis, keepdims=keepdims)
-    def mean(self, axis=None, keepdims=False): return record(np.mean, self, axis, keepdims=keepdims)
-    def prod(self, axis=None, keepdims=False): return record(np.prod, self, axis, keepdims=keepdims)
-    def max(self, axis=None, keepdims=False): return record(np.max, self, axis, keepdims=keepdims)
-    def min(self, axis=None, keepdims=False): return record(np.min, self, axis, keepdims=keepdims)
-    def var(self, axis=None, ddof=0, keepdims=False):
-        return record(np.var, self, axis, ddof=ddof, keepdims=keepdims)
-    def std(self, axis=None, ddof=0, keepdims=False):
-        return record(np.std, self, axis, ddof=ddof, keepdims=keepdims)
-    def cumsum(self, axis=None): return record(np.cumsum, self, axis)
-    def dot(self, other): return record(np.dot, self, other)
-    def clip(self, min=None, max=None): return record(np.clip, self, min, max)
-    def trace(self, offset=0): return record(np.trace, self, offset)
-    def diagonal(self, offset=0, axis1=0, axis2=1): return record(np.diagonal, self, offset, axis1, axis2)
-    def argmax(self, axis=None): return np.argmax(plain(self), axis)
-    def argmin(self, axis=None): return np.argmin(plain(self), axis)
     def tolist(self): return np.asarray(self._converting(".tolist()", _LIST_ADVICE)).tolist()
 
     def astype(self, dtype, *args, **kwargs):

@@ -100,10 +100,10 @@ def test_the_admagic_import_graph_has_no_cycle():
 
 def test_the_engine_imports_nothing_above_it():
     graph = import_graph()
-    for bottom in ("collector", "inputs", "primitives", "reductions"):
+    for bottom in ("collector", "inputs", "methods", "primitives", "reductions"):
         assert graph[bottom] == set(), f"{bottom}.py imports {graph[bottom]}"
     assert graph["tape"] == {"collector"}
-    assert graph["traced"] <= {"tape", "inputs", "primitives"}
+    assert graph["traced"] <= {"tape", "inputs", "methods", "primitives"}
     assert graph["functions"] <= {"traced", "primitives"}
     assert graph["rules"] <= {"tape", "primitives", "traced", "reductions"}
     assert graph["tensor"] <= {"tape", "traced", "inputs"}

@@ -82,6 +82,8 @@ UNARY_DOMAINS = {
     # piecewise constant: derivative 0 almost everywhere (random points miss the jumps)
     np.sign: normal(3.0), np.floor: normal(3.0), np.ceil: normal(3.0),
     np.round: normal(3.0), np.rint: normal(3.0),
+    np.deg2rad: normal(), np.radians: normal(), np.rad2deg: normal(), np.degrees: normal(),
+    np.fabs: normal(), np.conjugate: normal(),
 }
 for ufunc, domain in UNARY_DOMAINS.items():
     case(ufunc, ufunc, (domain, ()), label="scalar")
@@ -103,6 +105,10 @@ BINARY_DOMAINS = {
     np.arctan2: (away_from_zero(), away_from_zero()),
     np.logaddexp: (normal(), normal()),
     np.floor_divide: (normal(3.0), away_from_zero()),
+    np.fmax: (normal(), normal()),
+    np.fmin: (normal(), normal()),
+    np.logaddexp2: (normal(), normal()),
+    np.heaviside: (normal(), normal()),
 }
 for ufunc, (x_domain, y_domain) in BINARY_DOMAINS.items():
     case(ufunc, ufunc, (x_domain, ()), (y_domain, ()), label="scalars")
