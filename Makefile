@@ -19,7 +19,7 @@ export JUPYTER_PREFER_ENV_PATH := 1
 
 help:
 	@echo "make test         run the whole test suite"
-	@echo "make test-oldest  the suite again on Colab's IPython 7.34.0, NumPy 2.1.3, graphviz 0.21"
+	@echo "make test-oldest  the suite again on Colab's IPython 7.34.0, NumPy 2.1.3, graphviz 0.21, ipywidgets 7.7.1"
 	@echo "make demo         execute notebooks/01-tour.ipynb into build/demo/ as HTML"
 	@echo "make lab          open JupyterLab on notebooks/"
 	@echo "make docs         build the documentation into build/docs/ (warnings are errors)"
@@ -35,8 +35,8 @@ $(PY):
 
 # Re-installs whenever pyproject.toml changes.
 $(STAMP): pyproject.toml | $(PY)
-	@echo "--> installing admagic (editable) with [dev,render] into $(VENV)"
-	@$(PIP) install -q -e ".[dev,render]"
+	@echo "--> installing admagic (editable) with [dev,render,plot,step] into $(VENV)"
+	@$(PIP) install -q -e ".[dev,render,plot,step]"
 	@touch $@
 
 $(VENV)/.installed-docs: $(STAMP)
@@ -48,10 +48,6 @@ $(VENV)/.installed-bench: $(STAMP)
 	@echo "--> installing the [bench] extra"
 	@$(PIP) install -q -e ".[bench]"
 	@touch $@
-
-$(VENV)/bin/jupyter-lab: | $(STAMP)
-	@echo "--> installing jupyterlab"
-	@$(PIP) install -q jupyterlab
 
 test: $(STAMP)
 	@echo "--> running the test suite"
@@ -85,7 +81,7 @@ demo: $(STAMP)
 	@echo "--> open $(CURDIR)/build/demo/01-tour.html"
 
 # JupyterLab refuses to start as root (containers, CI boxes) unless told it may.
-lab: $(VENV)/bin/jupyter-lab
+lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 docs: $(VENV)/.installed-docs

@@ -18,7 +18,7 @@ The engine is small enough to read: ``tape.py`` (recording and the reverse sweep
 ``rules.py`` (every derivative, one line each; Taylor mode's table is ``taylor_rules.py``).
 """
 
-from . import functions, rules, selection, shapes  # fill the engine's tables: NumPy functions, rules
+from . import functions, linalg_rules, rules, selection, shapes  # fill the engine's tables
 from ._version import __version__
 from .api import derivative, derivatives, grad, hessian, jacobian, value_and_grad
 from .cell import differentiate
@@ -26,7 +26,7 @@ from .forward import jvp, vjp
 from .render import renderer
 from .result import GradResult
 from .tape import Tape
-from . import taylor_rules  # noqa: F401  (fills the Taylor rule table, taylor.TAYLOR)
+from . import linalg_taylor_rules, taylor_rules  # noqa: F401  (fill the Taylor table, taylor.TAYLOR)
 from .tensor import Tensor, Variable, constant, tensor
 from .traced import Traced
 

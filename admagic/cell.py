@@ -65,6 +65,7 @@ class _Request:
     trace: bool = False  # build the evaluation trace (evaltrace.py)
     seed: str = None  # the input whose tangents the trace and the picture show
     explain: bool = False  # write out the chain rule (chainrule.py)
+    step: bool = False  # make the trace and the roomier picture --step steps through (stepper.py)
 
     @property
     def backward_graph(self):
@@ -126,7 +127,7 @@ class _Run:
 def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True, graph_of=None,
                   edges=False, graph_kind="forward", max_nodes=DEFAULT_MAX_NODES,
                   max_derivative_size=DEFAULT_MAX_DERIVATIVE_SIZE, check=False, taylor=False,
-                  mode="reverse", trace=False, seed=None, explain=False,
+                  mode="reverse", trace=False, seed=None, explain=False, step=False,
                   filename=None, first_line=1, name="_grad", method="auto"):
     """Run `code` with `inputs` traced; give a `GradResult` with every derivative up to `order`.
 
@@ -149,6 +150,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     local partials, tangents and adjoints) as ``result.trace``; `seed` names the input whose
     tangents it shows (default the first). `explain` writes out the chain rule, path by path, as
     ``result.explanation`` (`chainrule.py`; outputs that are numbers or arrays of a few numbers).
+    `step` readies the result for `stepper.stepper`, the step-through of the sweep: it has the
+    trace (``result.steps``) and a picture with room on its edges for the shares written there.
     `filename`/`first_line` say where tracebacks should point (``%%grad`` passes IPython's);
     `name` is what the result will be called, for the hints it shows (``_grad``, or ``--out``'s).
 
@@ -169,11 +172,14 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         raise GradUsageError(f"graph_kind must be 'forward' or 'backward' (got {graph_kind!r}).")
     if method not in ("auto", "nested"):
         raise GradUsageError(f"method must be 'auto' or 'nested' (got {method!r}).")
+    if step and graph_kind == "backward":
+        raise GradUsageError("--step steps through the sweep on the cell's own graph, and "
+                             "--graph backward draws another one: drop one of them.")
     values = usage.input_values(inputs)
     request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
-                       method, mode, trace, seed, explain)
+                       method, mode, trace or step, seed, explain, step)
     usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
@@ -195,6 +201,9 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     if graph:
         started = time.perf_counter()
         picture = _draw(request, run)
+        if step and picture is not None:
+            from .stepper import SHARE_ROOM
+            picture.attr(ranksep=SHARE_ROOM)  # room on each edge for the shares written there
         timings["drawing"] = time.perf_counter() - started
     checks = {}
     if check:

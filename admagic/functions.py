@@ -13,6 +13,7 @@ import string
 
 import numpy as np
 
+from . import linalg
 from .primitives import _parse_einsum, concatenate, stack
 from .traced import (_ARRAY_ADVICE, FUNCTIONS, UNTRACED_FUNCTIONS, UNTRACED_UFUNCS, _Arithmetic,
                      _recording_error, plain, record)
@@ -108,6 +109,19 @@ FUNCTIONS.update({
     np.sinc: _sinc,
     np.array: _array_refused,
     np.asarray: _array_refused,
+    # linear algebra: keywords and complex inputs checked, multi-array results in pieces (linalg.py)
+    np.linalg.norm: linalg.norm,
+    np.linalg.inv: linalg.inv,
+    np.linalg.pinv: linalg.pinv,
+    np.linalg.solve: linalg.solve,
+    np.linalg.det: linalg.det,
+    np.linalg.slogdet: linalg.slogdet,
+    np.linalg.cholesky: linalg.cholesky,
+    np.linalg.eigh: linalg.eigh,
+    np.linalg.eigvalsh: linalg.eigvalsh,
+    np.linalg.svd: linalg.svd,
+    np.linalg.eig: linalg.refuse_eig,
+    np.linalg.eigvals: linalg.refuse_eig,
 })
 
 # Functions and ufuncs whose answer has no derivative: they see plain values and give plain ones.

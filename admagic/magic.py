@@ -23,6 +23,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Integer, TraitError, validate
 
+from . import extras
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
 from .namespace import clean_namespace
 from .render import FORMATS
@@ -74,6 +75,12 @@ class GradMagics(Magics):
               help="write the graph to FILE: .svg, .png, .pdf or .dot")
     @argument("--graph-of", metavar="NAME", default=None,
               help="the output whose gradients the graph shows (default: the last one)")
+    @argument("--plot", nargs="?", const="", default=None, metavar="LO:HI",
+              help="plot each output and its derivatives around the input (x ± 2, or LO:HI); "
+                   "needs matplotlib: pip install 'admagic[plot]'")
+    @argument("--step", action="store_true",
+              help="step through the backward sweep on the graph, one node at a time (previous, "
+                   "next, play); needs anywidget: pip install 'admagic[step]'")
     @argument("--edges", action="store_true",
               help="label each edge of the graph with its local partial derivative")
     @argument("--taylor", action="store_true",
@@ -150,8 +157,8 @@ class GradMagics(Magics):
                 edges=args.edges, graph_kind=args.graph_kind or "forward",
                 max_nodes=self.max_nodes, max_derivative_size=self.max_derivative_size,
                 check=args.check, taylor=args.taylor, mode=args.mode, trace=args.trace,
-                seed=args.seed, explain=args.explain, filename=filename, first_line=2,
-                name=args.out or "_grad", method=args.method)
+                seed=args.seed, explain=args.explain, step=args.step, filename=filename,
+                first_line=2, name=args.out or "_grad", method=args.method)
         except GradUsageError as error:
             _release(error)
             raise UsageError(f"{error}\n{_usage()}") from None
@@ -162,19 +169,27 @@ class GradMagics(Magics):
         self.shell.user_ns["_grad"] = result
         if args.out:
             self.shell.user_ns[args.out] = result
-        display(result)
+        if args.step:
+            extras.show_stepper(result, show_trace=args.trace, mode=args.mode or "reverse")
+        else:
+            display(result)
         # Each its own output, so each view stays itself: HTML or text for the trace, LaTeX or
         # text for the polynomial and the chain rule.
-        for view in (result.trace, result.explanation, result.taylor):
+        for view in (None if args.step else result.trace, result.explanation, result.taylor):
             if view is not None:
                 display(view)
+        if args.plot is not None:
+            extras.show_plot(self.shell.transform_cell(cell), values, self.shell.user_ns,
+                             order=args.order or self.order, span=args.plot, of=args.of,
+                             save=args.save)
         if args.save:
             result.save(args.save)
 
     def _parse(self, line):
         """The line's options, and its inputs as (name, expression) pairs; UsageError if bad."""
         try:
-            args = GradMagics.grad.parser.parse_intermixed_args(_split_line(line))
+            args = GradMagics.grad.parser.parse_intermixed_args(
+                extras.plot_range_joined(_split_line(line)))
         except UsageError as error:
             raise UsageError(f"{error}\n{_usage()}") from None
         except ValueError as error:  # an unclosed quote or bracket
@@ -197,6 +212,9 @@ class GradMagics(Magics):
         if not inputs:
             raise UsageError("give at least one input to differentiate with respect to, "
                              f"e.g. %%grad x=3\n{_usage()}")
+        problem = extras.plot_problem(args.plot, inputs)
+        if problem:
+            raise UsageError(f"{problem}\n{_usage()}")
         args.of = [n.strip() for n in args.of.split(",")] if args.of is not None else None
         return args, inputs
 

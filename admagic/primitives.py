@@ -82,3 +82,37 @@ def _tensordot_subscripts(a_ndim, b_ndim, axes=2):
     out = [c for i, c in enumerate(a_sub) if i not in a_axes] + \
           [c for j, c in enumerate(b_sub) if j not in b_axes]
     return "".join(a_sub) + "," + "".join(b_sub) + "->" + "".join(out)
+
+
+# ---- the pieces of np.linalg's functions that give several arrays --------------------------------
+# np.linalg.eigh, svd and slogdet each return a tuple; the tape records arrays, so each piece is a
+# primitive of its own with its own rule (linalg_rules.py), and linalg.py puts the tuple together.
+
+def eigh_values(a, UPLO="L"):
+    """The eigenvalues of the symmetric matrix (or stack) a, ascending: np.linalg.eigh(a)[0]."""
+    return np.linalg.eigvalsh(a, UPLO)
+
+
+def eigh_vectors(a, UPLO="L"):
+    """The eigenvectors of the symmetric matrix (or stack) a, as columns: np.linalg.eigh(a)[1]."""
+    return np.linalg.eigh(a, UPLO)[1]
+
+
+def svd_u(a):
+    """U of the reduced SVD a = U @ diag(s) @ Vh: np.linalg.svd(a, full_matrices=False)[0]."""
+    return np.linalg.svd(a, full_matrices=False)[0]
+
+
+def svd_s(a):
+    """The singular values of a, descending: np.linalg.svd(a, compute_uv=False)."""
+    return np.linalg.svd(a, compute_uv=False)
+
+
+def svd_vh(a):
+    """Vh of the reduced SVD a = U @ diag(s) @ Vh: np.linalg.svd(a, full_matrices=False)[2]."""
+    return np.linalg.svd(a, full_matrices=False)[2]
+
+
+def slogdet_logabsdet(a):
+    """log |det a|: np.linalg.slogdet(a)[1] (the sign, a step, has no derivative)."""
+    return np.linalg.slogdet(a)[1]

@@ -14,7 +14,8 @@ return its gradient in the broadcast shape of the result.
 
 This module only fills the engine's table (`tape.VJP`, through `defvjp`); the engine itself is in
 `tape.py` and `traced.py`, and admagic's own primitives (``getitem``, ``untake``, ...) in
-`primitives.py`.
+`primitives.py`. The rules of np.linalg's functions are in `linalg_rules.py`: the same table, in a
+file of its own to keep both small.
 """
 
 import numpy as np

@@ -6,6 +6,8 @@ that moves replaced by its `Series` (``x.c[k]`` is its coefficient of tᵏ), and
 ``ans``; the sweep in `taylor.py` sets coefficient 0 to ``ans`` itself. The series arithmetic and
 the recurrences of exp, sin, sqrt, ... the rules are written in are in `series.py`; what the two
 tables share about reductions (axes, counts, ties) and np.clip's bounds is in `reductions.py`.
+The rules of np.linalg's functions are in `linalg_taylor_rules.py` (the same table, a file of its
+own); the primitives with no Taylor rule at all are listed at the end, in `REVERSE_ONLY`.
 
 Keywords: a rule names each keyword it honours. Any other is refused with a TypeError when the
 sweep reaches it, unless the rule takes ``**kwargs`` (then it passes them on to NumPy, which is
@@ -326,3 +328,9 @@ deftaylor(np.fmin,           lambda ans, x, y: _nan_ignoring_winner(ans, x, y, n
 deftaylor(np.logaddexp2,     _logaddexp2)
 deftaylor(np.heaviside,      _heaviside)
 # fmt: on
+
+#: Primitives with a derivative rule (tape.VJP) but no Taylor rule, on purpose: pinv's series (at
+#: any rank, with its cutoff) is left to nested reverse mode. A cell
+#: that uses one falls back to nested reverse mode (cell.py's `_check_taylor_rules`); the list is
+#: in docs/how-it-works.md too. The linear-algebra Taylor rules are in linalg_taylor_rules.py.
+REVERSE_ONLY = {np.linalg.pinv}

@@ -1,15 +1,16 @@
 """The step-through widget in a real JupyterLab, driven by a real browser.
 
 The test starts JupyterLab on localhost (a free port, a random token, a temporary directory
-holding one notebook), opens the notebook in Debian's chromium through Playwright, runs the cell
-that builds the widget, and checks that the picture changes as a student steps: before the sweep
+holding one notebook), opens the notebook in Debian's chromium through Playwright, runs a
+``%%grad x=2 y=3 --step --trace`` cell as a student would, and checks that the picture changes as a student steps: before the sweep
 only the output's gradient is known; after "next" the output node is highlighted and its shares
 are written on its in-edges; after the last step every band shows the gradient the static graph
 shows. Screenshots of the widget are left in the test's temporary directory (and, with
 ``ADMAGIC_SCREENSHOTS=docs/images``, where the docs show them).
 
 CI needs: ``apt-get install chromium`` (Playwright can't download its own browser here) and
-``pip install jupyterlab playwright anywidget``. Without chromium or JupyterLab the test skips.
+``pip install jupyterlab playwright anywidget`` (all in ``admagic[dev]``; ``make test`` installs
+them). Without chromium or JupyterLab the test skips.
 """
 
 import importlib.util
@@ -31,18 +32,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[1]
 
-CELL = """\
-import numpy as np
-from admagic import Tape
-from admagic.traced import new_leaf
-from admagic.stepper import step_through
-
-with Tape() as tape:
-    x, y = new_leaf(tape, 2.0), new_leaf(tape, 3.0)
-    u = x * x
-    f = u * y + np.sin(x)
-step_through({"f": f}, {"x": x, "y": y}, names={"u": u}, show_trace=True)
-"""
+CELLS = ["%load_ext admagic\nimport numpy as np", """\
+%%grad x=2 y=3 --step --trace
+u = x * x
+f = u * y + np.sin(x)
+"""]
 
 
 def _missing():
@@ -64,8 +58,8 @@ def _free_port():
 
 def _notebook(path):
     path.write_text(json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "step", "metadata": {},
-                   "outputs": [], "source": CELL}],
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {},
+                   "outputs": [], "source": source} for i, source in enumerate(CELLS)],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                     "language": "python"}},
         "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
@@ -133,6 +127,7 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
             editor.wait_for(timeout=30_000)
             page.get_by_text("| Idle").wait_for(timeout=30_000)  # the kernel is ready
             editor.click()
+            page.keyboard.press("Shift+Enter")  # %load_ext admagic; then the %%grad cell
             page.keyboard.press("Shift+Enter")
             widget = page.locator(".admagic-stepper")
             widget.wait_for(timeout=30_000)

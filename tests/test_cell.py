@@ -957,3 +957,35 @@ def test_the_backward_graph_of_an_elementwise_cell_draws_the_elementwise_derivat
     res = run("y = np.sin(x) * x", {"x": x}, graph=True, graph_kind="backward")
     assert res.graph is not None and res.notes == []
     np.testing.assert_allclose(res["dy/dx"], np.cos(x) * x + np.sin(x))
+
+# ---- step=True: what --step steps through ---------------------------------------------------
+
+def test_step_gives_the_trace_whose_steps_add_up_to_the_finite_difference_gradients():
+    code, at = "u = x * x\nf = u * y + np.sin(x)", {"x": 2.0, "y": 3.0}
+    res = run(code, at, step=True)
+    row = {r.label: r.name for r in res.trace.rows}
+    sent_to_x = [amount for step in res.steps for parent, amount in step.sent if parent == row["x"]]
+    assert len(sent_to_x) == 3  # twice from x × x, once from sin x
+    h = 1e-6
+    fd = (run(code, {"x": 2 + h, "y": 3.0}, graph=False).outputs["f"]
+          - run(code, {"x": 2 - h, "y": 3.0}, graph=False).outputs["f"]) / (2 * h)
+    assert sum(sent_to_x) == pytest.approx(fd, rel=1e-8)
+    assert res.steps[-1].adjoints[row["x"]] == pytest.approx(2 * 2 * 3 + np.cos(2), rel=1e-14)
+
+
+def test_step_draws_the_graph_with_room_for_the_shares_and_trace_makes_no_second_trace(monkeypatch):
+    from admagic import evaltrace
+
+    made, make = [], evaltrace.evaluation_trace
+    monkeypatch.setattr(evaltrace, "evaluation_trace",
+                        lambda *a, **kw: made.append(1) or make(*a, **kw))
+    res = run("y = x * x", {"x": 3.0}, step=True, trace=True, graph=True)
+    assert len(made) == 1 and res.trace.gradient_of == "y" and len(res.steps) == 1
+    if res.graph is not None:
+        assert "ranksep=1.1" in res.graph.source
+        assert "ranksep=1.1" not in run("y = x * x", {"x": 3.0}, graph=True).graph.source
+
+
+def test_step_with_the_backward_graph_is_refused_saying_why():
+    with pytest.raises(GradUsageError, match="--graph backward draws another one"):
+        run("y = x * x", {"x": 3.0}, step=True, graph_kind="backward")

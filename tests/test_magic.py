@@ -642,3 +642,191 @@ def test_explain_of_an_array_output_gives_a_usage_error_saying_why(ip):
     ran = Ran(ip, "%%grad x=2 --explain\nu = np.stack([x, x * x])\n")
     assert isinstance(ran.error, UsageError)
     assert "u is an array" in str(ran.error) and "Jacobian" in str(ran.error)
+
+
+# ---- --plot ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def figures(monkeypatch):
+    """The matplotlib figures --plot draws, as they go to PNG: their lines are what is drawn."""
+    pytest.importorskip("matplotlib")
+    import admagic.plot
+
+    drawn, png = [], admagic.plot.png
+    monkeypatch.setattr(admagic.plot, "png", lambda figure, **kw: drawn.append(figure) or
+                        png(figure, **kw))
+    return drawn
+
+
+def _lines(axes):
+    """{legend label: (x data, y data)} of one panel."""
+    return {line.get_label(): (np.asarray(line.get_xdata()), np.asarray(line.get_ydata()))
+            for line in axes.get_lines() if not line.get_label().startswith("_")}
+
+
+def test_plot_draws_the_output_and_its_derivatives_over_the_range_as_a_png(ip, figures):
+    ran = Ran(ip, "%%grad x=1 --order 2 --plot -3:3\ny = np.sin(x) * x\n")
+    assert ran.error is None
+    table, image = ran.bundles
+    assert table["text/plain"].count("d/dx") >= 1 and image["image/png"][:4] in (b"\x89PNG", "iVBO")
+    (axes,) = figures[0].axes
+    lines = _lines(axes)
+    xs = lines["y"][0]
+    assert (xs[0], xs[-1], len(xs)) == (-3, 3, 200)
+    np.testing.assert_allclose(lines["y"][1], np.sin(xs) * xs, rtol=1e-12)
+    np.testing.assert_allclose(lines["dy/dx"][1], np.sin(xs) + xs * np.cos(xs), atol=1e-13)
+    np.testing.assert_allclose(lines["d²y/dx²"][1], 2 * np.cos(xs) - xs * np.sin(xs), atol=1e-13)
+    slope = np.sin(1) + np.cos(1)
+    np.testing.assert_allclose(lines["tangent at x = 1"][1], np.sin(1) + slope * (xs - 1))
+    assert ip.user_ns["y"] == pytest.approx(np.sin(1.0)) and not traced_in(ip.user_ns)
+
+
+def test_a_bare_plot_before_an_array_input_draws_y_and_dy_dx_at_its_points(ip, figures):
+    ran = Ran(ip, "%%grad --plot x=np.linspace(-1, 1, 21)\ny = x ** 3\n")
+    assert ran.error is None and "image/png" in ran.bundles[-1]
+    lines = _lines(figures[0].axes[0])
+    xs = np.linspace(-1, 1, 21)
+    np.testing.assert_allclose(lines["y"][0], xs)
+    np.testing.assert_allclose(lines["y"][1], xs ** 3, atol=1e-15)
+    np.testing.assert_allclose(lines["dy/dx"][1], 3 * xs ** 2, atol=1e-14)
+
+
+def test_plot_and_save_write_the_graph_and_the_plot_beside_it(ip, figures, tmp_path):
+    ran = Ran(ip, f"%%grad x=0.5 --plot --save {tmp_path / 'sq.svg'}\ny = x * x\n")
+    assert ran.error is None
+    assert (tmp_path / "sq.svg").read_text().lstrip().startswith(("<?xml", "<svg")) or \
+        ip.user_ns["_grad"].svg is None
+    assert (tmp_path / "sq-plot.svg").read_text().count("<svg") == 1
+    assert _lines(figures[0].axes[0])["y"][0][[0, -1]].tolist() == [-1.5, 2.5]  # 0.5 ± 2
+
+
+@pytest.mark.parametrize("words, joined", [
+    (["x=1", "--plot"], ["x=1", "--plot="]),
+    (["--plot", "x=1"], ["--plot=", "x=1"]),
+    (["--plot", "-3:3", "x=1"], ["--plot=-3:3", "x=1"]),
+    (["x=1", "--plot", "0.5:2.5", "-n", "2"], ["x=1", "--plot=0.5:2.5", "-n", "2"]),
+])
+def test_plots_range_is_read_however_the_line_places_it(words, joined):
+    from admagic.extras import plot_range_joined
+
+    assert plot_range_joined(words) == joined
+
+
+@pytest.mark.parametrize("line, message", [
+    ("x=1 y=2 --plot", "--plot draws a function of one input, and this line gives two (x, y)"),
+    ("x=1 --plot 3:1", "3:1"),
+    ("x=1 --plot=a:b", "--plot takes a range as LO:HI, like --plot -3:3 (got 'a:b')"),
+])
+def test_a_plot_that_cant_be_drawn_is_a_usage_error_saying_why_and_runs_nothing(ip, line, message):
+    ip.user_ns.pop("f", None)
+    ran = Ran(ip, f"%%grad {line}\nf = x * 2\n")
+    assert isinstance(ran.error, UsageError) and message in str(ran.error)
+    assert "usage: %%grad" in str(ran.error) and "f" not in ip.user_ns and not ran.bundles
+
+
+def test_an_array_input_with_a_plot_range_is_a_usage_error_saying_why(ip, figures):
+    ran = Ran(ip, "%%grad --plot -1:1 x=np.linspace(0, 1, 5)\ny = x * 2\n")
+    assert isinstance(ran.error, UsageError) and "takes no range" in str(ran.error)
+
+
+def test_plot_without_matplotlib_says_what_to_install(ip, monkeypatch):
+    import admagic.plot
+
+    def missing():
+        raise ImportError(admagic.plot.INSTALL)
+    monkeypatch.setattr(admagic.plot, "_matplotlib_figure", missing)
+    ran = Ran(ip, "%%grad x=1 --plot\ny = x * x\n")
+    assert isinstance(ran.error, UsageError) and "pip install 'admagic[plot]'" in str(ran.error)
+
+
+# ---- --step ---------------------------------------------------------------------------------------
+
+STEP_CELL = "a = x * y\nf = a + np.sin(x) * a\n"  # a is used twice
+
+
+@pytest.fixture
+def widgets(monkeypatch):
+    """The step-through widgets --step makes."""
+    pytest.importorskip("anywidget")
+    from admagic import stepper
+
+    made, make = [], stepper.stepper
+    monkeypatch.setattr(stepper, "stepper",
+                        lambda *a, **kw: made.append(make(*a, **kw)) or made[-1])
+    return made
+
+
+def test_step_shows_the_widget_carrying_the_static_table_and_graph(ip, widgets):
+    ran = Ran(ip, f"%%grad x=2 y=3 --step\n{STEP_CELL}")
+    assert ran.error is None
+    (bundle,) = ran.bundles  # the trace is in the widget's data, not shown under it
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == widgets[0].model_id
+    res = ip.user_ns["_grad"]
+    assert bundle["text/html"] == res._repr_html_() and bundle["text/plain"] == str(res)
+    assert table_of(bundle["text/html"])["f"]["∂/∂y"] == f"{2 * (1 + np.sin(2)):.4g}"
+    assert len(widgets[0].frames) == len(res.steps) + 2
+    if res.graph is not None:
+        assert "data-node=" in widgets[0].svg and "ranksep=1.1" in res.graph.source
+
+
+def test_steps_add_up_to_the_gradients_and_a_value_used_twice_gets_two_shares(ip, widgets):
+    Ran(ip, f"%%grad x=2 y=3 --step --no-graph\n{STEP_CELL}")
+    res = ip.user_ns["_grad"]
+    row = {r.label: r.name for r in res.trace.rows if r.label}
+    received = {}
+    for step in res.steps:
+        for parent, amount in step.sent:
+            received.setdefault(parent, []).append(amount)
+    assert len(received[row["a"]]) == 2
+    f = lambda x, y: x * y + np.sin(x) * x * y
+    h = 1e-6
+    fd = {"x": (f(2 + h, 3) - f(2 - h, 3)) / (2 * h), "y": (f(2, 3 + h) - f(2, 3 - h)) / (2 * h)}
+    final = res.steps[-1].adjoints
+    for name in ("x", "y"):
+        assert sum(received[row[name]]) == pytest.approx(final[row[name]], rel=1e-14)
+        assert final[row[name]] == pytest.approx(fd[name], rel=1e-8)
+    assert sum(received[row["a"]]) == pytest.approx(1 + np.sin(2.0), rel=1e-14)
+
+
+def test_step_in_forward_mode_steps_the_tangent_sweep(ip, widgets):
+    ran = Ran(ip, "%%grad x=2 y=3 --step --mode forward --trace\nf = x * y + np.sin(x)\n")
+    assert ran.error is None
+    frames = widgets[0].frames
+    assert "adds up what its in-edges bring" in frames[1]["caption"][0]
+    assert "tangents, forward mode seeded by x" in widgets[0].svg
+    (output,) = [gid for gid, text in frames[0]["bands"].items() if text.startswith("∂f/∂x")]
+    assert frames[0]["bands"][output] == "∂f/∂x = ?"  # the output's tangent comes last
+    assert frames[-2]["bands"] == {output: f"∂f/∂x = {3 + np.cos(2):.4g}"}  # ∂f/∂x = y + cos x
+    assert "Evaluation trace" in ran.bundles[0]["text/html"]  # --trace: beside it, and in its fallback
+
+
+def test_without_anywidget_step_shows_the_static_result_and_says_what_to_install(ip, monkeypatch):
+    from admagic import stepper
+
+    def missing():
+        raise ImportError(stepper.INSTALL_ADVICE)
+    monkeypatch.setattr(stepper, "_widget_class", missing)
+    ran = Ran(ip, f"%%grad x=2 y=3 --step\n{STEP_CELL}")
+    assert ran.error is None
+    (bundle,) = ran.bundles
+    assert "application/vnd.jupyter.widget-view+json" not in bundle
+    assert table_of(bundle["text/html"])["f"]["value"] == f"{6 + np.sin(2) * 6:.4g}"
+    assert ran.stdout.strip() == f"--step: {stepper.INSTALL_ADVICE}"
+
+
+def test_a_sweep_too_long_to_watch_shows_the_static_result_and_what_to_do(ip, monkeypatch):
+    pytest.importorskip("anywidget")
+    from admagic import stepper
+
+    monkeypatch.setattr(stepper, "MAX_STEPS", 3)
+    ran = Ran(ip, f"%%grad x=2 y=3 --step --trace\n{STEP_CELL}")
+    assert ran.error is None
+    table, trace = ran.bundles
+    assert "Evaluation trace" in trace["text/html"]
+    assert "more than the 3 the step-through shows" in ran.stdout
+    assert "smaller case" in ran.stdout and ran.stdout.count("\n") == 1
+
+
+def test_step_with_the_backward_graph_is_refused(ip):
+    ran = Ran(ip, "%%grad x=2 --step --graph backward\ny = x * x\n")
+    assert isinstance(ran.error, UsageError) and "drop one of them" in str(ran.error)

@@ -15,6 +15,7 @@
 """
 
 import math
+import pathlib
 import zlib
 
 import mpmath
@@ -28,6 +29,7 @@ from admagic.polynomial import polynomial_latex, polynomial_text
 from admagic.taylor import (MAX_ORDER, TAYLOR, check_order, derivatives, taylor_coefficients,
                             taylor_polynomial)
 from admagic.tape import VJP
+from admagic.taylor_rules import REVERSE_ONLY
 from admagic.traced import new_leaf
 from test_rules import CASES
 
@@ -60,11 +62,20 @@ def assert_derivatives_close(got, truth, rtol=1e-9, atol=0.0):
                                    err_msg=f"order-{k} derivative (as coefficient d/{k}!)")
 
 
-def test_every_primitive_with_a_derivative_rule_has_a_taylor_rule():
-    missing = sorted(getattr(p, "__name__", repr(p)) for p in set(VJP) - set(TAYLOR))
+def test_every_primitive_with_a_derivative_rule_has_a_taylor_rule_or_is_listed_reverse_only():
+    missing = sorted(getattr(p, "__name__", repr(p)) for p in set(VJP) - set(TAYLOR) - REVERSE_ONLY)
     stale = sorted(getattr(p, "__name__", repr(p)) for p in set(TAYLOR) - set(VJP))
-    assert not missing, f"primitives in tape.VJP with no rule in admagic/taylor_rules.py: {missing}"
+    assert not missing, (f"primitives in tape.VJP with no rule in admagic/taylor_rules.py (nor in "
+                         f"taylor_rules.REVERSE_ONLY): {missing}")
     assert not stale, f"Taylor rules for primitives that tape.VJP does not know: {stale}"
+    assert not REVERSE_ONLY & set(TAYLOR), "taylor_rules.REVERSE_ONLY lists primitives with a Taylor rule"
+    assert REVERSE_ONLY <= set(VJP), "taylor_rules.REVERSE_ONLY lists primitives with no reverse rule"
+
+
+def test_the_reverse_only_primitives_are_the_ones_docs_list():
+    text = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "how-it-works.md").read_text()
+    for primitive in REVERSE_ONLY:
+        assert f"`{primitive.__name__}`" in text, f"docs/how-it-works.md doesn't list {primitive.__name__}"
 
 
 # ---- closed forms, orders 0–12 --------------------------------------------------------------------
