@@ -51,22 +51,42 @@ def _power_less_one(x, y):
     return np.power(x, y - 1)
 
 
-def _var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
-    centred = x - np.mean(x, axis=axis, keepdims=True)
-    return _restore_reduced(g, x, axis, keepdims) * 2.0 * centred / (_count(x, axis) - ddof)
+def _kept(g, x, where):
+    """g (spread over x's shape) where the reduction's `where=` keeps an element, 0 elsewhere."""
+    return g if where is True else g * np.broadcast_to(where, np.shape(x))
 
 
-def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **_):
+def _count_kept(x, axis, keepdims, where):
+    """How many elements each reduction over `axis` takes, counting only those `where` keeps."""
+    if where is True:
+        return _count(x, axis)
+    return np.sum(np.broadcast_to(where, np.shape(x)), axis=axis, keepdims=keepdims)
+
+
+def _var_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+             correction=None):
+    ddof = ddof if correction is None else correction  # NumPy 2's name for ddof
+    centred = x - np.mean(x, axis=axis, keepdims=True, where=where)
+    n = _count_kept(x, axis, True, where)
+    return _kept(_restore_reduced(g, x, axis, keepdims) * 2.0 * centred / (n - ddof), x, where)
+
+
+def _std_vjp(g, ans, x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+             correction=None):
     # Where std is 0 (one element, or all equal) take the derivative 0, as abs() does at 0.
     ans = np.where(np.equal(ans, 0.0), np.inf, ans)
-    return _var_vjp(g / (2.0 * ans), ans ** 2, x, axis, dtype, out, ddof, keepdims)
+    return _var_vjp(g / (2.0 * ans), ans ** 2, x, axis, dtype, out, ddof, keepdims, where=where,
+                    correction=correction)
 
 
-def _prod_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    g = _restore_reduced(g, x, axis, keepdims)
+def _prod_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    g = _kept(_restore_reduced(g, x, axis, keepdims), x, where)
+    if where is not True:
+        x = np.where(where, x, 1.0)  # an element left out multiplies like a 1
     if np.all(np.not_equal(x, 0.0)):
         return g * _restore_reduced(ans, x, axis, keepdims) / x
-    return g * _product_of_the_others(x, axis)  # ans / x would be 0 / 0
+    others = _product_of_the_others(x, axis)  # ans / x would be 0 / 0
+    return g * (others if initial is None else others * initial)
 
 
 def _product_of_the_others(x, axis):
@@ -118,7 +138,10 @@ def _dot_vjp(argnum, g, ans, a, b):
 
 # ---- einsum, and what is written as einsum (tensordot, inner) -----------------------------------
 
-def _einsum_vjp(argnum, g, ans, subscripts, *operands, **kwargs):
+def _einsum_vjp(argnum, g, ans, subscripts, *operands, dtype=None, order="K", casting="safe",
+                optimize=False):
+    """np.einsum's keywords change how NumPy computes, not the derivative (a float dtype only
+    rounds): named, they stay on the record for Taylor mode, which passes them on to np.einsum."""
     operand = argnum - 1  # argument 0 is the subscripts string
     terms, output = _parse_einsum(subscripts, len(operands))
     others = [t for i, t in enumerate(terms) if i != operand]
@@ -179,7 +202,7 @@ def _diag_vjp(g, ans, x, k=0):
     return place_rows @ np.diag(g) @ place_cols
 
 
-def _trace_vjp(g, ans, x, offset=0, axis1=0, axis2=1, **_):
+def _trace_vjp(g, ans, x, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     if np.ndim(x) != 2:
         raise NotImplementedError("np.trace is differentiable in admagic for matrices only.")
     return g * np.eye(*np.shape(x), k=offset)
@@ -192,6 +215,8 @@ def _transpose_vjp(g, ans, x, axes=None):
 
 
 def _clip_vjp(g, ans, x, lo=None, hi=None, **bounds):
+    """np.clip = minimum(maximum(x, lo), hi): x's gradient where neither bound wins. `bounds` are
+    a_min=, max=, ... (see `clip_bounds`); the ufunc keywords under np.clip are keywords.py's."""
     lo, hi, _ = clip_bounds(lo, hi, bounds)
     inside = np.ones(np.shape(x), dtype=bool)
     if lo is not None:
@@ -199,6 +224,17 @@ def _clip_vjp(g, ans, x, lo=None, hi=None, **bounds):
     if hi is not None:
         inside = np.logical_and(inside, np.less_equal(x, hi))
     return g * inside
+
+
+def _clip_low_vjp(g, ans, x, lo=None, hi=None, **bounds):
+    lo, hi, _ = clip_bounds(lo, hi, bounds)
+    below = np.less(x, lo)
+    return g * (below if hi is None else np.logical_and(below, np.less_equal(lo, hi)))
+
+
+def _clip_high_vjp(g, ans, x, lo=None, hi=None, **bounds):
+    lo, hi, _ = clip_bounds(lo, hi, bounds)  # hi wins where it is below x, or below lo
+    return g * np.greater(x if lo is None else np.maximum(x, lo), hi)
 
 
 def _power_base(g, ans, x, y):
@@ -209,17 +245,20 @@ def _power_exponent(g, ans, x, y):
     return g * ans * np.log(np.where(x > 0, x, 1.0))  # x ** y for x <= 0 only has integer y
 
 
-def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    return _restore_reduced(g, x, axis, keepdims)
+def _sum_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+    return _kept(_restore_reduced(g, x, axis, keepdims), x, where)  # initial: a constant
 
 
-def _mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, **_):
-    return _restore_reduced(g / _count(x, axis), x, axis, keepdims)
+def _mean_vjp(g, ans, x, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    return _kept(_restore_reduced(g / _count_kept(x, axis, keepdims, where), x, axis, keepdims),
+                 x, where)
 
 
-def _extreme_vjp(g, ans, x, axis=None, out=None, keepdims=False, **_):
-    """np.max and np.min: the gradient goes to the element that won, shared among ties."""
-    return _restore_reduced(g, x, axis, keepdims) * _share_of_ties(x, ans, axis, keepdims)
+def _extreme_vjp(g, ans, x, axis=None, out=None, keepdims=False, initial=None, where=True):
+    """np.max and np.min: the gradient goes to the element that won, shared among ties (an
+    `initial` that wins is a constant, and takes its share with it)."""
+    share = _share_of_ties(x, ans, axis, keepdims, initial, where)
+    return _restore_reduced(g, x, axis, keepdims) * share
 
 
 def _outer_vjp(argnum, g, ans, a, b):
@@ -239,7 +278,7 @@ def _diagonal_vjp(g, ans, x, offset=0, axis1=0, axis2=1):
     return np.moveaxis(spread, (-2, -1), (axis1, axis2))
 
 
-def _zero(g, ans, *args, **kwargs):
+def _zero(g, ans, *args, decimals=0):
     return g * 0.0
 
 
@@ -322,21 +361,21 @@ defvjp_every(np.einsum, _einsum_vjp)
 defvjp(np.trace,        _trace_vjp)
 defvjp(np.diag,         _diag_vjp)
 defvjp(np.diagonal,     _diagonal_vjp)
-defvjp(np.reshape,      lambda g, ans, x, shape=None, order="C", **_: np.reshape(g, np.shape(x), order=order))
+defvjp(np.reshape,      lambda g, ans, x, shape=None, order="C": np.reshape(g, np.shape(x), order=order))
 defvjp(np.ravel,        lambda g, ans, x, order="C": np.reshape(g, np.shape(x), order=order))
-defvjp(np.squeeze,      lambda g, ans, x, *_, **__: np.reshape(g, np.shape(x)))
+defvjp(np.squeeze,      lambda g, ans, x, axis=None: np.reshape(g, np.shape(x)))
 defvjp(np.expand_dims,  lambda g, ans, x, axis: np.reshape(g, np.shape(x)))
 defvjp(np.transpose,    _transpose_vjp)
 defvjp(np.swapaxes,     lambda g, ans, x, axis1, axis2: np.swapaxes(g, axis1, axis2))
 defvjp(np.moveaxis,     lambda g, ans, x, source, destination: np.moveaxis(g, destination, source))
 defvjp(np.flip,         lambda g, ans, x, axis=None: np.flip(g, axis))
-defvjp(np.broadcast_to, lambda g, ans, x, shape, **_: g)   # unbroadcast sums it back down
+defvjp(np.broadcast_to, lambda g, ans, x, shape: g)   # unbroadcast sums it back down
 defvjp(np.where,        None,
                         lambda g, ans, c, x, y: np.where(c, g, 0.0),
                         lambda g, ans, c, x, y: np.where(c, 0.0, g))
 defvjp(np.clip,         _clip_vjp,
-                        lambda g, ans, x, lo, hi, **_: g * np.less(x, lo),
-                        lambda g, ans, x, lo, hi, **_: g * np.greater(x, hi))
+                        _clip_low_vjp,
+                        _clip_high_vjp)
 defvjp(getitem,         lambda g, ans, x, index: record(untake, g, index, np.shape(x)))
 defvjp(untake,          lambda g, ans, h, index, shape: g[index])
 defvjp_every(concatenate, _concatenate_vjp)

@@ -34,11 +34,11 @@ Taylor derivatives can themselves be differentiated (``grad`` of a Taylor-mode d
 [[9.0, 6.0, 2.0, 0.0]]
 """
 
-import inspect
 import math
 
 import numpy as np
 
+from .keywords import TAYLOR_MODE, call_name, honoured_keywords, keywords_named
 from .series import Series, _ones, _zeros
 from .tape import ancestors, by_number
 from .traced import Traced
@@ -58,9 +58,9 @@ def deftaylor(primitive, rule):
     """Register the Taylor rule of `primitive` (see `taylor_rules.py` for the table).
 
     The rule gets ``(ans, *args, **kwargs)`` as recorded, each argument that moves replaced by its
-    `Series`, and returns the Series of ``ans``. The keywords it names are the ones it honours;
-    any other keyword is refused at the sweep, unless the rule takes ``**kwargs`` (it passes them
-    on to NumPy). For example, the rule of ``np.negative``::
+    `Series`, and returns the Series of ``ans``. The keywords it names are the ones it honours,
+    or all of them if it takes ``**kwargs`` (it passes them on to NumPy); keywords.py's policy,
+    the reverse rules' too, refuses the rest. For example, the rule of ``np.negative``::
 
         deftaylor(np.negative, lambda ans, x: -x)
     """
@@ -174,15 +174,14 @@ def _apply_rule(node, args):
     primitive = node.primitive
     rule = TAYLOR.get(primitive)
     if rule is None:
-        raise NotImplementedError(f"{_call_name(primitive)} has no Taylor rule in "
+        raise NotImplementedError(f"{call_name(primitive)} has no Taylor rule in "
                                   "admagic/taylor_rules.py yet; ask for --order 1.")
-    kwargs, dtype = _honoured_keywords(primitive, rule, node.kwargs) if node.kwargs else ({}, None)
+    kwargs = _honoured_keywords(primitive, rule, node.kwargs) if node.kwargs else {}
     try:
         result = rule(node.value, *args, **kwargs)
     except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
         result = rule(_numpy_float(node.value), *[_numpy_float(a) for a in args], **kwargs)
-    if dtype is not None:
-        result = cast_to_dtype(result, dtype)
+    result = _cast_like(result, node.value)
     result.c[0] = node.value
     return result
 
@@ -199,60 +198,25 @@ def _numpy_float(value):
     return np.float64(value) if type(value) is float else value
 
 
-# ---- keywords: each is honoured, or refused here ------------------------------------------------
+# ---- keywords: the policy of keywords.py, with Taylor's rules -------------------------------------
 
 _ACCEPTED = {}  # rule -> the keywords it names (None: it takes **kwargs and passes them to NumPy)
-VALUE_NEUTRAL_KEYWORDS = {"casting", "order", "subok"}  # ufunc keywords that change no number
 
 
 def _honoured_keywords(primitive, rule, kwargs):
-    """The keywords to call `rule` with, and the dtype to cast to (ufuncs' dtype=), or TypeError."""
-    kwargs = dict(kwargs)
-    if kwargs.pop("out", None) is not None:
-        raise _refused(primitive, "out", "it writes into an array admagic can't follow",
-                       "assign the result instead: y = f(x)")
-    if kwargs.get("dtype") is not None and np.dtype(kwargs["dtype"]).kind != "f":
-        raise _refused(primitive, "dtype", f"dtype={np.dtype(kwargs['dtype']).name} rounds or "
-                       "converts the result, which has no derivative", "use dtype=np.float64")
-    dtype = None
-    if isinstance(primitive, np.ufunc):
-        if kwargs.get("where", True) is not True:
-            raise _refused(primitive, "where", "without out=, NumPy leaves the elements where "
-                           "the mask is False unset", "write np.where(mask, f(x), other)")
-        if kwargs.pop("signature", None) is not None:
-            raise _refused(primitive, "signature", "it changes the loop NumPy runs",
-                           "cast the inputs instead")
-        kwargs.pop("where", None)
-        dtype = kwargs.pop("dtype", None)
-        for name in VALUE_NEUTRAL_KEYWORDS:
-            kwargs.pop(name, None)
+    """The keywords to call `rule` with, or TypeError (see keywords.py: the reverse rules' policy)."""
     accepted = _ACCEPTED.get(rule, False)
     if accepted is False:
-        accepted = _ACCEPTED[rule] = _keywords_named(rule)
-    if accepted is not None:
-        for name in kwargs:
-            if name not in accepted:
-                raise _refused(primitive, name, "Taylor mode has no rule for it yet",
-                               "leave it out, or ask for --order 1 (reverse mode)")
-    return kwargs, dtype
+        accepted = _ACCEPTED[rule] = keywords_named(rule, primitive)
+    return honoured_keywords(primitive, kwargs, accepted, TAYLOR_MODE)
 
 
-def _keywords_named(rule):
-    parameters = inspect.signature(rule).parameters.values()
-    if any(p.kind is p.VAR_KEYWORD for p in parameters):
-        return None
-    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-
-
-def _refused(primitive, keyword, why, instead):
-    return TypeError(f"{_call_name(primitive)}(..., {keyword}=...) isn't supported in Taylor mode "
-                     f"(derivatives of order 2 and up): {why}. Instead, {instead}.")
-
-
-def _call_name(primitive):
-    name = getattr(primitive, "__name__", repr(primitive))
-    module = getattr(primitive, "__module__", None) or ""
-    return f"np.{name}" if isinstance(primitive, np.ufunc) or module.startswith("numpy") else name
+def _cast_like(result, value):
+    """A float32 (or float16) value, from a dtype= NumPy honoured, gets coefficients of its dtype."""
+    dtype = getattr(value, "dtype", None) if type(value) is not Traced else None
+    if dtype is None or dtype == np.float64 or dtype.kind != "f":
+        return result
+    return cast_to_dtype(result, dtype)
 
 
 def cast_to_dtype(series, dtype):

@@ -25,9 +25,10 @@ import itertools
 import numpy as np
 
 from . import primitives, series
+from .keywords import VALUE_NEUTRAL_KEYWORDS
 from .reductions import LN2, LN10, clip_bounds, count, positive_axes, share_of_ties
 from .series import Series, integrate, lift, total, value_of
-from .taylor import VALUE_NEUTRAL_KEYWORDS, cast_to_dtype, deftaylor
+from .taylor import cast_to_dtype, deftaylor
 from .traced import Traced
 
 # ---- rules that need more than one line -----------------------------------------------------------

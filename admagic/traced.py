@@ -16,6 +16,7 @@ import operator
 import numpy as np
 
 from .inputs import as_float, as_written
+from .keywords import rule_keywords
 from .methods import ArrayMethods
 from .primitives import getitem
 from .tape import EAGER, VJP, Node, backward
@@ -49,8 +50,9 @@ def record(primitive, *args, **kwargs):
         if type(a) is Traced and a.tape is top:
             inner_args[argnum] = a.value
             parents[argnum] = a
+    kept = rule_keywords(primitive, kwargs) if kwargs else None  # or refused here; NumPy gets all
     ans = record(primitive, *inner_args, **kwargs)
-    return Traced(ans, top, primitive, tuple(inner_args), kwargs or None, tuple(parents))
+    return Traced(ans, top, primitive, tuple(inner_args), kept or None, tuple(parents))
 
 
 # The same as `record`, for one or two arguments of which the traced ones are on one live tape:

@@ -103,7 +103,8 @@ def test_the_engine_imports_nothing_above_it():
     for bottom in ("collector", "inputs", "methods", "primitives", "reductions"):
         assert graph[bottom] == set(), f"{bottom}.py imports {graph[bottom]}"
     assert graph["tape"] == {"collector"}
-    assert graph["traced"] <= {"tape", "inputs", "methods", "primitives"}
+    assert graph["keywords"] <= {"tape"}
+    assert graph["traced"] <= {"tape", "inputs", "keywords", "methods", "primitives"}
     assert graph["functions"] <= {"traced", "primitives", "linalg"}
     assert graph["linalg"] <= {"traced", "primitives"}  # np.linalg's dispatch, beside functions.py
     assert graph["rules"] <= {"tape", "primitives", "traced", "reductions"}

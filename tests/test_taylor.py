@@ -487,7 +487,7 @@ def test_std_with_correction_matches_finite_differences():
 
 @pytest.mark.filterwarnings("ignore:'where' used without 'out'")
 @pytest.mark.parametrize("f, message", [
-    (lambda w: np.sin(w, where=MASK), r"np.sin\(..., where=...\) isn't supported in Taylor mode"),
+    (lambda w: np.sin(w, where=MASK), r"np.sin\(..., where=...\) isn't supported"),
     (lambda w: np.var(w, mean=np.mean(W0, keepdims=True)), r"np.var\(..., mean=...\)"),
     (lambda w: np.clip(w, 0.1, 0.4, where=MASK), r"np.clip\(..., where=...\)"),
     (lambda w: np.add(w, 1.0, dtype=np.int64, casting="unsafe"), r"dtype=int64"),
