@@ -293,6 +293,10 @@ def _nan_ignoring_share(x, y, x_wins):
                     np.where(np.equal(x, y), 0.5, x_wins(x, y))))
 
 
+def _reshape_vjp(g, ans, x, shape=None, order="C", newshape=None):  # newshape: NumPy 2.1's older name
+    return np.reshape(g, np.shape(x), order=order)
+
+
 # ---- the table ------------------------------------------------------------------------------------
 # One line per primitive: its rules, one per argument, in order. Keep a formatter off it.
 # fmt: off
@@ -361,7 +365,7 @@ defvjp_every(np.einsum, _einsum_vjp)
 defvjp(np.trace,        _trace_vjp)
 defvjp(np.diag,         _diag_vjp)
 defvjp(np.diagonal,     _diagonal_vjp)
-defvjp(np.reshape,      lambda g, ans, x, shape=None, order="C": np.reshape(g, np.shape(x), order=order))
+defvjp(np.reshape,      _reshape_vjp)
 defvjp(np.ravel,        lambda g, ans, x, order="C": np.reshape(g, np.shape(x), order=order))
 defvjp(np.squeeze,      lambda g, ans, x, axis=None: np.reshape(g, np.shape(x)))
 defvjp(np.expand_dims,  lambda g, ans, x, axis: np.reshape(g, np.shape(x)))

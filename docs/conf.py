@@ -20,6 +20,7 @@ extensions = [
 ]
 exclude_patterns = ["_build", "**/.ipynb_checkpoints"]
 myst_enable_extensions = ["dollarmath", "colon_fence"]
+myst_heading_anchors = 3  # links to a heading of another page (graph.md#plots), as on GitHub
 
 autodoc_member_order = "bysource"
 

@@ -13,6 +13,7 @@ import pkgutil
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import admagic
@@ -168,3 +169,28 @@ def test_the_code_cells_of_every_page_run_in_order_in_a_real_kernel(tmp_path):
 def test_the_pages_that_run_code_are_found():
     assert {"getting-started.md", "magic.md", "graph.md", "how-it-works.md"} <= {
         page.name for page in MYST_PAGES}
+
+
+# ---- the page of supported functions (generated) -------------------------------------------------
+
+def test_the_supported_functions_page_is_what_the_rule_tables_say():
+    from admagic import _support
+
+    committed = (DOCS / "supported.md").read_text()
+    assert committed == _support.markdown(), (
+        "docs/supported.md is behind the rule tables; run "
+        "`python -m admagic._support > docs/supported.md` and commit it")
+
+
+def test_the_supported_functions_page_has_a_row_for_every_rule_and_says_which_have_taylor_rules():
+    from admagic import _support
+    from admagic.taylor import TAYLOR
+    from admagic.tape import VJP
+
+    rows = _support.rows()
+    assert len(rows) == len(VJP)
+    by_name = {row[0].split("`")[1]: row for row in rows}
+    assert by_name["np.sin"][2] == "✓" and np.sin in TAYLOR
+    without_taylor = [p for p in VJP if p not in TAYLOR]
+    assert sum(row[2] != "✓" for row in rows) == len(without_taylor)
+    assert "`axis`" in by_name["np.sum"][1] and "`keepdims`" in by_name["np.sum"][1]

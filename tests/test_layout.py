@@ -115,3 +115,12 @@ def test_the_engine_imports_nothing_above_it():
 def test_module_is_at_most_450_lines(module):
     lines = len((PACKAGE / module).read_text().splitlines())
     assert lines <= MAX_LINES, f"admagic/{module} has {lines} lines (limit {MAX_LINES}): two ideas?"
+
+
+def test_every_module_is_in_the_picture_of_the_layout_in_how_it_works():
+    text = (PACKAGE.parent / "docs" / "how-it-works.md").read_text()
+    section = text[text.index("## How the modules import each other"):]
+    picture = section[section.index("```"):section.index("```", section.index("```") + 3)]
+    names = {word for line in picture.splitlines() for word in line.split()[:6]}
+    missing = sorted(set(import_graph()) - {"_version"} - names)
+    assert not missing, f"docs/how-it-works.md's module picture lacks {missing}"

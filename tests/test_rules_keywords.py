@@ -87,12 +87,18 @@ _VALUES = {"out": [None, np.zeros(3)], "where": [True, MASK], "dtype": [None, np
            "initial": [2.0], "mean": [np.zeros((1, 1))], "optimize": [True], "copy": [True]}
 
 
+_BUILTIN_KEYWORDS = {np.dot: ["out"], np.inner: [], np.where: []}  # from their NumPy docs
+
+
 def _keywords_of(primitive):
     """The keywords a call of `primitive` can take, as NumPy (or admagic's primitive) spells them."""
     if isinstance(primitive, np.ufunc):
         return _UFUNC_KEYWORDS + (_GUFUNC_KEYWORDS if primitive.signature else ())
-    names = [p.name for p in list(inspect.signature(primitive).parameters.values())[1:]
-             if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    try:
+        parameters = list(inspect.signature(primitive).parameters.values())[1:]
+    except ValueError:  # a builtin without a signature (np.dot, np.inner, np.where on NumPy 2.1)
+        return _BUILTIN_KEYWORDS[primitive]
+    names = [p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     if primitive is np.einsum:  # what it takes through **kwargs
         names += ["dtype", "order", "casting"]
     return names
