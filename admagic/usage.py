@@ -9,9 +9,7 @@ import re
 
 import numpy as np
 
-
 from . import derivative_table, interpolation
-from .messages import text
 from .messages import text
 from .source import Cell
 from .taylor import MAX_ORDER, check_order
