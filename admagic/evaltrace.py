@@ -38,9 +38,9 @@ import numpy as np
 
 from . import taylor, tracetable
 from .graph import _argument_text, _expression
-from .tape import VJP, ancestors, backward, by_number, unbroadcast
+from .tape import ancestors, backward, by_number, unbroadcast
 from .traced import Traced, plain
-from .values import zeros_like
+from .values import plain_share, zeros_like
 
 __all__ = ["evaluation_trace", "EvaluationTrace", "Row", "Partial", "Contribution", "Step",
            "wengert_name"]
@@ -338,21 +338,15 @@ def _labels(inputs, outputs, named, other_leaves):
     return labels
 
 
-def _plain_call(rule, g, node):
-    args = [plain(a) for a in node.args]
-    kwargs = {k: plain(v) for k, v in node.kwargs.items()} if node.kwargs else {}
-    return _tidy(rule(g, plain(node.value), *args, **kwargs))
-
-
 def _share(node, argnum, g):
     """g × ∂node/∂(argument argnum), by that argument's rule in `tape.VJP`, in its shape."""
-    rule = VJP[node.primitive][argnum]
-    if rule is None:
-        return None
     try:
-        share = _plain_call(rule, g, node)
+        share = plain_share(node, argnum, g)
     except ZeroDivisionError:  # Python floats raise where NumPy gives inf, as in tape.backward
-        share = _plain_call(rule, np.float64(g), node)
+        share = plain_share(node, argnum, np.float64(g))
+    if share is None:
+        return None
+    share = _tidy(share)
     arg = plain(node.args[argnum])
     share = unbroadcast(share, arg)
     return float(share) if np.ndim(share) == 0 and not isinstance(arg, np.ndarray) else share

@@ -40,8 +40,9 @@ from .notation import operand, typed_number
 from .render import Digraph
 from .roundoff import gradient_scale, sum_scale, without_roundoff
 from .summary import MAX_RANKS, Record, choose, is_array_constant
-from .tape import VJP, backward
+from .tape import backward
 from .traced import Traced, plain
+from .values import plain_share
 
 # ---- how it looks: mid-saturation fills under dark text, on a transparent background, so the
 # same picture reads on a light and on a dark notebook theme ---------------------------------------
@@ -396,21 +397,20 @@ def _legend_cell(fill, text, span=1):
 def _local_partial(node, parent):
     """∂node/∂parent as text, for a scalar node and a scalar parent: the rule from the rule table,
     run with g = 1 on plain numbers (summed over the arguments `parent` is). None otherwise."""
-    value = plain(node.value)
-    args = [plain(a) for a in node.args]
-    if np.ndim(value) != 0 or np.ndim(plain(parent.value)) != 0:
+    if np.ndim(plain(node.value)) != 0 or np.ndim(plain(parent.value)) != 0:
         return None
-    kwargs = {k: plain(v) for k, v in (node.kwargs or {}).items()}
     total = None
     for argnum, each in node.in_edges():
-        rule = VJP[node.primitive][argnum]
-        if each is not parent or rule is None:
+        if each is not parent:
             continue
         try:
             with np.errstate(all="ignore"):
-                partial = plain(rule(1.0, value, *args, **kwargs))
+                partial = plain_share(node, argnum, 1.0)
         except Exception:  # a rule that can't run on plain numbers leaves the edge unlabelled
             return None
+        if partial is None:
+            continue
+        partial = plain(partial)
         if np.ndim(partial) != 0:
             return None
         total = partial if total is None else total + partial

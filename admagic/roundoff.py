@@ -11,8 +11,9 @@ it*: ``1e-20 · x`` has a gradient of 1e-20, small but exact, because its one te
 
 import numpy as np
 
-from .tape import VJP, unbroadcast
+from .tape import unbroadcast
 from .traced import plain
+from .values import plain_share
 
 ROUNDOFF = 64 * np.finfo(float).eps
 """A value smaller than this, relative to the terms summed into it, is round-off: drawn as 0, with
@@ -48,16 +49,15 @@ def gradient_scale(node, children, adjoints):
         g = adjoints.get(child)
         if g is None:
             continue
-        args = [plain(a) for a in child.args]
-        kwargs = {k: plain(v) for k, v in (child.kwargs or {}).items()}
         for argnum, parent in child.in_edges():
-            rule = VJP[child.primitive][argnum]
-            if parent is not node or rule is None:
+            if parent is not node:
                 continue
             try:
                 with np.errstate(all="ignore"):
-                    term = np.abs(plain(rule(g, plain(child.value), *args, **kwargs)))
-                scale = scale + unbroadcast(term, args[argnum])
+                    term = plain_share(child, argnum, g)
+                if term is None:
+                    continue
+                scale = scale + unbroadcast(np.abs(plain(term)), plain(child.args[argnum]))
             except Exception:  # a rule that can't run on plain numbers: no yardstick
                 return None
     return scale

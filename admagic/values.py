@@ -10,6 +10,7 @@ never as a traced value, a NumPy scalar or a read-only broadcast view a student 
 import numpy as np
 
 from .messages import text
+from .tape import VJP
 from .traced import plain
 
 
@@ -19,6 +20,19 @@ def plain_copy(value):
     if isinstance(value, np.ndarray):
         return value.astype(float) if value.ndim else float(value)
     return float(value) if isinstance(value, (int, float, np.number)) else value
+
+
+def plain_share(node, argnum, g):
+    """What the reverse sweep passes from `node` to its argument `argnum` for the gradient `g`,
+    computed on plain values: ``rule(g, ans, *args, **kwargs)`` from the rule table, before it is
+    summed down to the argument's shape. None where that argument has no rule. The views that
+    write the sweep out (the trace, the graph's edge labels, its round-off yardstick) use it."""
+    rule = VJP[node.primitive][argnum]
+    if rule is None:
+        return None
+    args = [plain(a) for a in node.args]
+    kwargs = {k: plain(v) for k, v in node.kwargs.items()} if node.kwargs else {}
+    return rule(g, plain(node.value), *args, **kwargs)
 
 
 def zeros_like(value):
