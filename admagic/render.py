@@ -94,7 +94,8 @@ def save(graph, path):
     'graph.dot'
 
     A .dot file needs no layout engine; the others raise RuntimeError, with the advice, without one.
-    A .png is drawn at 192 dpi (twice Graphviz's default), sharp enough for a slide.
+    A .png is drawn at 192 dpi (twice Graphviz's default), sharp enough for a slide. A .svg keeps
+    admagic's tooltips but not Graphviz's ids, which a browser would show on hover ("n4").
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -107,6 +108,8 @@ def save(graph, path):
     picture = _render(graph, suffix[1:], dpi=SLIDE_DPI if suffix == ".png" else None)
     if picture is None:
         raise RuntimeError(f"Can't write {path.name}: no layout engine was found. {install_advice()}")
+    if suffix == ".svg":  # Graphviz titles each part by its id: a browser shows "n4" on hover
+        picture = re.sub(rb"<title>[^<]*</title>\n?", b"", picture)
     path.write_bytes(picture)
     return str(path)
 
@@ -201,9 +204,12 @@ def html(graph, svg):
     if svg is not None:
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
         width, narrowest = drawn_widths(svg)
+        # An <img> shows none of the SVG's own tooltips (round-off drawn as 0): the picture's does.
+        tips = "\n".join(html_module.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', svg))
         return (f'<div style="padding:4px 10px;overflow-x:auto">'
                 f'<img src="data:image/svg+xml;base64,{data}" alt="{_escape(text("graph.picture"))}" '
-                f'width="{width:.0f}" style="max-width:100%;min-width:{narrowest:.0f}px;height:auto;'
+                + (f'title="{_escape(tips)}" ' if tips else "")
+                + f'width="{width:.0f}" style="max-width:100%;min-width:{narrowest:.0f}px;height:auto;'
                 'background:transparent"></div>')
     return ('<details style="padding:2px 10px">'
             f"<summary>{_escape(text('graph.dot_source'))}</summary>"

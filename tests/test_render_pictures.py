@@ -7,6 +7,7 @@ high, in an <img> shown `w` CSS pixels wide, is ``font-size × w / viewBox width
 """
 
 import base64
+import html
 import re
 import shutil
 
@@ -162,3 +163,36 @@ def test_edges_and_arrowheads_read_on_white_and_on_jupyterlab_dark(make):
     assert colours
     for colour in colours:  # WCAG's 3:1 for graphics, on either theme
         assert _contrast(colour, "#ffffff") >= 3 and _contrast(colour, JUPYTERLAB_DARK) >= 3, colour
+
+
+def _softmax_graph():
+    """−log softmax, shifted by its max: ∂loss/∂m is round-off, drawn as 0 with a tooltip."""
+    with Tape() as tape:
+        x = new_leaf(tape, np.array([1.0, 2.0, 0.5]))
+        m = np.max(x)
+        e = np.exp(x - m)
+        loss = -np.log(e[1] / np.sum(e))
+    return draw({"m": m, "loss": loss}, {"x": x})
+
+
+def test_the_round_off_tooltip_shows_on_the_notebook_picture():
+    # A notebook shows the graph as an <img>, which shows none of the SVG's own tooltips.
+    page = render.html(None, _softmax_graph().svg())
+    title = re.search(r'<img[^>]*\stitle="([^"]*)"', page)
+    assert title, "the picture has no tooltip"
+    assert re.search(r"∂loss/∂m = -?\d.*e-1\d as computed: round-off, shown as 0",
+                     html.unescape(title.group(1)))
+    assert " title=" not in render.html(None, chain_rule_graph().svg())  # nothing to say: none
+
+
+def test_a_saved_svg_shows_no_graphviz_ids_on_hover(tmp_path):
+    # Graphviz titles the picture "%3", each node "n4" and each edge "n0->n4": a browser shows
+    # those on hover. The saved file keeps only admagic's own tooltips.
+    graph = _softmax_graph()
+    assert "<title>" in graph.svg()  # the stepper finds its nodes by them
+    saved = (tmp_path / "graph.svg")
+    graph.save(str(saved))
+    svg = saved.read_text(encoding="utf-8")
+    assert "<title>" not in svg
+    assert "round-off, shown as 0" in html.unescape(" ".join(re.findall(r'xlink:title="([^"]*)"', svg)))
+    assert svg.rstrip().endswith("</svg>") and "∂loss/∂x" in svg
