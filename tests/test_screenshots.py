@@ -11,6 +11,7 @@ Needs chromium, JupyterLab and Playwright, as test_browser.py does; skips withou
 """
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -28,6 +29,11 @@ THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 VIEWPORT = {"width": 1280, "height": 1400}  # a laptop's width; tall, so a tall output fits whole
 
 _PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in front
+_READY = """([panel, cells]) => {  // every cell attached, every picture decoded
+    const all = document.querySelectorAll(panel + ' .jp-Notebook .jp-Cell');
+    const images = Array.from(document.querySelectorAll(panel + ' .jp-OutputArea-output img'));
+    return all.length === cells && images.length > 0 && images.every(i => i.complete && i.naturalWidth);
+}"""
 _GRAPHS = """(els, prefix) => els.filter(e => e.querySelector('img[src^="data:image/svg+xml"]'))
                                   .map((e, i) => {
     e.setAttribute('data-shot', prefix + i);
@@ -82,8 +88,8 @@ def screenshots(tmp_path_factory):
 
 def _shoot(page, base, token, name, theme, out):
     page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: only this notebook open
-    page.locator(f"{_PANEL} .jp-Cell").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(1500)  # the outputs' images decode
+    cells = len(json.loads((REPO / "notebooks" / name).read_text(encoding="utf-8"))["cells"])
+    page.wait_for_function(_READY, arg=[_PANEL, cells], timeout=30_000)
     found = {}
     for graph in page.eval_on_selector_all(f"{_PANEL} .jp-OutputArea-output", _GRAPHS,
                                            Path(name).stem):
