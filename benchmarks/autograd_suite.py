@@ -42,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # measure this checkout's admagic
 import admagic  # noqa: E402
+from admagic.inputs import leaves_of, map_leaves  # noqa: E402
 from admagic.testing import central_difference  # noqa: E402
 from admagic.testing import check_grads as admagic_check_grads  # noqa: E402
 
@@ -210,21 +211,17 @@ def _taylor_check(f, args, argnum, order, seed=0):
 
 
 def _moved(x, v, t):
-    if isinstance(x, (tuple, list)):
-        return type(x)(_moved(a, b, t) for a, b in zip(x, v))
-    return x + t * v
+    flat = iter(leaves_of(v))
+    return map_leaves(lambda leaf: leaf + t * next(flat), x)
 
 
 def _random_like(x, rng):
-    if isinstance(x, (tuple, list)):
-        return type(x)(_random_like(p, rng) for p in x)
-    return rng.standard_normal(np.shape(x)) if np.ndim(x) else float(rng.standard_normal())
+    return map_leaves(lambda leaf: rng.standard_normal(np.shape(leaf)) if np.ndim(leaf)
+                      else float(rng.standard_normal()), x)
 
 
 def _dot(u, y):
-    if isinstance(y, (tuple, list)):
-        return sum(_dot(a, b) for a, b in zip(u, y))
-    return np.sum(u * y)
+    return sum((np.sum(a * b) for a, b in zip(leaves_of(u), leaves_of(y))), 0.0)
 
 
 def combo_check(fun, *args, **kwargs):
