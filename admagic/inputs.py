@@ -101,18 +101,18 @@ def _written_array(value):
 
 def leaf_names(name, tree):
     """``{"params['w']": W, ...}``: each leaf of the input `name` under the Python expression that
-    reads it in the cell; None if `tree` is one input: no container, or a list of numbers that
-    is an array as written (``[1.0, 2.0]``).
+    reads it in the cell; None if `tree` is one input. A list of numbers (``[1.0, 2.0]``, nested
+    too) is an array as written, wherever it is, so one leaf; %%grad makes it an array.
 
-    >>> leaf_names("p", {"w": 1.0, "layers": [2.0, 3.0]})
-    {"p['w']": 1.0, "p['layers'][0]": 2.0, "p['layers'][1]": 3.0}
+    >>> leaf_names("p", {"w": 1.0, "layers": [[2.0, 3.0], np.ones(2)]})
+    {"p['w']": 1.0, "p['layers'][0]": [2.0, 3.0], "p['layers'][1]": array([1., 1.])}
     """
     if not is_container(tree) or _written_array(tree):
         return None
     named, pending = {}, [(name, tree)]
     while pending:
         path, item = pending.pop()
-        if not is_container(item):
+        if not is_container(item) or _written_array(item):
             named[path] = item
             continue
         items = list(item.items()) if isinstance(item, dict) else list(enumerate(item))
@@ -133,7 +133,7 @@ def with_leaves(tree, named, name):
     """`tree` (as `leaf_names` read it under `name`) with each leaf replaced by ``named[its
     name]``: the container the cell sees, holding traced values (or plain ones, for --check)."""
     def rebuilt(path, item):
-        if not is_container(item):
+        if not is_container(item) or _written_array(item):
             return named[path]
         if isinstance(item, dict):
             return type(item)((k, rebuilt(f"{path}[{k!r}]", v)) for k, v in item.items())
@@ -141,3 +141,17 @@ def with_leaves(tree, named, name):
         return type(item)(*items) if hasattr(item, "_fields") else type(item)(items)
 
     return rebuilt(name, tree)
+
+
+def bound(values, containers):
+    """What the cell's names hold for its inputs: ``values`` maps every input, leaves included
+    (``params['w']``), to its value; each container of `containers` (``{name: as given}``) is
+    rebuilt around its leaves' values, and bound under its own name instead of theirs.
+
+    >>> bound({"x": 1.0, "p['w']": 2.0}, {"p": {"w": 0.5}})
+    {'x': 1.0, 'p': {'w': 2.0}}
+    """
+    inside = {leaf for name, tree in containers.items() for leaf in leaf_names(name, tree)}
+    seen = {name: value for name, value in values.items() if name not in inside}
+    seen.update({name: with_leaves(tree, values, name) for name, tree in containers.items()})
+    return seen

@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .api import value_and_grad
-from .inputs import is_container, leaves_of, map_leaves
+from .inputs import bound, is_container, leaves_of, map_leaves
 from .traced import as_input, plain
 from .values import NotComputed
 
@@ -198,7 +198,7 @@ MAX_CHECK_RUNS = 1000
 """--check runs the cell twice per number in an input; an input with more numbers isn't checked."""
 
 
-def check_cell(cell, namespace, inputs, outputs, max_size, notes):
+def check_cell(cell, namespace, inputs, outputs, max_size, notes, containers=None):
     """``%%grad --check``: central differences for every output and input of `cell` (an
     `admagic.source.Cell`), run again on plain values, twice per input number, in a copy of
     `namespace`, with its printing hidden. `outputs` maps names to the values the traced run gave.
@@ -210,7 +210,7 @@ def check_cell(cell, namespace, inputs, outputs, max_size, notes):
 
     checks = {}
     try:  # once more at the point itself: a cell that draws random numbers can't be checked
-        again = _rerun(cell, namespace, inputs, outputs)
+        again = _rerun(cell, namespace, inputs, outputs, containers)
     except Exception:
         again = {}
     unstable = [out for out in again if not np.allclose(again[out], outputs[out], rtol=1e-9,
@@ -233,18 +233,19 @@ def check_cell(cell, namespace, inputs, outputs, max_size, notes):
             else:
                 wanted.append(out)
         if wanted:
-            checks.update(_cell_differences(cell, namespace, inputs, name, wanted, outputs))
+            checks.update(_cell_differences(cell, namespace, inputs, name, wanted, outputs,
+                                            containers))
     return checks
 
 
-def _cell_differences(cell, namespace, inputs, name, wanted, outputs):
+def _cell_differences(cell, namespace, inputs, name, wanted, outputs, containers):
     """d(output)/d(input `name`) for each wanted output: `numerical_jacobian` of the cell run as a
     function of that input, its outputs flattened one after another."""
     value = inputs[name]
 
     def outputs_at(moved):
         moved = moved.reshape(np.shape(value)) if np.ndim(value) else np.float64(moved[0])
-        ends = _rerun(cell, namespace, {**inputs, name: moved}, wanted)
+        ends = _rerun(cell, namespace, {**inputs, name: moved}, wanted, containers)
         return np.concatenate([np.ravel(ends[out]) for out in wanted])
 
     try:
@@ -260,11 +261,12 @@ def _cell_differences(cell, namespace, inputs, name, wanted, outputs):
     return checks
 
 
-def _rerun(cell, namespace, inputs, outputs):
+def _rerun(cell, namespace, inputs, outputs, containers):
     """The outputs of one plain run of `cell` in a copy of `namespace`, printing and warnings
     hidden."""
     scratch = dict(namespace)
-    scratch.update({name: np.float64(v) if np.ndim(v) == 0 else v for name, v in inputs.items()})
+    scratch.update(bound({name: np.float64(v) if np.ndim(v) == 0 else v
+                          for name, v in inputs.items()}, containers))
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
             warnings.catch_warnings(), np.errstate(all="ignore"):
