@@ -92,10 +92,16 @@ def leaves_of(tree):
 
 
 def _written_array(value):
-    """A list or tuple of numbers, nested or not (``[1.0, 2.0]``, ``[[1, 2], [3, 4]]``): an array
-    as np.array reads it, and so one input, as it always was."""
+    """A list or tuple of numbers, nested or not (``[1.0, 2.0]``, ``[[1, 2], [3, 4]]``), that
+    np.array reads as an array: one input, as it always was."""
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        return all(_written_array(item) for item in value)
+        if not all(_written_array(item) for item in value):
+            return False
+        try:  # a ragged list ([[1, 2], [3]]) is no array: a list of them
+            np.asarray(value, dtype=float)
+        except ValueError:
+            return False
+        return True
     return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
 
 
