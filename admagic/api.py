@@ -16,7 +16,7 @@ import numpy as np
 
 from . import interpolation, taylor
 from .arrays import element_assignment_explained
-from .inputs import is_container, like_input, map_leaves
+from .inputs import in_dtype_of, is_container, map_leaves
 from .values import plain_copy, zeros_like
 from .notation import leibniz
 from .tape import Tape, backward
@@ -49,9 +49,9 @@ def _traced_call(f, args, kwargs, argnums, containers=False):
 
 def _like_arguments(gradients, args, argnums):
     """The flat list of leaves' gradients, in the shape of each argument differentiated, each in
-    its leaf's dtype (`inputs.like_input`: float32 in, float32 out)."""
+    its leaf's dtype (`inputs.in_dtype_of`: float32 in, float32 out)."""
     remaining = iter(gradients)
-    return [map_leaves(lambda original: like_input(next(remaining), original), args[i])
+    return [map_leaves(lambda original: in_dtype_of(next(remaining), original), args[i])
             for i in argnums]
 
 
@@ -118,7 +118,8 @@ def _check_one_number(value):
                         f"{type(value).__name__}. Use jacobian(f), which takes lists, tuples and "
                         "dicts of outputs, or add up what you want to minimise, e.g. "
                         "sum(out.values()).")
-    if np.asarray(plain(value)).dtype.kind == "b":
+    value = plain(value)
+    if isinstance(value, (bool, np.bool_)) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
         raise TypeError("grad() needs a function that returns a number; this one returned "
                         "True/False (a comparison, np.allclose, np.any ...), which has no "
                         "derivative. Differentiate the number behind it instead, e.g. "
@@ -181,7 +182,7 @@ def derivative(f, order=1):
             answer = _like_input(series[order], leaf)
         if np.size(plain(leaf)) > 1 and (shape == in_shape or order > 1):
             _check_elementwise(f, plain(leaf), plain(answer), order, one_number=shape != in_shape)
-        return like_input(answer, x)
+        return in_dtype_of(answer, x)
 
     df.__name__ = f"derivative_{order}_{getattr(f, '__name__', 'f')}"
     return df
@@ -229,7 +230,7 @@ def _elementwise_derivative(f):
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
         (gradient,) = _gradients(tape, [leaf], out, seed)
         tape.release()
-        return like_input(gradient, x)
+        return in_dtype_of(gradient, x)
 
     return df
 

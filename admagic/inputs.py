@@ -27,7 +27,7 @@ def as_float(value):
     if array.dtype.kind not in "fiub":
         raise TypeError(f"Can't differentiate with respect to {type(value).__name__} "
                         f"(dtype {array.dtype}); give a number or a numeric array.")
-    if array.dtype.kind != "f" or array.dtype.itemsize < 8:  # float16/32 too: see `like_input`
+    if array.dtype.kind != "f" or array.dtype.itemsize < 8:  # float16/32 too: see `in_dtype_of`
         array = array.astype(np.float64)
     return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
 
@@ -43,16 +43,16 @@ def as_written(value):
     return repr(value)
 
 
-def like_input(gradient, original):
+def in_dtype_of(gradient, original):
     """A plain gradient in the dtype of the input it belongs to (`original`, as the user gave it):
     float32 in, float32 out, as in autograd and PyTorch. The derivative itself was computed in
     float64 (`as_float`), so only its last rounding is float32's; ints and float64 change nothing.
 
-    >>> like_input(np.array([0.1]), np.ones(1, dtype=np.float32)).dtype
+    >>> in_dtype_of(np.array([0.1]), np.ones(1, dtype=np.float32)).dtype
     dtype('float32')
     """
     dtype = getattr(original, "dtype", None)
-    if dtype is None or dtype.kind != "f" or dtype == np.float64 or \
+    if dtype is None or dtype.kind != "f" or dtype.itemsize == 8 or \
             not isinstance(gradient, (np.ndarray, np.floating, float)):
         return gradient
     return np.asarray(gradient, dtype=dtype) if isinstance(original, np.ndarray) else dtype.type(gradient)

@@ -227,6 +227,27 @@ def test_explain_writes_the_chain_rule_for_leaves_that_are_numbers():
     assert "∂y/∂p['a'] = ∂y/∂v1 · ∂v1/∂p['a'] = 3 × 4 = 12" in str(res.explanation)
 
 
+@pytest.mark.parametrize("options", [{"mode": "forward"}, {"trace": True},
+                                     {"graph_kind": "backward", "order": 2}, {"taylor": False,
+                                                                              "method": "nested",
+                                                                              "order": 2}])
+def test_every_way_of_computing_gives_the_same_closed_form_for_dict_leaves(options):
+    res = run("y = p['a'] ** 2 * np.sin(p['c'])", {"p": {"a": 2.0, "c": 0.5}}, **options)
+    assert res.d("y", "p['a']") == pytest.approx(4.0 * np.sin(0.5))  # 2a sin c
+    assert res.d("y", "p['c']") == pytest.approx(4.0 * np.cos(0.5))  # a² cos c
+    if options.get("order") == 2:
+        assert res.d("y", "p['a']", "p['c']") == pytest.approx(4.0 * np.cos(0.5))  # 2a cos c
+        assert res.d("y", "p['c']", "p['c']") == pytest.approx(-4.0 * np.sin(0.5))
+    if options.get("trace"):
+        assert [row.label for row in res.trace.rows][:2] == ["p['a']", "p['c']"]
+
+
+def test_taylor_polynomial_of_a_one_number_dict_is_in_its_leaf():
+    res = run("y = p['a'] ** 3", {"p": {"a": 2.0}}, order=3, taylor=True, graph=False)
+    assert [res.d("y", *["p['a']"] * k) for k in (1, 2, 3)] == [12.0, 12.0, 6.0]  # 3a², 6a, 6
+    assert "p['a']" in str(res.taylor)
+
+
 @pytest.mark.parametrize("inputs, options, message", [
     ({"params": {}}, {}, "input params is an empty dict: there is nothing in it to differentiate"),
     ({"params": {"w": {}}}, {}, "input params['w'] is an empty dict"),
