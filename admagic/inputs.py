@@ -91,11 +91,11 @@ def leaves_of(tree):
     return found
 
 
-def _written_array(value):
+def is_written_array(value):
     """A list or tuple of numbers, nested or not (``[1.0, 2.0]``, ``[[1, 2], [3, 4]]``), that
     np.array reads as an array: one input, as it always was."""
     if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
-        if not all(_written_array(item) for item in value):
+        if not all(is_written_array(item) for item in value):
             return False
         try:  # a ragged list ([[1, 2], [3]]) is no array: a list of them
             np.asarray(value, dtype=float)
@@ -113,12 +113,12 @@ def leaf_names(name, tree):
     >>> leaf_names("p", {"w": 1.0, "layers": [[2.0, 3.0], np.ones(2)]})
     {"p['w']": 1.0, "p['layers'][0]": [2.0, 3.0], "p['layers'][1]": array([1., 1.])}
     """
-    if not is_container(tree) or _written_array(tree):
+    if not is_container(tree) or is_written_array(tree):
         return None
     named, pending = {}, [(name, tree)]
     while pending:
         path, item = pending.pop()
-        if not is_container(item) or _written_array(item):
+        if not is_container(item) or is_written_array(item):
             named[path] = item
             continue
         items = list(item.items()) if isinstance(item, dict) else list(enumerate(item))
@@ -139,7 +139,7 @@ def with_leaves(tree, named, name):
     """`tree` (as `leaf_names` read it under `name`) with each leaf replaced by ``named[its
     name]``: the container the cell sees, holding traced values (or plain ones, for --check)."""
     def rebuilt(path, item):
-        if not is_container(item) or _written_array(item):
+        if not is_container(item) or is_written_array(item):
             return named[path]
         if isinstance(item, dict):
             return type(item)((k, rebuilt(f"{path}[{k!r}]", v)) for k, v in item.items())

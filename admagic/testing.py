@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 
 from .api import value_and_grad
-from .inputs import bound, is_container, leaves_of, map_leaves
+from .inputs import bound, is_container, is_written_array, leaves_of, map_leaves
 from .traced import as_input, plain
 from .values import NotComputed
 
@@ -83,7 +83,8 @@ def check_grads(f, *args, order=2, argnum=0, eps=None, rtol=1e-5, atol=1e-6, see
     argnums = tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
     args = list(args)
     for i in argnums:
-        args[i] = map_leaves(as_input, args[i])  # ints become floats, as admagic does with its inputs
+        # ints become floats, as admagic does with its inputs; a list of numbers is an array
+        args[i] = as_input(args[i]) if is_written_array(args[i]) else map_leaves(as_input, args[i])
     rng = np.random.default_rng(seed)
     name = getattr(f, "__name__", None) or repr(f)
     for k in range(1, order + 1):

@@ -93,6 +93,11 @@ def test_check_grads_moves_every_leaf_of_a_dict_and_checks_dict_outputs():
     check_grads(lambda d, x: d.get("item", x) ** 2, {}, 2.0, argnum=(0, 1))
 
 
+def test_check_grads_takes_a_list_of_numbers_as_one_array_as_it_always_did():
+    check_grads(lambda a, b: np.append(a, b, axis=0), [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+                [[7.0, 8.0, 9.0]], argnum=(0, 1))
+
+
 def test_check_grads_catches_a_leaf_whose_derivative_was_dropped():
     def f(p):  # .item() detaches p["b"]: admagic's gradient for it is 0, the true one is not
         return np.sum(p["w"] ** 2) + p["b"].item() ** 2
