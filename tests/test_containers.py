@@ -317,3 +317,44 @@ def test_central_difference_agrees_with_the_dict_gradient_along_a_direction():
     g = am.grad(lambda p: loss_of(p["w"], p["b"]))({"w": W, "b": B})
     along = central_difference(loss_of, (W, B), (vw, vb))
     assert np.sum(g["w"] * vw) + np.sum(g["b"] * vb) == pytest.approx(along, rel=1e-7)
+
+
+# ---- in a real Jupyter kernel ---------------------------------------------------------------------
+
+@pytest.mark.notebook
+def test_in_a_real_kernel_a_dict_input_gives_its_columns_and_leaves_nothing_traced():
+    from jupyter_client.manager import start_new_kernel
+
+    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=120)
+
+    def run_in_kernel(code):
+        outputs = []
+        reply = client.execute_interactive(
+            code, timeout=120, allow_stdin=False,
+            output_hook=lambda message: outputs.append((message["msg_type"], message["content"])))
+        return reply["content"], outputs
+
+    def printed(outputs):
+        return "".join(c["text"] for kind, c in outputs if kind == "stream")
+
+    try:
+        run_in_kernel("%load_ext admagic\nimport numpy as np\n"
+                      "W = np.array([[0.5, -0.3], [0.2, 0.8]]); b = np.array([0.3, -0.2])\n"
+                      "x = np.array([1.0, 2.0])")
+        reply, outputs = run_in_kernel("%%grad params={'w': W, 'b': b} --check\n"
+                                       "h = np.tanh(params['w'] @ x + params['b'])\n"
+                                       "loss = np.sum(h ** 2)")
+        assert reply["status"] == "ok", reply
+        (html,) = [c["data"]["text/html"] for kind, c in outputs if kind == "display_data"]
+        assert "∂/∂params[&#x27;w&#x27;] by finite differences" in html
+        reply, outputs = run_in_kernel(
+            "import gc\nfrom admagic.traced import Traced\ngc.collect()\n"
+            "print(sum(type(o) is Traced for o in gc.get_objects()), "
+            "type(params['w']).__name__, list(_grad)[-1], "
+            "round(float(_grad[\"dloss/dparams['b']\"][0]), 6))")
+        z = np.array([[0.5, -0.3], [0.2, 0.8]]) @ np.array([1.0, 2.0]) + np.array([0.3, -0.2])
+        expected = 2 * np.tanh(z[0]) * (1 - np.tanh(z[0]) ** 2)  # d(Σ tanh(z)²)/db₀
+        assert printed(outputs) == f"0 ndarray dloss/dparams['b'] {round(float(expected), 6)}\n"
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
