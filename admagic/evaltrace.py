@@ -37,6 +37,7 @@ from functools import cached_property
 import numpy as np
 
 from . import taylor, tracetable
+from .messages import text as _t
 from .graph import _argument_text, _expression
 from .tape import ancestors, backward, by_number, unbroadcast
 from .traced import Traced, plain
@@ -143,19 +144,19 @@ class EvaluationTrace:
         owned = [(name, tape.own(v)) for name, v in outputs.items()] if tape else []
         self.outputs = [(name, node) for name, node in owned if node is not None]
         if not self.outputs:
-            raise ValueError("No output depends on the inputs, so there is no trace to show.")
+            raise ValueError(_t("trace.no_output"))
         output_names = [name for name, _ in self.outputs]
         self.gradient_of = output_names[-1] if gradient_of is None else gradient_of
         if self.gradient_of not in output_names:
-            raise ValueError(f"There is no output called {self.gradient_of!r} that depends on the "
-                             f"inputs; choose one of: {', '.join(output_names)}.")
+            raise ValueError(_t("trace.no_output_called", name=repr(self.gradient_of),
+                                names=", ".join(output_names)))
         self.inputs = [(name, tape.own(v)) for name, v in inputs.items()
                        if tape.own(v) is not None and tape.own(v).primitive is None]
         input_names = [name for name, _ in self.inputs]
         self.seed = input_names[0] if seed is None and input_names else seed
         if self.seed not in input_names:
-            raise ValueError(f"There is no input called {self.seed!r} to seed the tangents with; "
-                             f"the inputs are: {', '.join(input_names) or '(none)'}.")
+            raise ValueError(_t("trace.no_seed", name=repr(self.seed),
+                                names=", ".join(input_names) or _t("graph.none")))
         nodes = _nodes_of([node for _, node in self.outputs])
         given = list({id(n): n for _, n in self.inputs}.values())
         other_leaves = [n for n in nodes if n.primitive is None and n not in set(given)]
@@ -213,7 +214,7 @@ class EvaluationTrace:
     def _define(self, node):
         row = self._row_of[node]
         if node.primitive is None:
-            row.definition = f"{row.name} = {row.label or 'input'}"
+            row.definition = f"{row.name} = {row.label or _t('trace.input')}"
             return
         by_argnum = dict(node.in_edges())
         operands = [self._name(by_argnum[i]) if i in by_argnum else _argument_text(arg)

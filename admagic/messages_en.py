@@ -156,4 +156,197 @@ EN = {
     "error.changed_in_place":   ("Traced arrays can't be changed in place (w[i] = ...). Build a "
                                  "new array instead, e.g. with np.where(mask, new, w) or np.concatenate."),
     "error.unsupported_language": ("admagic speaks {languages}; {given} is not one of them."),
+    # ---- the setting %config GradMagics.order and friends (magic.py) ----
+    "error.setting_at_least":   "GradMagics.{name} must be {least} or more.",
+    # ---- refusals before a run: inputs, --mode, --seed, --trace, --explain (usage.py) ----
+    "error.await":              ("line {line}: %%grad runs the cell as plain Python, where {what} "
+                                 "can't be used at the top level. Await the value in a cell before "
+                                 "(v = await f()) and use v here."),
+    "error.input_not_identifier": "{name} can't be an input: inputs are Python names, like x or w1.",
+    "error.input_dunder":       ("{name} can't be an input: names with two underscores on each side "
+                                 "belong to Python itself, and binding one would break the cells "
+                                 "after this one. Choose another name, like x or w1."),
+    "error.input_ipython":      ("{name} can't be an input: IPython keeps its own things under that "
+                                 "name, and binding it would break the notebook. Choose another "
+                                 "name, like x or w1."),
+    "error.input_dict":         ("input {name} is a dict; %%grad differentiates with respect to "
+                                 "numbers and arrays. Give its entries as inputs of their own "
+                                 "(%%grad {inputs}, and use {keys} in the cell), or call "
+                                 "admagic.grad(f)({name}), which takes a dict and gives the "
+                                 "gradient as a dict with the same keys."),
+    "error.input_problem":      "input {name}: {problem}",
+    "error.digits":             "a whole number of about {digits} digits",
+    "error.too_large":          ("input {name}: {shown} is too large for a float (the largest is "
+                                 "about 1.8e308), and admagic computes in floats. Rescale it, e.g. "
+                                 "work in units of 1e300."),
+    "error.mode":               ("--mode {mode}: the modes are forward (one tangent sweep per "
+                                 "input) and reverse (one backward sweep per output, the default); "
+                                 "write --mode forward or --mode reverse."),
+    "error.forward_arrays": {
+        "one":   ("--mode forward takes inputs that are numbers, and {names} is an array: an array "
+                  "input would need one sweep per element. Drop --mode forward (reverse mode "
+                  "handles arrays), or use admagic.jvp(f, (x,), (v,)) for the derivative along "
+                  "one direction v."),
+        "other": ("--mode forward takes inputs that are numbers, and {names} are arrays: an array "
+                  "input would need one sweep per element. Drop --mode forward (reverse mode "
+                  "handles arrays), or use admagic.jvp(f, (x,), (v,)) for the derivative along "
+                  "one direction v."),
+    },
+    "error.seed_not_an_input":  ("--seed {seed}: that is not an input here; the inputs are: "
+                                 "{inputs}. Write e.g. --seed {first}."),
+    "error.seed_alone":         ("--seed {seed} picks whose tangents the trace or the graph shows: "
+                                 "add --trace, or --mode forward."),
+    "error.trace_backward":     ("--trace shows the evaluation trace of the cell's own computation, "
+                                 "and --graph backward draws the computation of its derivatives "
+                                 "instead: drop --graph backward (or --trace)."),
+    "error.explain_array_inputs": {
+        "one":   ("--explain writes the chain rule with numbers, and {names} is an array, whose "
+                  "local partials are matrices. Give inputs that are numbers (e.g. w0=1.0 "
+                  "w1=2.0), or drop --explain."),
+        "other": ("--explain writes the chain rule with numbers, and {names} are arrays, whose "
+                  "local partials are matrices. Give inputs that are numbers (e.g. w0=1.0 "
+                  "w1=2.0), or drop --explain."),
+    },
+    "error.or_nested":          "{problem} Or ask for --method nested.",
+    # ---- --trace and --explain after the run (textbook.py) ----
+    "error.explain_array_outputs": {
+        "one":   ("--explain writes the chain rule with numbers, and {names} is an array: along a "
+                  "path through an array operation each local partial is a matrix (a Jacobian), "
+                  "not a number, so the paths can't be written out with numbers. Compute what you "
+                  "want explained as numbers (a0 = ...; a1 = ...) and name them with --of, or "
+                  "drop --explain."),
+        "other": ("--explain writes the chain rule with numbers, and {names} are arrays: along a "
+                  "path through an array operation each local partial is a matrix (a Jacobian), "
+                  "not a number, so the paths can't be written out with numbers. Compute what you "
+                  "want explained as numbers (a0 = ...; a1 = ...) and name them with --of, or "
+                  "drop --explain."),
+    },
+    "note.explain_arrays": {
+        "one":   ("--explain: {names} is an array, so not explained (the local partials of array "
+                  "operations are matrices)."),
+        "other": ("--explain: {names} are arrays, so not explained (the local partials of array "
+                  "operations are matrices)."),
+    },
+    "note.no_trace":            ("No output depends on the inputs, so there is no trace or chain "
+                                 "rule to show."),
+    # ---- the evaluation trace, --trace (evaltrace.py, tracetable.py) ----
+    "trace.title":              ("Evaluation trace: {rows} rows; tangents seeded by {seed}, "
+                                 "adjoints of {of}"),
+    "trace.caption":            ("Evaluation trace ({rows} rows): tangents seeded by {seed} "
+                                 "(d{seed} = 1), adjoints of {of} (seed v̄ = 1)"),
+    "trace.row":                "row",
+    "trace.cells_name":         "cell's name",
+    "trace.definition":         "definition",
+    "trace.value":              "value",
+    "trace.partials":           "local partials",
+    "trace.tangent":            "tangent v̇ = d(·)/d{seed}",
+    "trace.adjoint":            "adjoint v̄ = d{of}/d(·)",
+    "trace.input":              "input",
+    "trace.seed":               " (seed)",
+    "trace.matrix":             "(matrix)",
+    "trace.more_rows": {
+        "one":   "… {count} more row …",
+        "other": "… {count} more rows …",
+    },
+    "trace.more_shares": {
+        "one":   "… {count} more share …",
+        "other": "… {count} more shares …",
+    },
+    "trace.no_output":          "No output depends on the inputs, so there is no trace to show.",
+    "trace.no_output_called":   ("There is no output called {name} that depends on the inputs; "
+                                 "choose one of: {names}."),
+    "trace.no_seed":            ("There is no input called {name} to seed the tangents with; the "
+                                 "inputs are: {names}."),
+    # ---- the chain rule, --explain (chainrule.py) ----
+    "explain.no_path":          "({output} does not depend on {input})",
+    "explain.by_tangents":      ("(by a tangent sweep: the paths pass through arrays, whose local "
+                                 "partials are matrices, so they are not written out)"),
+    "explain.more_factors":     "… ({count} more) …",
+    "explain.paths":            "{count} paths from {input} to {output}",
+    "explain.sum":              "Σ over the {paths} of the product of the local partials along each",
+    "explain.first":            "(the first: {example})",
+    "error.explain_numbers": {
+        "one":   ("The chain rule is written out for numbers; {names} is an array. Explain one "
+                  "element at a time: name it in the cell, e.g. {first}0 = {first}[0], and give "
+                  "number inputs."),
+        "other": ("The chain rule is written out for numbers; {names} are arrays. Explain one "
+                  "element at a time: name it in the cell, e.g. {first}0 = {first}[0], and give "
+                  "number inputs."),
+    },
+    # ---- --plot (plot.py, extras.py) ----
+    "plot.install":             ("--plot draws with matplotlib, which is not installed here. Install "
+                                 "it with: pip install 'admagic[plot]'   (or: pip install "
+                                 "matplotlib)"),
+    "plot.count_words":         "zero, one, two, three, four",
+    "plot.one_input_line":      ("--plot draws a function of one input, and this line gives {count} "
+                                 "({names}): give one, e.g. %%grad x=1 --plot."),
+    "plot.one_input":           ("--plot draws a function of one input; this cell has {count} "
+                                 "({names}). Give one, e.g. %%grad x=1 --plot."),
+    "plot.shape":               ("--plot draws against a number or a 1-D array; {name} has shape "
+                                 "{shape}. Give {name}=np.linspace(-1, 1, 50) or a number."),
+    "plot.order":               "order must be a whole number, 1 or more (got {order}).",
+    "plot.low_to_high":         ("The range to plot must go from low to high: got {lo}:{hi}; write "
+                                 "it as --plot {low}:{high}."),
+    "plot.array_no_range":      ("{name} is an array: the plot is drawn at its points, so it takes "
+                                 "no range. Leave the range out, or give a number."),
+    "plot.raised":              "it raised {error} with every point at once",
+    "plot.not_elementwise":     "{output} at {point} alone is not what it is with all points at once",
+    "plot.needs_elementwise":   ("--plot with an array input needs a cell that works elementwise "
+                                 "(y[i] from {name}[i] alone), but {why}. Give {name} as a number "
+                                 "to plot around it instead."),
+    "plot.no_output_short":     "no output depends on {name}",
+    "plot.shape_differs":       "an output has shape {shape}, not the points' {points}",
+    "plot.no_output":           ("No output of the cell depends on {name}, so there is nothing to "
+                                 "plot. Assign something computed from it, e.g. y = x * x."),
+    "plot.numbers_only":        ("--plot draws outputs that are numbers; {output} has shape "
+                                 "{shape}. Pick one with --of NAME."),
+    "plot.range_syntax":        "--plot takes a range as LO:HI, like --plot -3:3 (got {text}).",
+    "plot.tangent_at":          "tangent at {point}",
+    "plot.title_around": {
+        "one":   "{output} and its derivative around {point}",
+        "other": "{output} and its derivatives around {point}",
+    },
+    "plot.title_at": {
+        "one":   "{output} and its derivative at the points of {name}",
+        "other": "{output} and its derivatives at the points of {name}",
+    },
+    # ---- --step: the step-through's captions and buttons (stepper.py, static/stepper.js) ----
+    "step.install":             ('Stepping through the sweep needs the anywidget package: pip '
+                                 'install "admagic[step]" (or pip install anywidget), then restart '
+                                 'the kernel.'),
+    "step.too_many":            ("This sweep has {steps} steps, more than the {limit} the "
+                                 "step-through shows; step through a smaller case (fewer loop "
+                                 "iterations, a shorter array) to watch it."),
+    "step.before":              ("Before the sweep: {band} = 1, the seed; every other gradient is "
+                                 "still unknown ({blank})."),
+    "step.how":                 ("Each step takes the latest node not yet visited and sends its "
+                                 "gradient back to its inputs."),
+    "step.step":                ("Step {k} of {n}: {name} has {band} = {value}; it sends "
+                                 "g × ∂{name}/∂(input) back along each in-edge."),
+    "step.to":                  "to {name}: {how}  →  {band} = {sum}",
+    "step.final":               "  (final)",
+    "step.done":                ("Done: every gradient is final. This is the graph %%grad draws: "
+                                 "each input's gradient is the sum of the shares it received."),
+    "step.sends":               "sends {amount}",
+    "step.forward_before":      ("Before the sweep: the tangents of the inputs, ∂{seed}/∂{seed} = 1 "
+                                 "(the seed) and 0 for every other input; the rest are still "
+                                 "unknown ({blank})."),
+    "step.forward_how":         ("Each step takes the next operation in the order they ran and adds "
+                                 "up what its in-edges bring: local partial × that input's "
+                                 "tangent."),
+    "step.forward_step":        "Step {k} of {n}: {name} adds up what its in-edges bring: {band} = {sum}.",
+    "step.from":                "from {name}: {how}",
+    "step.forward_done":        ("Done: every tangent is known. The output's is its derivative with "
+                                 "respect to {seed}, the same number reverse mode finds as {seed}'s "
+                                 "gradient."),
+    "step.start":               "« start",
+    "step.start_title":         "Before the sweep",
+    "step.previous":            "◀ previous",
+    "step.previous_title":      "Previous step (←)",
+    "step.play":                "▶ play",
+    "step.pause":               "⏸ pause",
+    "step.play_title":          "Play the sweep",
+    "step.next":                "next ▶",
+    "step.next_title":          "Next step (→)",
+    "step.slider_title":        "Drag to any step",
 }

@@ -370,7 +370,7 @@ def test_display_sends_the_fallbacks_with_ipywidgets_7_and_8(drawn, monkeypatch,
 def test_the_forward_widget_steps_tangents_and_says_so_in_the_legend(drawn):
     _, trace, svg = drawn
     widget = stepper.stepper(trace, svg, mode="forward")
-    assert "∂(node)/∂x: tangents, seeded by x" in widget.svg and "gradients of f" not in widget.svg
+    assert "∂(node)/∂x: tangents, forward mode seeded by x" in widget.svg and "gradients of f" not in widget.svg
     shown = {}
     for frame in widget.frames:  # as the browser does: each frame's bands are what changed
         shown |= frame["bands"]
