@@ -72,8 +72,8 @@ def frames(trace, bands=None, names=None, mode="reverse"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}.")
     if mode == "forward":
         return forward_frames(trace, names)
-    rows = {row.name: row for row in trace.rows}
-    names = {row.id: row.label or row.name for row in trace.rows} | (names or {})
+    rows = {row.id: row for row in trace.rows}
+    names = {row.id: row.drawn for row in trace.rows} | (names or {})
     target = trace.row_of(trace._target)
     of = trace.adjoint_of
     prefix = {row.id: f"∂{of}/∂{names[row.id]}" for row in trace.rows}
@@ -82,7 +82,7 @@ def frames(trace, bands=None, names=None, mode="reverse"):
     final = {row.id: (bands or {}).get(row.id) or f"{prefix[row.id]} = {format_value(row.adjoint)}"
              for row in trace.rows}
     # Shares each row has received so far: once all have arrived, its gradient is final.
-    arrived = {row.name: 0 for row in trace.rows}
+    arrived = {row.id: 0 for row in trace.rows}
     unreached = {row.id for row in trace.rows if not row.contributions and row is not target}
     shown = {row.id: final[row.id] if row.id in unreached else f"{prefix[row.id]} = {_BLANK}"
              for row in trace.rows}
@@ -90,22 +90,22 @@ def frames(trace, bands=None, names=None, mode="reverse"):
     steps = trace.steps
     out = [_frame([_t("step.before", band=prefix[target.id], blank=_BLANK), _t("step.how")],
                   None, [], shown, [], [target.id])]
-    running = {target.name: target.adjoint}
+    running = {target.id: target.adjoint}
     for k, step in enumerate(steps, start=1):
-        node = rows[step.node]
+        node = rows[step.id]
         lines = [_t("step.step", k=k, n=len(steps), name=names[node.id], band=prefix[node.id],
                     value=format_value(step.adjoint))]
         shares, by_edge = [], {}
-        for parent_name, amount in step.sent:
-            parent = rows[parent_name]
-            share = parent.contributions[arrived[parent_name]]  # they're in sweep order
-            arrived[parent_name] += 1
-            done = arrived[parent_name] == len(parent.contributions)
-            before = running.get(parent_name)
-            running[parent_name] = amount if before is None else before + amount
+        for parent_id, (_, amount) in zip(step.receivers, step.sent):
+            parent = rows[parent_id]
+            share = parent.contributions[arrived[parent_id]]  # they're in sweep order
+            arrived[parent_id] += 1
+            done = arrived[parent_id] == len(parent.contributions)
+            before = running.get(parent_id)
+            running[parent_id] = amount if before is None else before + amount
             how = _share_text(share)
             by_edge.setdefault(parent.id, []).append(how)
-            total = format_value(running[parent_name])
+            total = format_value(running[parent_id])
             sum_text = (total if before is None
                         else f"{format_value(before)} + {format_value(amount)} = {total}")
             lines.append(_t("step.to", name=names[parent.id], how=how, band=prefix[parent.id],
@@ -128,7 +128,7 @@ def forward_frames(trace, names=None):
     ∂(node)/∂(seed). Arguments and frames are as in `frames`.
     """
     rows = {row.name: row for row in trace.rows}
-    names = {row.id: row.label or row.name for row in trace.rows} | (names or {})
+    names = {row.id: row.drawn for row in trace.rows} | (names or {})
     seed = trace.seed
     prefix = {row.id: f"∂{names[row.id]}/∂{seed}" for row in trace.rows}
     final = {row.id: f"{prefix[row.id]} = {format_value(row.tangent)}" for row in trace.rows}
