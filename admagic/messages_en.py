@@ -51,6 +51,23 @@ EN = {
     "note.no_graph":            "No output depends on the inputs, so there is no graph to draw.",
     "note.graph_failed":        "The graph could not be drawn: {error}",
     "note.and":                 "{first} and {last}",
+    # ---- a nan through a branch np.where didn't take (branches.py) ----
+    "note.unchosen_branch": {
+        "one":   ("{keys} is nan here because of a branch np.where did not take (np.nan_to_num is "
+                  "an np.where too): that branch still ran, at a point where it has no derivative "
+                  "(like np.sqrt(x) at x = -1), and reverse mode multiplies the 0 it sends that "
+                  "branch by the nan there: 0 × nan = nan. The derivative you want is the taken "
+                  "branch's: keep the other branch finite where it is not taken, e.g. "
+                  "np.sqrt(np.where(x > 0, x, 1.0)) for np.sqrt(x), or, with inputs that are "
+                  "numbers, add --mode forward, whose tangents np.where chooses between."),
+        "other": ("{keys} are nan here because of a branch np.where did not take (np.nan_to_num "
+                  "is an np.where too): that branch still ran, at a point where it has no "
+                  "derivative (like np.sqrt(x) at x = -1), and reverse mode multiplies the 0 it "
+                  "sends that branch by the nan there: 0 × nan = nan. The derivatives you want are "
+                  "the taken branch's: keep the other branch finite where it is not taken, e.g. "
+                  "np.sqrt(np.where(x > 0, x, 1.0)) for np.sqrt(x), or, with inputs that are "
+                  "numbers, add --mode forward, whose tangents np.where chooses between."),
+    },
     # ---- the graph's legend and labels (graph.py, render.py) ----
     "graph.input":              "input",
     "graph.operation":          "operation",

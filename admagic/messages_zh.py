@@ -40,6 +40,14 @@ ZH = {
     "note.no_graph":            "没有任何输出依赖于输入，所以没有计算图可画。",
     "note.graph_failed":        "无法绘制计算图：{error}",
     "note.and":                 "{first} 和 {last}",
+    # ---- np.where 未选中的分支带来的 nan（branches.py）----
+    "note.unchosen_branch":     ("{keys} 在这里是 nan，原因是 np.where 没有选中的那个分支（np.nan_to_num "
+                                 "也是一个 np.where）：那个分支照样被计算了，而且是在它没有导数的点上"
+                                 "（例如 x = -1 处的 np.sqrt(x)）；反向模式传给它的是 0，再乘以那里为 nan "
+                                 "的局部偏导数：0 × nan = nan。想要的是被选中分支的导数：请让未选中的分支"
+                                 "在不被选中的地方保持有限，例如用 np.sqrt(np.where(x > 0, x, 1.0)) 代替 "
+                                 "np.sqrt(x)；若输入都是标量，也可以加上 --mode forward，前向模式的切线"
+                                 "由 np.where 在两个分支之间选择。"),
     # ---- 计算图的图例与标签（graph.py、render.py）----
     "graph.input":              "输入",
     "graph.operation":          "运算",
