@@ -186,11 +186,6 @@ EN = {
     "error.input_ipython":      ("{name} can't be an input: IPython keeps its own things under that "
                                  "name, and binding it would break the notebook. Choose another "
                                  "name, like x or w1."),
-    "error.input_dict":         ("input {name} is a dict; %%grad differentiates with respect to "
-                                 "numbers and arrays. Give its entries as inputs of their own "
-                                 "(%%grad {inputs}, and use {keys} in the cell), or call "
-                                 "admagic.grad(f)({name}), which takes a dict and gives the "
-                                 "gradient as a dict with the same keys."),
     "error.input_problem":      "input {name}: {problem}",
     "error.digits":             "a whole number of about {digits} digits",
     "error.too_large":          ("input {name}: {shown} is too large for a float (the largest is "
@@ -299,6 +294,9 @@ EN = {
                                  "({names}): give one, e.g. %%grad x=1 --plot."),
     "plot.one_input":           ("--plot draws a function of one input; this cell has {count} "
                                  "({names}). Give one, e.g. %%grad x=1 --plot."),
+    "plot.container":           ("--plot draws against one number or 1-D array, and {name} is a "
+                                 "{kind}. Give the number as the input itself, e.g. "
+                                 "%%grad a={name}['a'] --plot."),
     "plot.shape":               ("--plot draws against a number or a 1-D array; {name} has shape "
                                  "{shape}. Give {name}=np.linspace(-1, 1, 50) or a number."),
     "plot.order":               "order must be a whole number, 1 or more (got {order}).",

@@ -132,9 +132,6 @@ ZH = {
                                  "破坏之后的单元格。请换一个名字，例如 x 或 w1。"),
     "error.input_ipython":      ("{name} 不能作为输入：IPython 用这个名字存放它自己的东西，绑定它会破坏这个"
                                  " notebook。请换一个名字，例如 x 或 w1。"),
-    "error.input_dict":         ("输入 {name} 是一个 dict；%%grad 只对数和数组求导。请把它的各项分别作为"
-                                 "输入（%%grad {inputs}，并在单元格里使用 {keys}），或者调用 "
-                                 "admagic.grad(f)({name})：它接受 dict，并以键相同的 dict 给出梯度。"),
     "error.input_problem":      "输入 {name}：{problem}",
     "error.digits":             "一个约 {digits} 位的整数",
     "error.too_large":          ("输入 {name}：{shown} 超出了浮点数的范围（最大约为 1.8e308），而 admagic "
@@ -196,6 +193,8 @@ ZH = {
                                  "一个，例如 %%grad x=1 --plot。"),
     "plot.one_input":           ("--plot 画的是单个输入的函数；这个单元格有 {count} 个输入（{names}）。请只给"
                                  "一个，例如 %%grad x=1 --plot。"),
+    "plot.container":           ("--plot 的横轴须是一个数或一维数组，而 {name} 是一个 {kind}。请直接把"
+                                 "那个数作为输入，例如 %%grad a={name}['a'] --plot。"),
     "plot.shape":               ("--plot 的横轴须是一个数或一维数组；{name} 的形状是 {shape}。请给 "
                                  "{name}=np.linspace(-1, 1, 50) 或一个数。"),
     "plot.order":               "阶数须是不小于 1 的整数（得到的是 {order}）。",

@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from .inputs import leaf_names
 from .messages import text as _t
 from .namespace import clean_namespace
 from .notation import operand, superscript, typed_number
@@ -62,6 +63,8 @@ def plot_cell(code, inputs, namespace=None, *, order=1, span=None, of=None, poin
     if len(inputs) != 1:
         raise ValueError(_t("plot.one_input", count=len(inputs), names=", ".join(inputs)))
     (name, x0), = inputs.items()
+    if leaf_names(name, x0) is not None:  # a dict or list of inputs (inputs.py)
+        raise ValueError(_t("plot.container", name=name, kind=type(x0).__name__))
     x0 = np.asarray(plain(x0), dtype=float)
     if x0.ndim > 1:
         raise ValueError(_t("plot.shape", name=name, shape=x0.shape))

@@ -13,6 +13,7 @@ from . import derivative_table, interpolation
 from .messages import listed, text
 from .source import Cell
 from .taylor import MAX_ORDER, check_order
+from .inputs import leaf_names
 from .traced import as_input, plain
 
 
@@ -46,23 +47,32 @@ def input_values(inputs):
             raise GradUsageError(text("error.input_dunder", name=name))
         if name in _IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
             raise GradUsageError(text("error.input_ipython", name=name))
-        if isinstance(value, dict):
-            raise GradUsageError(_dict_input_advice(name, value))
         try:
-            values[name] = as_input(plain(value))
-        except TypeError as error:
-            raise GradUsageError(text("error.input_problem", name=name, problem=error)) from None
-        except OverflowError:
-            shown = (text("error.digits", digits=f"{int(value.bit_length() * 0.30103) + 1:,}")
-                     if isinstance(value, int) else f"{value!r:.40}")
-            raise GradUsageError(text("error.too_large", name=name, shown=shown)) from None
+            named = leaf_names(name, value)
+        except TypeError as problem:
+            raise GradUsageError(f"input {problem}") from None
+        for leaf_name, leaf in (named or {name: value}).items():
+            values[leaf_name] = _number(leaf_name, leaf)
     return values
 
 
-def _dict_input_advice(name, value):
-    keys = [k for k in value if isinstance(k, str) and k.isidentifier()][:2] or ["w", "b"]
-    inputs = " ".join(f"{k}={name}[{k!r}]" for k in keys)
-    return text("error.input_dict", name=name, inputs=inputs, keys=listed(keys))
+def input_containers(inputs):
+    """The inputs that are lists, tuples or dicts, ``{name: container}``: `input_values` has
+    made each leaf an input of its own (``params['w']``), and the cell sees the container rebuilt
+    around them (`inputs.with_leaves`)."""
+    return {name: value for name, value in inputs.items() if leaf_names(name, value) is not None}
+
+
+def _number(name, value):
+    """One input as admagic differentiates with respect to it (a float or a float array)."""
+    try:
+        return as_input(plain(value))
+    except TypeError as error:
+        raise GradUsageError(text("error.input_problem", name=name, problem=error)) from None
+    except OverflowError:
+        shown = (text("error.digits", digits=f"{int(value.bit_length() * 0.30103) + 1:,}")
+                 if isinstance(value, int) else f"{value!r:.40}")
+        raise GradUsageError(text("error.too_large", name=name, shown=shown)) from None
 
 
 def check_request(request):

@@ -209,7 +209,6 @@ def test_plot_refusals_in_chinese():
     (dict(values={"x": 10 ** 400}), r"输入 x：一个约 401 位的整数 超出了浮点数的范围"),
     (dict(values={"__x__": 1.0}), r"__x__ 不能作为输入：两边各有两个下划线的名字属于 Python 本身"),
     (dict(values={"In": 1.0}), r"In 不能作为输入：IPython 用这个名字存放它自己的东西"),
-    (dict(values={"p": {"w": 1.0, "b": 2.0}}), r"输入 p 是一个 dict.*%%grad w=p\['w'\] b=p\['b'\]"),
 ])
 def test_the_rarer_refusals_in_chinese(zh, call, chinese):
     values = call.pop("values", {"x": 1.0})
