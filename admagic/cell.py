@@ -25,7 +25,7 @@ import warnings
 import numpy as np
 
 from . import derivative_table as engine
-from . import interpolation, textbook, usage
+from . import branches, interpolation, textbook, usage
 from . import taylor as taylor_mode
 from .arrays import element_assignment_explained
 from .inputs import bound
@@ -283,6 +283,7 @@ def _run_traced(request, timings):
         # The tapes have stopped recording, but still hold the record: the textbook views read it.
         run = _Run(traced, named, found, first, leaves, polynomials, notes, elementwise=elementwise)
         textbook.views(request, run, timings)
+        run.notes.extend(branches.unchosen_branch_notes(traced, leaves[-1], found))
     finally:
         for tape in tapes:  # the one place the cell's tapes let go of their record, on every path
             tape.release()
