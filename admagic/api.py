@@ -32,17 +32,22 @@ def _traced_call(f, args, kwargs, argnums, containers=False):
         if not -len(args) <= i < len(args):
             raise TypeError(f"argnum {i} is out of range: the function was called with "
                             f"{len(args)} positional argument(s).")
-    with Tape() as tape:
-        leaves = []
+    tape = Tape()
+    try:
+        with tape:
+            leaves = []
 
-        def leaf(value):
-            leaves.append(new_leaf(tape, value))
-            return leaves[-1]
+            def leaf(value):
+                leaves.append(new_leaf(tape, value))
+                return leaves[-1]
 
-        for i in argnums:
-            args[i] = _map_leaves(leaf, args[i]) if containers else leaf(args[i])
-        with element_assignment_explained():
-            out = f(*args, **kwargs)
+            for i in argnums:
+                args[i] = _map_leaves(leaf, args[i]) if containers else leaf(args[i])
+            with element_assignment_explained():
+                out = f(*args, **kwargs)
+    except BaseException:
+        tape.discard()  # what f recorded before it failed holds no graph (see Tape.discard)
+        raise
     return tape, leaves, out
 
 
@@ -109,7 +114,7 @@ def value_and_grad(f, argnum=0):
                 "output first, e.g. np.sum(...).")
         grads = _like_arguments(_gradients(tape, leaves, out, np.ones(shape) if shape else 1.0),
                                 args, argnums)
-        tape.release()
+        tape.discard()  # a traced value f kept (a log, a closure) holds no graph from here on
         if isinstance(value, (np.floating, np.ndarray)) and not shape:
             value = float(value)  # a number, not a 0-d array
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
@@ -161,7 +166,6 @@ def derivative(f, order=1):
 
     def df(x):
         tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
-        tape.release()  # Taylor mode and nested reverse walk the graph, not the tape's list
         shape, in_shape = np.shape(plain(_one_level_down(out, tape))), np.shape(plain(leaf))
         if shape not in ((), in_shape):
             raise TypeError(f"derivative() needs f to map a number to a number (or act "
@@ -172,6 +176,7 @@ def derivative(f, order=1):
         else:
             (series,) = taylor.derivatives([out], leaf, order)
             answer = _like_input(series[order], leaf)
+        tape.discard()
         if np.size(plain(leaf)) > 1 and (shape == in_shape or order > 1):
             _check_elementwise(f, plain(leaf), plain(answer), order, one_number=shape != in_shape)
         return answer
@@ -191,8 +196,8 @@ def _check_elementwise(f, x, answer, order, one_number):
         got, expected = _nested_reverse(along, order)(0.0), np.sum(answer * v ** order)
     else:
         tape, (leaf,), out = _traced_call(along, (0.0,), {}, (0,))
-        tape.release()
         got, expected = plain(taylor.derivatives([out], leaf, order)[0][order]), answer * v ** order
+        tape.discard()
     got, expected = np.asarray(plain(got), dtype=float), np.asarray(expected, dtype=float)
     finite = np.isfinite(got) & np.isfinite(expected)
     scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
@@ -221,7 +226,7 @@ def _elementwise_derivative(f):
                             f"{np.shape(plain(leaf))}. Use jacobian(f).")
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
         (gradient,) = _gradients(tape, [leaf], out, seed)
-        tape.release()
+        tape.discard()
         return gradient
 
     return df
@@ -245,7 +250,7 @@ def jacobian(f, argnum=0):
             seed[index] = 1.0
             for block, g in zip(blocks, _gradients(tape, leaves, out, seed if out_shape else 1.0)):
                 block.append(g)
-        tape.release()
+        tape.discard()
         results = []
         for leaf, block in zip(leaves, blocks):
             in_shape = np.shape(plain(leaf))
@@ -302,11 +307,11 @@ def derivatives(f, order):
             leaves = [new_leaf(tape, x) for x in xs]
             with element_assignment_explained():
                 out = f(*leaves)
-        tape.release()  # the sweeps walk the graph, not the tape's list
         try:
             (found,) = interpolation.partials([out], leaves, order)
         except NotImplementedError:
             found = _by_nested_reverse(f, xs, order)
+        tape.discard()
         return {leibniz(output_name, tuple(names[a] for a in wrt)):
                 value if type(value) is Traced else plain_copy(value)  # an outer tape's, kept
                 for wrt, value in found.items()}

@@ -194,7 +194,9 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
         textbook.views(request, run, timings)  # --trace, --explain and forward mode's tangents
         picture = _draw_timed(request, run, timings) if graph else None
     finally:
+        started = time.perf_counter()
         _discard(tapes)
+        timings["discarding"] = time.perf_counter() - started
     checks = {}
     if check:
         started = time.perf_counter()

@@ -236,3 +236,86 @@ def test_the_backward_graph_is_drawn_before_the_record_goes(stash):
     assert res.graph is not None and "cos" in res.graph.source
     assert res["dy/dx"] == pytest.approx(math.cos(1.0) + math.sin(1.0), rel=1e-15)
     assert_no_graph(since)
+
+
+# ---- the functional API discards too; a Tape the user holds keeps its record -------------------
+
+def logged_sin_loop(log):
+    def f(x):
+        y = x
+        for _ in range(50):
+            y = np.sin(y) * 1.01
+        log.append(y)  # a training loop's log: it outlives the call
+        return y
+    return f
+
+
+@pytest.mark.parametrize("call", [
+    lambda f: am.grad(f)(0.7),
+    lambda f: am.value_and_grad(f)(0.7)[1],
+    lambda f: am.derivative(f)(0.7),
+    lambda f: am.jacobian(f)(0.7),
+    lambda f: am.derivatives(f, 1)(0.7)["df/dx"],
+    lambda f: am.jvp(f, (0.7,), (1.0,))[1],
+], ids=["grad", "value_and_grad", "derivative", "jacobian", "derivatives", "jvp"])
+def test_a_value_a_function_keeps_holds_no_graph_once_the_api_returns(call):
+    since, log = first_new_number(), []
+    assert call(logged_sin_loop(log)) == pytest.approx(sin_loop_derivative(0.7), rel=1e-12)
+    assert len(ancestors(log[0])) == 1 and float(log[0]) == pytest.approx(sin_loop(0.7), rel=1e-12)
+    assert_no_graph(since)
+
+
+def test_nested_grad_is_right_and_its_inner_logs_hold_no_graph():
+    """d²/dx² of x³ = 6x; the inner function logs its value at each call."""
+    since, log = first_new_number(), []
+
+    def cube(x):
+        log.append(x * x * x)
+        return log[-1]
+
+    assert am.grad(am.grad(cube))(2.0) == 12.0
+    assert am.hessian(lambda w: np.sum(cube(w)))(np.array([1.0, 2.0])).tolist() == [[6.0, 0.0],
+                                                                                    [0.0, 12.0]]
+    assert_no_graph(since)
+
+
+def test_a_function_that_fails_leaves_no_graph():
+    since, log = first_new_number(), []
+
+    def fails(x):
+        logged_sin_loop(log)(x)
+        raise ValueError("stop")
+
+    with pytest.raises(ValueError, match="stop"):
+        am.grad(fails)(0.7)
+    assert len(log) == 1
+    assert_no_graph(since)
+
+
+def test_only_admagics_own_tapes_discard_a_tape_the_user_holds_keeps_its_record():
+    """GradientTape semantics: a persistent tape answers again after grad() and %%grad have run
+    and discarded theirs; y = x³ + x at x = 2: dy/dx = 3x² + 1 = 13."""
+    x, log = am.Variable(2.0), []
+    with am.Tape(persistent=True) as tape:
+        y = x * x * x + x
+    assert am.grad(logged_sin_loop(log))(0.7) == pytest.approx(sin_loop_derivative(0.7), rel=1e-12)
+    ns = {"np": np}
+    differentiate("import itertools\nz = w * w\nr = itertools.repeat(z)", {"w": 1.0},
+                  namespace=ns, graph=False)
+    assert len(ancestors(log[0])) == 1 and len(ancestors(next(ns["r"]))) == 1
+    assert len(ancestors(y)) == 4  # x, x·x, x·x·x and y: the user's record is all there
+    assert float(tape.gradient(y, x)) == 13.0 and float(tape.gradient(y, x)) == 13.0
+
+
+@pytest.mark.parametrize("branch", ["y = np.sin(x) * x", "y = np.sin(x) * x if x > 0 else x"],
+                         ids=["all points at once", "point by point"])
+def test_the_runs_plot_makes_discard_their_records(stash, branch):
+    """--plot runs the cell again over many points (at once, or one by one for a branch)."""
+    from admagic.plot import evaluate
+
+    since, xs = first_new_number(), np.linspace(0.5, 1.5, 5)
+    curves = evaluate(f"import {stash.__name__} as s\n{branch}\ns.kept.append(y)\n", "x", xs,
+                      order=1)
+    assert curves["y"][1] == pytest.approx(np.cos(xs) * xs + np.sin(xs), rel=1e-12)
+    assert stash.kept
+    assert_no_graph(since)
