@@ -319,3 +319,30 @@ def test_the_runs_plot_makes_discard_their_records(stash, branch):
     assert curves["y"][1] == pytest.approx(np.cos(xs) * xs + np.sin(xs), rel=1e-12)
     assert stash.kept
     assert_no_graph(since)
+
+
+# ---- through %%grad itself ---------------------------------------------------------------------
+
+def test_through_the_magic_a_kept_value_holds_no_graph_and_the_next_cell_is_right():
+    """Two real %%grad cells: the first leaves y = x³ at x = 2 in a generator's frame; the second
+    uses it as the constant 8: z = 8·u, dz/du = 8."""
+    from IPython.testing import globalipapp
+    from IPython.utils.capture import capture_output
+
+    shell = globalipapp.start_ipython() or globalipapp.get_ipython()
+    shell.run_line_magic("load_ext", "admagic")
+    since = first_new_number()
+    try:
+        with capture_output():
+            first = shell.run_cell("%%grad x=2 --trace\ny = x * x * x\n"
+                                   "def keep():\n    v = y\n    while True:\n        yield v\n"
+                                   "kept = keep()\nnext(kept)")
+            second = shell.run_cell("%%grad u=1.5 --no-graph\nz = u * next(kept)")
+        assert first.success and second.success
+        assert shell.user_ns["_grad"]["dz/du"] == 8.0 and shell.user_ns["_grad"].values["z"] == 12.0
+        value = next(shell.user_ns["kept"])
+        assert type(value) is Traced and float(value) == 8.0
+        assert_no_graph(since)
+    finally:
+        for name in ("kept", "keep", "x", "y", "u", "z", "_grad"):
+            shell.user_ns.pop(name, None)
