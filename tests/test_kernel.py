@@ -119,3 +119,26 @@ def test_after_ctrl_c_in_a_cell_the_session_works_and_nothing_traced_is_left(ker
     reply, outputs = run(client, CENSUS)
     assert printed(outputs) == "0 False\n"
     assert_the_session_works(client)
+
+
+GRAPHS = """\
+import gc as _gc
+from admagic.tape import Node as _Node
+_gc.collect()
+print(sum(isinstance(_o, _Node) and bool(_o.parents) for _o in _gc.get_objects()))
+"""
+
+
+def test_a_value_kept_where_the_cleaner_cannot_reach_holds_no_graph_after_the_cell(kernel):
+    """A generator's frame keeps y = x·1.0001¹⁰⁰⁰⁰ from a cell that fails, and from one that
+    succeeds; no node in the kernel still holds a graph, and the next cell uses y as a constant."""
+    _, client = kernel
+    keep = "def keep():\n    v = y\n    while True:\n        yield v\nkept = keep()\nnext(kept)\n"
+    for ending in ("raise ValueError('boom')", "z = y * 2"):
+        reply, _ = run(client, f"%%grad x=3\n{LOOP}{keep}{ending}")
+        reply, outputs = run(client, GRAPHS)
+        assert printed(outputs) == "0\n"
+    reply, _ = run(client, "%%grad u=2 --no-graph\nw = u * next(kept)")
+    assert reply["status"] == "ok", reply
+    reply, outputs = run(client, "print(round(_grad['dw/du'] / (3 * 1.0001 ** 10000), 12))")
+    assert printed(outputs) == "1.0\n"  # dw/du = y, the kept constant
