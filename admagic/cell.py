@@ -30,6 +30,7 @@ from . import derivative_table as engine
 from . import interpolation, textbook, usage
 from . import taylor as taylor_mode
 from .arrays import element_assignment_explained
+from .inputs import bound
 from .messages import listed, text
 from .values import plain_copy
 from .namespace import _interrupts_held_back as interrupts_held_back, clean_namespace
@@ -70,6 +71,7 @@ class _Request:
     seed: str = None  # the input whose tangents the trace and the picture show
     explain: bool = False  # write out the chain rule (chainrule.py)
     step: bool = False  # make the trace and the roomier picture --step steps through (stepper.py)
+    containers: dict = dataclasses.field(default_factory=dict)  # name -> a dict/list input as given
 
     @property
     def backward_graph(self):
@@ -183,7 +185,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
-                       method, mode, trace or step, seed, explain, step)
+                       method, mode, trace or step, seed, explain, step,
+                       containers=usage.input_containers(inputs))
     usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
@@ -200,7 +203,8 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     checks = {}
     if check:
         started = time.perf_counter()
-        checks = check_cell(request.cell, before, values, outputs, max_derivative_size, run.notes)
+        checks = check_cell(request.cell, before, values, outputs, max_derivative_size, run.notes,
+                            request.containers)
         timings["checking"] = time.perf_counter() - started
     polynomials = None
     if taylor:
@@ -260,7 +264,7 @@ def _run_traced(request, made, timings):
             stack.enter_context(tape)
             leaves.append({name: new_leaf(tape, leaves[-1][name] if leaves else value)
                            for name, value in request.values.items()})
-        request.namespace.update(leaves[-1])
+        request.namespace.update(bound(leaves[-1], request.containers))
         started = time.perf_counter()
         with _warnings_at_the_cells_lines(request.cell.filename), element_assignment_explained():
             last = request.cell.run(request.namespace)
@@ -316,10 +320,10 @@ def _outputs(request, last, tape, notes, of):
                 raise GradUsageError(text("error.not_a_number", name=name,
                                           kind=type(plain(value)).__name__))
         return chosen
-    computed = cell.depends(values)
+    computed = cell.depends([*values, *request.containers])
     chosen, constant = {}, []
     for name in cell.bound:
-        if name in values or name not in namespace:
+        if name in values or name in request.containers or name not in namespace:
             continue
         value = namespace[name]
         if _on(value, tape):

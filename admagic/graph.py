@@ -321,7 +321,8 @@ class _Picture:
             self._labelled = True
             names = [operand(self.record.name[n]) for n in (head, tail)]
             label = _edge_label(f"∂{names[0]}/∂{names[1]} = {partial}")
-        self.graph.edge(tail_id, _id(head), label=label)
+        spine = tail.primitive is not None and not copied  # weighted: operations in a straight line
+        self.graph.edge(tail_id, _id(head), label=label, **({"weight": "4"} if spine else {}))
 
     def _ellipsis_edge(self, tail, head):
         if (tail, head) not in self._to_ellipsis:

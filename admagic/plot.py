@@ -25,6 +25,7 @@ import math
 import numpy as np
 
 from .namespace import clean_namespace
+from .inputs import leaf_names
 from .notation import operand, superscript, typed_number
 from .source import Cell
 from .tape import Tape
@@ -60,6 +61,10 @@ def plot_cell(code, inputs, namespace=None, *, order=1, span=None, of=None, poin
         raise ValueError(f"--plot draws a function of one input; this cell has {len(inputs)} "
                          f"({', '.join(inputs)}). Give one, e.g. %%grad x=1 --plot.")
     (name, x0), = inputs.items()
+    if leaf_names(name, x0) is not None:  # a dict or list of inputs (inputs.py)
+        raise ValueError(f"--plot draws against one number or 1-D array, and {name} is a "
+                         f"{type(x0).__name__}. Give the number as the input itself, e.g. "
+                         f"%%grad a={name}['a'] --plot.")
     x0 = np.asarray(plain(x0), dtype=float)
     if x0.ndim > 1:
         raise ValueError(f"--plot draws against a number or a 1-D array; {name} has shape "

@@ -13,6 +13,7 @@ from . import derivative_table, interpolation
 from .messages import text
 from .source import Cell
 from .taylor import MAX_ORDER, check_order
+from .inputs import leaf_names
 from .traced import as_input, plain
 
 
@@ -53,28 +54,34 @@ def input_values(inputs):
             raise GradUsageError(f"{name} can't be an input: IPython keeps its own things under "
                                  "that name, and binding it would break the notebook. Choose "
                                  "another name, like x or w1.")
-        if isinstance(value, dict):
-            raise GradUsageError(_dict_input_advice(name, value))
         try:
-            values[name] = as_input(plain(value))
-        except TypeError as error:
-            raise GradUsageError(f"input {name}: {error}") from None
-        except OverflowError:
-            shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
-                     if isinstance(value, int) else f"{value!r:.40}")
-            raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
-                                 "is about 1.8e308), and admagic computes in floats. Rescale it, "
-                                 "e.g. work in units of 1e300.") from None
+            named = leaf_names(name, value)
+        except TypeError as problem:
+            raise GradUsageError(f"input {problem}") from None
+        for leaf_name, leaf in (named or {name: value}).items():
+            values[leaf_name] = _number(leaf_name, leaf)
     return values
 
 
-def _dict_input_advice(name, value):
-    keys = [k for k in value if isinstance(k, str) and k.isidentifier()][:2] or ["w", "b"]
-    inputs = " ".join(f"{k}={name}[{k!r}]" for k in keys)
-    return (f"input {name} is a dict; %%grad differentiates with respect to numbers and arrays. "
-            f"Give its entries as inputs of their own (%%grad {inputs}, and use "
-            f"{' and '.join(keys)} in the cell), or call admagic.grad(f)({name}), which takes a "
-            "dict and gives the gradient as a dict with the same keys.")
+def input_containers(inputs):
+    """The inputs that are lists, tuples or dicts, ``{name: container}``: `input_values` has
+    made each leaf an input of its own (``params['w']``), and the cell sees the container rebuilt
+    around them (`inputs.with_leaves`)."""
+    return {name: value for name, value in inputs.items() if leaf_names(name, value) is not None}
+
+
+def _number(name, value):
+    """One input as admagic differentiates with respect to it (a float or a float array)."""
+    try:
+        return as_input(plain(value))
+    except TypeError as error:
+        raise GradUsageError(f"input {name}: {error}") from None
+    except OverflowError:
+        shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+                 if isinstance(value, int) else f"{value!r:.40}")
+        raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
+                             "is about 1.8e308), and admagic computes in floats. Rescale it, "
+                             "e.g. work in units of 1e300.") from None
 
 
 def check_request(request):
