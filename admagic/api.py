@@ -33,17 +33,22 @@ def _traced_call(f, args, kwargs, argnums, containers=False):
         if not -len(args) <= i < len(args):
             raise TypeError(f"argnum {i} is out of range: the function was called with "
                             f"{len(args)} positional argument(s).")
-    with Tape() as tape:
-        leaves = []
+    tape = Tape()
+    try:
+        with tape:
+            leaves = []
 
-        def leaf(value):
-            leaves.append(new_leaf(tape, value))
-            return leaves[-1]
+            def leaf(value):
+                leaves.append(new_leaf(tape, value))
+                return leaves[-1]
 
-        for i in argnums:
-            args[i] = map_leaves(leaf, args[i]) if containers else leaf(args[i])
-        with element_assignment_explained():
-            out = f(*args, **kwargs)
+            for i in argnums:
+                args[i] = map_leaves(leaf, args[i]) if containers else leaf(args[i])
+            with element_assignment_explained():
+                out = f(*args, **kwargs)
+    except BaseException:
+        tape.discard()  # what f recorded before it failed holds no graph (see Tape.discard)
+        raise
     return tape, leaves, out
 
 
@@ -102,7 +107,7 @@ def value_and_grad(f, argnum=0):
                 "output first, e.g. np.sum(...).")
         grads = _like_arguments(_gradients(tape, leaves, out, np.ones(shape) if shape else 1.0),
                                 args, argnums)
-        tape.release()
+        tape.discard()  # a traced value f kept (a log, a closure) holds no graph from here on
         if isinstance(value, (np.floating, np.ndarray)) and not shape:
             value = float(value)  # a number, not a 0-d array
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
@@ -169,7 +174,6 @@ def derivative(f, order=1):
 
     def df(x):
         tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
-        tape.release()  # Taylor mode and nested reverse walk the graph, not the tape's list
         shape, in_shape = np.shape(plain(_one_level_down(out, tape))), np.shape(plain(leaf))
         if shape not in ((), in_shape):
             raise TypeError(f"derivative() needs f to map a number to a number (or act "
@@ -180,6 +184,7 @@ def derivative(f, order=1):
         else:
             (series,) = taylor.derivatives([out], leaf, order)
             answer = _like_input(series[order], leaf)
+        tape.discard()
         if np.size(plain(leaf)) > 1 and (shape == in_shape or order > 1):
             _check_elementwise(f, plain(leaf), plain(answer), order, one_number=shape != in_shape)
         return in_dtype_of(answer, x)
@@ -199,8 +204,8 @@ def _check_elementwise(f, x, answer, order, one_number):
         got, expected = _nested_reverse(along, order)(0.0), np.sum(answer * v ** order)
     else:
         tape, (leaf,), out = _traced_call(along, (0.0,), {}, (0,))
-        tape.release()
         got, expected = plain(taylor.derivatives([out], leaf, order)[0][order]), answer * v ** order
+        tape.discard()
     got, expected = np.asarray(plain(got), dtype=float), np.asarray(expected, dtype=float)
     finite = np.isfinite(got) & np.isfinite(expected)
     scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
@@ -229,7 +234,7 @@ def _elementwise_derivative(f):
                             f"{np.shape(plain(leaf))}. Use jacobian(f).")
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
         (gradient,) = _gradients(tape, [leaf], out, seed)
-        tape.release()
+        tape.discard()
         return in_dtype_of(gradient, x)
 
     return df
@@ -256,7 +261,7 @@ def jacobian(f, argnum=0):
             return tuple(found) if isinstance(argnum, (tuple, list)) else found[0]
 
         answer = map_leaves(of_output, out)
-        tape.release()
+        tape.discard()
         return answer
 
     return jacobian_of_f
@@ -324,11 +329,11 @@ def derivatives(f, order):
             leaves = [new_leaf(tape, x) for x in xs]
             with element_assignment_explained():
                 out = f(*leaves)
-        tape.release()  # the sweeps walk the graph, not the tape's list
         try:
             (found,) = interpolation.partials([out], leaves, order)
         except NotImplementedError:
             found = _by_nested_reverse(f, xs, order)
+        tape.discard()
         return {leibniz(output_name, tuple(names[a] for a in wrt)):
                 value if type(value) is Traced else plain_copy(value)  # an outer tape's, kept
                 for wrt, value in found.items()}

@@ -146,8 +146,20 @@ def _run(cell, name, value, namespace, of, tape):
     return found
 
 
+@contextlib.contextmanager
+def _recording():
+    """A new tape recording inside the block, whose record is discarded after it (`Tape.discard`):
+    a value a run of the cell kept where the cleaner can't reach holds no graph."""
+    tape = Tape()
+    try:
+        with tape:
+            yield tape
+    finally:
+        tape.discard()
+
+
 def _vectorised(cell, name, xs, namespace, order, of):
-    with Tape() as tape:
+    with _recording() as tape:
         x = new_leaf(tape, xs)
         outputs = _run(cell, name, x, namespace, of, tape)
         if not outputs:
@@ -181,7 +193,7 @@ def _not_elementwise(cell, name, xs, namespace, curves):
 def _point_by_point(cell, name, xs, namespace, order, of):
     curves = {}
     for i, point in enumerate(xs):
-        with Tape() as tape:
+        with _recording() as tape:
             x = new_leaf(tape, float(point))
             outputs = _run(cell, name, x, namespace, of, tape)
             if not outputs:
