@@ -94,6 +94,9 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
             shares = page.locator(".admagic-share-text").all_text_contents()
             assert sorted(shares) == ["1 × 1 = 1", "1 × 1 = 1"]  # f = v1 + v2 sends 1 to each
             assert page.locator(".admagic-stepper tr.admagic-row-current").count() == 1
+            steps = page.locator(".admagic-caption").first.text_content().split(":")[0]
+            counter = page.locator(".admagic-counter").text_content()
+            assert steps.startswith("Step 1 of ") and counter == f"1 / {steps.split()[-1]}"
             after = _bands(page)
             assert after != before
             assert sum(not t.endswith("= ?") for t in after.values()) == 3

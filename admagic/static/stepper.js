@@ -141,7 +141,9 @@ function render({ model, el }) {
       return p;
     }));
     slider.value = index;
-    counter.textContent = `${index} / ${frames.length - 1}`;
+    // The frames are: before the sweep, one per step, done; count steps as the caption does.
+    const steps = frames.length - 2;
+    counter.textContent = index > steps ? `${steps} / ${steps} ✓` : `${index} / ${steps}`;
     prev.disabled = index === 0;
     first.disabled = index === 0;
     next.disabled = index === frames.length - 1;
