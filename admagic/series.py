@@ -14,6 +14,8 @@ are NumPy's (inf, nan), and exact where they are finite (see "where a denominato
 np.float64(1.6487212707001282)
 """
 
+import functools
+
 import numpy as np
 
 from .traced import plain
@@ -93,8 +95,13 @@ class Series:
         if not isinstance(other, Series):
             return Series([ck * other for ck in self.c])
         a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
-        return Series([total(a[j] * b[k - j] for j in range(k + 1))
-                       for k in range(min(len(a), len(b)))])
+        n = min(len(a), len(b))
+        if n >= _SIDE_BY_SIDE_FROM and type(a[1]) is np.ndarray:  # (numbers: no call at all)
+            stacked_a = _side_by_side(a, n)
+            stacked_b = _side_by_side(b, n) if stacked_a is not None else None
+            if stacked_b is not None and stacked_a.shape == stacked_b.shape:
+                return Series(_cauchy(stacked_a, stacked_b))
+        return Series([total(a[j] * b[k - j] for j in range(k + 1)) for k in range(n)])
 
     def __truediv__(self, other):
         if not isinstance(other, Series):
@@ -113,6 +120,55 @@ class Series:
 
     __radd__ = __add__
     __rmul__ = __mul__
+
+
+# ---- the Cauchy product of small arrays, in a few NumPy calls ------------------------------------
+# Where every coefficient is a small 1-d array (the directions of interpolation.py, swept side by
+# side, or a few points), a Python sum per coefficient spends its time in calls, not arithmetic:
+# stacking the coefficients as rows of one array, the product is an outer product and one matrix
+# product that sums its antidiagonals. Measured (benchmarks/README.md, issue 17) to be faster from
+# 4 coefficients up to a few hundred numbers per coefficient; numbers, large arrays and values an
+# outer tape traces keep the sum per coefficient.
+_SIDE_BY_SIDE_FROM = 4  # coefficients (order 3)
+_SIDE_BY_SIDE_UP_TO = 400  # numbers in each coefficient
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _side_by_side(coefficients, n):
+    """The first n coefficients as the rows of one (n, size) array, when coefficient 0 is a number
+    or such an array and the rest are 1-d float64 arrays of one small size; else None."""
+    first = coefficients[1]
+    if type(first) is not np.ndarray or first.ndim != 1 or first.dtype is not _FLOAT64 \
+            or first.size > _SIDE_BY_SIDE_UP_TO:
+        return None
+    shape = first.shape
+    for c in coefficients[2:n]:
+        if type(c) is not np.ndarray or c.shape != shape or c.dtype is not _FLOAT64:
+            return None
+    c0 = coefficients[0]
+    if type(c0) is np.ndarray:
+        if c0.shape != shape or c0.dtype is not _FLOAT64:
+            return None
+    elif type(c0) is not float and type(c0) is not np.float64:
+        return None
+    stacked = np.empty((n,) + shape)
+    stacked[0] = c0
+    stacked[1:] = coefficients[1:n]
+    return stacked
+
+
+def _cauchy(a, b):
+    """The Cauchy product of two stacked series, ``(ab)_k = Σ_j a_j b_(k-j)``, as a list of rows."""
+    n, size = a.shape
+    outer = (a[:, None, :] * b[None, :, :]).reshape(n * n, size)  # row j·n + i: a_j b_i
+    return list(_antidiagonals(n) @ outer)
+
+
+@functools.lru_cache(maxsize=None)
+def _antidiagonals(n):
+    """The (n, n²) 0/1 matrix whose row k adds the entries j·n + i of an outer product with i + j = k."""
+    j, i = np.divmod(np.arange(n * n), n)
+    return (np.add(i, j)[None, :] == np.arange(n)[:, None]).astype(float)
 
 
 def total(terms):

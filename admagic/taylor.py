@@ -187,8 +187,10 @@ def _apply_rule(node, args):
 
 
 def _seed(x0, direction, order):
-    """The series of an input moving along its direction: ``x0 + direction·t``."""
-    return Series([x0, direction * _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])
+    """The series of an input moving along its direction: ``x0 + direction·t`` (the zeros shaped
+    like the direction, so that directions side by side stack: series.py's Cauchy product)."""
+    moving = direction * _ones(x0)
+    return Series([x0, moving] + [_zeros(moving)] * (order - 1) if order else [x0])
 
 
 def _numpy_float(value):
