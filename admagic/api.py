@@ -318,7 +318,10 @@ def derivatives(f, order):
 
 
 def _parameter_names(f):
-    """f's positional parameter names ([] for a builtin or ufunc without a signature)."""
+    """f's positional parameter names (none for a builtin or ufunc without a signature)."""
+    if inspect.isfunction(f) and "__wrapped__" not in f.__dict__ \
+            and "__signature__" not in f.__dict__:  # what inspect.signature reads, read directly
+        return f.__code__.co_varnames[:f.__code__.co_argcount]
     try:
         return tuple(p.name for p in inspect.signature(f).parameters.values()
                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))

@@ -182,9 +182,11 @@ def partials(outputs, leaves, order):
         matrix, orders, wrts = stacked_weights(k, order)
         answers = []
         for s in series:
-            coefficients = np.empty((order + 1, len(directions)))
-            for p, c in enumerate(s.c):
-                coefficients[p] = c  # a number (as a constant's are) stands for every direction
+            coefficients = s.rows  # (series.py: "small arrays side by side")
+            if coefficients is None or coefficients.shape != (order + 1, len(directions)):
+                coefficients = np.empty((order + 1, len(directions)))
+                for p, c in enumerate(s.c):
+                    coefficients[p] = c  # a number (as a constant's are) stands for every direction
             found = np.einsum("rj,rj->r", matrix, coefficients[orders])
             answers.append(dict(zip(wrts, found.tolist())))
         return answers
@@ -227,8 +229,9 @@ def _numbers_only(outputs, leaves):
             if ancestor in seen:
                 continue
             seen.add(ancestor)
-            if type(ancestor.value) is Traced or isinstance(ancestor.value, np.ndarray) \
-                    or np.ndim(ancestor.value) != 0:
+            value = ancestor.value
+            if not isinstance(value, float) and (  # float and np.float64: numbers (and fast)
+                    type(value) is Traced or isinstance(value, np.ndarray) or np.ndim(value) != 0):
                 return False
             if ancestor.primitive is not None and not isinstance(ancestor.primitive, np.ufunc):
                 return False

@@ -42,11 +42,46 @@ class Series:
     shorter length. Keep a Series on the left of a traced constant (``s * c``, not ``c * s``).
     """
 
-    __slots__ = ("c",)
+    __slots__ = ("_c", "rows")
     __array_ufunc__ = None  # so ndarray + Series calls Series.__radd__ rather than looping over it
 
-    def __init__(self, coefficients):
-        self.c = list(coefficients)
+    def __init__(self, coefficients, rows=None):
+        self._c = list(coefficients) if coefficients is not None else None
+        self.rows = rows  # the same coefficients stacked, where they are small arrays side by side
+
+    @property
+    def c(self):
+        """The coefficients, a list (made from `rows` when first asked for)."""
+        if self._c is None:
+            self._c = list(self.rows)
+        return self._c
+
+    @staticmethod
+    def line(x0, direction, order):
+        """The series of ``x0 + direction·t`` (zeros beyond: shaped like the direction)."""
+        moving = direction * _ones(x0)
+        if order + 1 >= _SIDE_BY_SIDE_FROM and type(moving) is np.ndarray and _fits(x0, moving[None]) \
+                and moving.ndim == 1 and 0 < moving.size <= _SIDE_BY_SIDE_UP_TO:
+            rows = np.zeros((order + 1, moving.size))
+            rows[0], rows[1] = x0, moving
+            return Series.side_by_side(rows)
+        return Series([x0, moving] + [_zeros(moving)] * (order - 1) if order else [x0])
+
+    @staticmethod
+    def side_by_side(rows):
+        """The series whose coefficients are the rows of `rows` (see "small arrays side by side")."""
+        return Series(None, rows)
+
+    def set_value(self, value):
+        """Make coefficient 0 `value` (the sweep gives each node the value NumPy computed); in a
+        series side by side, a row of it."""
+        if self.rows is not None:
+            if _fits(value, self.rows):
+                self.rows[0] = value
+            else:
+                self._c, self.rows = self.c, None
+        if self._c is not None:
+            self._c[0] = value
 
     @staticmethod
     def constant(value, order):
@@ -54,7 +89,7 @@ class Series:
         return Series([value] + [_zeros(value)] * order)
 
     def __len__(self):
-        return len(self.c)
+        return len(self._c) if self._c is not None else len(self.rows)
 
     def __getitem__(self, k):
         return self.c[k]
@@ -72,10 +107,14 @@ class Series:
         return Series([k * ck for k, ck in enumerate(self.c) if k])
 
     def __neg__(self):
+        if self.rows is not None:
+            return Series.side_by_side(-self.rows)
         return Series([-ck for ck in self.c])
 
     def __add__(self, other):
         if isinstance(other, Series):
+            if _same_rows(self, other):
+                return Series.side_by_side(self.rows + other.rows)
             return Series([a + b for a, b in zip(self.c, other.c)])
         rest = self.c[1:]
         if np.ndim(other):  # a constant array can widen the value by broadcasting, so widen all
@@ -85,6 +124,8 @@ class Series:
 
     def __sub__(self, other):
         if isinstance(other, Series):
+            if _same_rows(self, other):
+                return Series.side_by_side(self.rows - other.rows)
             return Series([a - b for a, b in zip(self.c, other.c)])
         return self + (-other)
 
@@ -93,14 +134,16 @@ class Series:
 
     def __mul__(self, other):
         if not isinstance(other, Series):
+            if self.rows is not None and type(other) in (float, np.float64):
+                return Series.side_by_side(self.rows * other)
             return Series([ck * other for ck in self.c])
         a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
         n = min(len(a), len(b))
-        if n >= _SIDE_BY_SIDE_FROM and type(a[1]) is np.ndarray:  # (numbers: no call at all)
-            stacked_a = _side_by_side(a, n)
-            stacked_b = _side_by_side(b, n) if stacked_a is not None else None
-            if stacked_b is not None and stacked_a.shape == stacked_b.shape:
-                return Series(_cauchy(stacked_a, stacked_b))
+        if n >= _SIDE_BY_SIDE_FROM and type(a[1]) is np.ndarray:  # (numbers: no call)
+            rows_a = _rows(self, n)
+            rows_b = _rows(other, n) if rows_a is not None else None
+            if rows_b is not None and rows_a.shape == rows_b.shape:
+                return Series.side_by_side(_cauchy(rows_a, rows_b))
         return Series([total(a[j] * b[k - j] for j in range(k + 1)) for k in range(n)])
 
     def __truediv__(self, other):
@@ -122,27 +165,38 @@ class Series:
     __rmul__ = __mul__
 
 
-# ---- the Cauchy product of small arrays, in a few NumPy calls ------------------------------------
+# ---- small arrays side by side, in a few NumPy calls ---------------------------------------------
 # Where every coefficient is a small 1-d array (the directions of interpolation.py, swept side by
-# side, or a few points), a Python sum per coefficient spends its time in calls, not arithmetic:
-# stacking the coefficients as rows of one array, the product is an outer product and one matrix
-# product that sums its antidiagonals. Measured (benchmarks/README.md, issue 17) to be faster from
-# 4 coefficients up to a few hundred numbers per coefficient; numbers, large arrays and values an
-# outer tape traces keep the sum per coefficient.
+# side, or a few points), a Python sum per coefficient spends its time in calls, not arithmetic.
+# With the coefficients stacked as the rows of one array, a product takes two NumPy calls and a
+# recurrence one per coefficient: faster from 4 coefficients up to a few hundred numbers in each
+# (measured: benchmarks/README.md, issue 17). Numbers, large arrays and values an outer tape traces
+# keep the sums. The same terms are added in the same order, so an inf or nan stays where it was.
 _SIDE_BY_SIDE_FROM = 4  # coefficients (order 3)
-_SIDE_BY_SIDE_UP_TO = 400  # numbers in each coefficient
+_SIDE_BY_SIDE_UP_TO = 256  # numbers in each coefficient
 _FLOAT64 = np.dtype(np.float64)
 
 
-def _side_by_side(coefficients, n):
-    """The first n coefficients as the rows of one (n, size) array, when coefficient 0 is a number
-    or such an array and the rest are 1-d float64 arrays of one small size; else None."""
+def _rows(series, n):
+    """The first n coefficients of `series` as the rows of one (n, size) array, when coefficient 0
+    is a number or such an array and the rest are 1-d float64 arrays of one small size; else None.
+    Kept on the series, which is often an argument more than once (``x * y + exp(x)``)."""
+    if series.rows is None:
+        series.rows = _side_by_side(series.c)
+    return series.rows[:n] if series.rows is not None else None
+
+
+def _same_rows(a, b):
+    return a.rows is not None and b.rows is not None and a.rows.shape == b.rows.shape
+
+
+def _side_by_side(coefficients):
     first = coefficients[1]
     if type(first) is not np.ndarray or first.ndim != 1 or first.dtype is not _FLOAT64 \
-            or first.size > _SIDE_BY_SIDE_UP_TO:
+            or not 0 < first.size <= _SIDE_BY_SIDE_UP_TO:
         return None
     shape = first.shape
-    for c in coefficients[2:n]:
+    for c in coefficients[2:]:
         if type(c) is not np.ndarray or c.shape != shape or c.dtype is not _FLOAT64:
             return None
     c0 = coefficients[0]
@@ -151,24 +205,27 @@ def _side_by_side(coefficients, n):
             return None
     elif type(c0) is not float and type(c0) is not np.float64:
         return None
-    stacked = np.empty((n,) + shape)
+    stacked = np.empty((len(coefficients),) + shape)
     stacked[0] = c0
-    stacked[1:] = coefficients[1:n]
+    stacked[1:] = coefficients[1:]
     return stacked
 
 
 def _cauchy(a, b):
-    """The Cauchy product of two stacked series, ``(ab)_k = Σ_j a_j b_(k-j)``, as a list of rows."""
-    n, size = a.shape
-    outer = (a[:, None, :] * b[None, :, :]).reshape(n * n, size)  # row j·n + i: a_j b_i
-    return list(_antidiagonals(n) @ outer)
+    """The Cauchy product of two stacked series, ``(ab)_k = Σ_j a_j b_(k-j)``, stacked: every
+    product a_j b_(k-j) in one call, then each k's summed in order, as the sum above does."""
+    n = len(a)
+    pairs, starts = _pairs(n)
+    products = (a[:, None, :] * b[None, :, :]).reshape(n * n, a.shape[1])  # row j·n + i: a_j b_i
+    return np.add.reduceat(products.take(pairs, axis=0), starts)
 
 
 @functools.lru_cache(maxsize=None)
-def _antidiagonals(n):
-    """The (n, n²) 0/1 matrix whose row k adds the entries j·n + i of an outer product with i + j = k."""
-    j, i = np.divmod(np.arange(n * n), n)
-    return (np.add(i, j)[None, :] == np.arange(n)[:, None]).astype(float)
+def _pairs(n):
+    """The rows j·n + (k-j) of an outer product for k = 0..n-1, j = 0..k in order, and where each
+    k's rows start."""
+    pairs = [j * n + k - j for k in range(n) for j in range(k + 1)]
+    return np.array(pairs), np.array([k * (k + 1) // 2 for k in range(n)])
 
 
 def total(terms):
@@ -208,6 +265,9 @@ def _weighted(jx, g, k):
 
 def exp(x, y0):
     """y = exp(x): y' = y·x'."""
+    rows = _rows(x, len(x)) if _small_arrays(x) else None
+    if rows is not None and _fits(y0, rows):
+        return Series.side_by_side(_recurrence_side_by_side(rows, [y0], [1.0])[0])
     jx = [j * xj for j, xj in enumerate(x.c)]
     y = [y0]
     for k in range(1, len(jx)):
@@ -217,12 +277,50 @@ def exp(x, y0):
 
 def sin_cos(x, s0, c0, sign=-1.0):
     """s = sin(x), c = cos(x): s' = c·x', c' = -s·x'. With sign=+1: sinh and cosh."""
+    rows = _rows(x, len(x)) if _small_arrays(x) else None
+    if rows is not None and _fits(s0, rows) and _fits(c0, rows):
+        s, c = _recurrence_side_by_side(rows, [s0, c0], [1.0, sign])
+        return Series.side_by_side(s), Series.side_by_side(c)
     jx = [j * xj for j, xj in enumerate(x.c)]
     s, c = [s0], [c0]
     for k in range(1, len(jx)):
         s.append(_weighted(jx, c, k) / k)
         c.append(sign * _weighted(jx, s, k) / k)
     return Series(s), Series(c)
+
+
+def _recurrence_side_by_side(x, y0, signs):
+    """The series y_0, ..., y_(m-1) with y_i(0) = y0[i] and ``y_i' = signs[i]·y_(m-1-i)·x'`` (m = 1:
+    exp; m = 2: sin and cos, or sinh and cosh), x stacked by `_rows`: two NumPy calls per
+    coefficient for all of them, where the sums above make two per term. Each comes back stacked."""
+    n, size = x.shape
+    # weights[k-1, j-1, i] = signs[i]·j·x_j / k: y_k = Σ_(j=1..k) weights[k-1, j-1] · y_(k-j) reversed
+    weights = x[None, 1:, None, :] * _recurrence_factors(n, tuple(signs))
+    y = np.empty((n, len(y0), size))
+    for i, value in enumerate(y0):
+        y[0, i] = value
+    for k in range(1, n):
+        np.add.reduce(weights[k - 1, :k] * y[k - 1::-1, ::-1], axis=0, out=y[k])
+    return [y[:, i] for i in range(len(y0))]
+
+
+@functools.lru_cache(maxsize=None)
+def _recurrence_factors(n, signs):
+    """signs[i]·j / k for k, j = 1..n-1, shaped (k, j, i, 1)."""
+    steps = np.arange(1.0, n)
+    return steps[None, :, None, None] * (np.asarray(signs)[:, None] / steps[:, None, None, None])
+
+
+def _small_arrays(x):
+    return len(x) >= _SIDE_BY_SIDE_FROM and type(x.c[1]) is np.ndarray  # (numbers: no call)
+
+
+def _fits(value, stacked):
+    """True when `value` (a function's value at 0) is a number or an array of one coefficient's
+    shape, so that it fills a row of the stacked series."""
+    if type(value) is np.ndarray:
+        return value.shape == stacked.shape[1:] and value.dtype is _FLOAT64
+    return type(value) is float or type(value) is np.float64
 
 
 def tan(x, y0, sign=1.0):

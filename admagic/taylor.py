@@ -182,15 +182,13 @@ def _apply_rule(node, args):
     except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
         result = rule(_numpy_float(node.value), *[_numpy_float(a) for a in args], **kwargs)
     result = _cast_like(result, node.value)
-    result.c[0] = node.value
+    result.set_value(node.value)
     return result
 
 
 def _seed(x0, direction, order):
-    """The series of an input moving along its direction: ``x0 + direction·t`` (the zeros shaped
-    like the direction, so that directions side by side stack: series.py's Cauchy product)."""
-    moving = direction * _ones(x0)
-    return Series([x0, moving] + [_zeros(moving)] * (order - 1) if order else [x0])
+    """The series of an input moving along its direction: ``x0 + direction·t``."""
+    return Series.line(x0, direction, order)
 
 
 def _numpy_float(value):
