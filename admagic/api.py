@@ -295,7 +295,7 @@ def derivatives(f, order):
                             "e.g. derivatives(f, 2)(1.0, 2.0).")
         names = _input_names(parameters, len(xs))
         for name, x in zip(names, xs):
-            if np.ndim(plain(x)) != 0:
+            if type(x) is not float and np.ndim(plain(x)) != 0:
                 raise TypeError(f"derivatives() takes numbers; {name} has shape "
                                 f"{np.shape(plain(x))}. For an array input use jacobian() or "
                                 "hessian().")

@@ -137,13 +137,13 @@ class Series:
             if self.rows is not None and type(other) in (float, np.float64):
                 return Series.side_by_side(self.rows * other)
             return Series([ck * other for ck in self.c])
-        a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
-        n = min(len(a), len(b))
-        if n >= _SIDE_BY_SIDE_FROM and type(a[1]) is np.ndarray:  # (numbers: no call)
+        n = min(len(self), len(other))
+        if _small_arrays(self):
             rows_a = _rows(self, n)
             rows_b = _rows(other, n) if rows_a is not None else None
             if rows_b is not None and rows_a.shape == rows_b.shape:
                 return Series.side_by_side(_cauchy(rows_a, rows_b))
+        a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
         return Series([total(a[j] * b[k - j] for j in range(k + 1)) for k in range(n)])
 
     def __truediv__(self, other):
@@ -175,6 +175,7 @@ class Series:
 _SIDE_BY_SIDE_FROM = 4  # coefficients (order 3)
 _SIDE_BY_SIDE_UP_TO = 256  # numbers in each coefficient
 _FLOAT64 = np.dtype(np.float64)
+_VECDOT = getattr(np, "vecdot", None)  # NumPy 2: a sum of products in one call
 
 
 def _rows(series, n):
@@ -291,7 +292,7 @@ def sin_cos(x, s0, c0, sign=-1.0):
 
 def _recurrence_side_by_side(x, y0, signs):
     """The series y_0, ..., y_(m-1) with y_i(0) = y0[i] and ``y_i' = signs[i]·y_(m-1-i)·x'`` (m = 1:
-    exp; m = 2: sin and cos, or sinh and cosh), x stacked by `_rows`: two NumPy calls per
+    exp; m = 2: sin and cos, or sinh and cosh), x stacked by `_rows`: one or two NumPy calls per
     coefficient for all of them, where the sums above make two per term. Each comes back stacked."""
     n, size = x.shape
     # weights[k-1, j-1, i] = signs[i]·j·x_j / k: y_k = Σ_(j=1..k) weights[k-1, j-1] · y_(k-j) reversed
@@ -300,7 +301,11 @@ def _recurrence_side_by_side(x, y0, signs):
     for i, value in enumerate(y0):
         y[0, i] = value
     for k in range(1, n):
-        np.add.reduce(weights[k - 1, :k] * y[k - 1::-1, ::-1], axis=0, out=y[k])
+        terms, earlier = weights[k - 1, :k], y[k - 1::-1, ::-1]
+        if _VECDOT is not None:
+            _VECDOT(terms, earlier, axis=0, out=y[k])
+        else:
+            np.add.reduce(terms * earlier, axis=0, out=y[k])
     return [y[:, i] for i in range(len(y0))]
 
 
@@ -312,7 +317,8 @@ def _recurrence_factors(n, signs):
 
 
 def _small_arrays(x):
-    return len(x) >= _SIDE_BY_SIDE_FROM and type(x.c[1]) is np.ndarray  # (numbers: no call)
+    """Whether x may be side by side: quick, so that a series of numbers pays nothing more."""
+    return x.rows is not None or len(x) >= _SIDE_BY_SIDE_FROM and type(x.c[1]) is np.ndarray
 
 
 def _fits(value, stacked):

@@ -139,15 +139,19 @@ def _sweep(output_nodes, input_node, order):
     tape = next(iter(directions)).tape
     outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
-    nodes = set()
-    for node in outputs:
-        if node is not None and node not in nodes:
-            nodes.update(ancestors(node))
+    if len(outputs) == 1:
+        nodes = ancestors(outputs[0])[::-1] if outputs[0] is not None else []
+    else:
+        nodes = set()
+        for node in outputs:
+            if node is not None and node not in nodes:
+                nodes.update(ancestors(node))
+        nodes = sorted(nodes, key=by_number)
     series = {leaf: _seed(leaf.value, d, order) for leaf, d in directions.items()}
     # The user saw NumPy's warnings when the values were computed; inf and nan in the
     # coefficients follow from those, so the sweep adds no warnings of its own.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        for node in sorted(nodes, key=by_number):
+        for node in nodes:  # oldest first
             if node.primitive is None:
                 continue  # a leaf: the input, or another input that stays constant here
             args = list(node.args)
