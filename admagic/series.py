@@ -42,19 +42,21 @@ class Series:
     shorter length. Keep a Series on the left of a traced constant (``s * c``, not ``c * s``).
     """
 
-    __slots__ = ("_c", "rows")
+    __slots__ = ("c", "rows")
     __array_ufunc__ = None  # so ndarray + Series calls Series.__radd__ rather than looping over it
 
     def __init__(self, coefficients, rows=None):
-        self._c = list(coefficients) if coefficients is not None else None
+        if coefficients is not None:
+            self.c = list(coefficients)
         self.rows = rows  # the same coefficients stacked, where they are small arrays side by side
 
-    @property
-    def c(self):
-        """The coefficients, a list (made from `rows` when first asked for)."""
-        if self._c is None:
-            self._c = list(self.rows)
-        return self._c
+    def __getattr__(self, name):
+        """Only for an attribute not set: the coefficients of a series made from its rows, listed
+        when first asked for (often never)."""
+        if name == "c" and self.rows is not None:
+            self.c = list(self.rows)  # views: they follow set_value
+            return self.c
+        raise AttributeError(name)
 
     @staticmethod
     def line(x0, direction, order):
@@ -75,13 +77,14 @@ class Series:
     def set_value(self, value):
         """Make coefficient 0 `value` (the sweep gives each node the value NumPy computed); in a
         series side by side, a row of it."""
-        if self.rows is not None:
-            if _fits(value, self.rows):
-                self.rows[0] = value
-            else:
-                self._c, self.rows = self.c, None
-        if self._c is not None:
-            self._c[0] = value
+        rows = self.rows
+        if rows is None:
+            self.c[0] = value
+        elif _fits(value, rows):
+            rows[0] = value
+        else:
+            self.c[0] = value  # (listed from the rows, which then go)
+            self.rows = None
 
     @staticmethod
     def constant(value, order):
@@ -89,7 +92,7 @@ class Series:
         return Series([value] + [_zeros(value)] * order)
 
     def __len__(self):
-        return len(self._c) if self._c is not None else len(self.rows)
+        return len(self.c) if self.rows is None else len(self.rows)
 
     def __getitem__(self, k):
         return self.c[k]
@@ -137,13 +140,14 @@ class Series:
             if self.rows is not None and type(other) in (float, np.float64):
                 return Series.side_by_side(self.rows * other)
             return Series([ck * other for ck in self.c])
-        n = min(len(self), len(other))
-        if _small_arrays(self):
+        if self.rows is not None or _small_arrays(self):
+            n = min(len(self), len(other))
             rows_a = _rows(self, n)
             rows_b = _rows(other, n) if rows_a is not None else None
             if rows_b is not None and rows_a.shape == rows_b.shape:
                 return Series.side_by_side(_cauchy(rows_a, rows_b))
         a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
+        n = min(len(a), len(b))
         return Series([total(a[j] * b[k - j] for j in range(k + 1)) for k in range(n)])
 
     def __truediv__(self, other):
@@ -266,7 +270,7 @@ def _weighted(jx, g, k):
 
 def exp(x, y0):
     """y = exp(x): y' = y·x'."""
-    rows = _rows(x, len(x)) if _small_arrays(x) else None
+    rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
     if rows is not None and _fits(y0, rows):
         return Series.side_by_side(_recurrence_side_by_side(rows, [y0], [1.0])[0])
     jx = [j * xj for j, xj in enumerate(x.c)]
@@ -278,7 +282,7 @@ def exp(x, y0):
 
 def sin_cos(x, s0, c0, sign=-1.0):
     """s = sin(x), c = cos(x): s' = c·x', c' = -s·x'. With sign=+1: sinh and cosh."""
-    rows = _rows(x, len(x)) if _small_arrays(x) else None
+    rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
     if rows is not None and _fits(s0, rows) and _fits(c0, rows):
         s, c = _recurrence_side_by_side(rows, [s0, c0], [1.0, sign])
         return Series.side_by_side(s), Series.side_by_side(c)
@@ -318,7 +322,10 @@ def _recurrence_factors(n, signs):
 
 def _small_arrays(x):
     """Whether x may be side by side: quick, so that a series of numbers pays nothing more."""
-    return x.rows is not None or len(x) >= _SIDE_BY_SIDE_FROM and type(x.c[1]) is np.ndarray
+    if x.rows is not None:
+        return True
+    c = x.c
+    return len(c) >= _SIDE_BY_SIDE_FROM and type(c[1]) is np.ndarray
 
 
 def _fits(value, stacked):

@@ -186,7 +186,10 @@ def _apply_rule(node, args):
     except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
         result = rule(_numpy_float(node.value), *[_numpy_float(a) for a in args], **kwargs)
     result = _cast_like(result, node.value)
-    result.set_value(node.value)
+    if result.rows is None:  # (set_value, inline for a series of numbers)
+        result.c[0] = node.value
+    else:
+        result.set_value(node.value)
     return result
 
 
