@@ -14,10 +14,9 @@ are NumPy's (inf, nan), and exact where they are finite (see "where a denominato
 np.float64(1.6487212707001282)
 """
 
-import functools
-
 import numpy as np
 
+from . import stacked
 from .traced import plain
 
 __all__ = ["Series", "lift", "value_of", "integrate", "total", "exp", "sin_cos", "tan", "sqrt",
@@ -62,8 +61,8 @@ class Series:
     def line(x0, direction, order):
         """The series of ``x0 + direction·t`` (zeros beyond: shaped like the direction)."""
         moving = direction * _ones(x0)
-        if order + 1 >= _SIDE_BY_SIDE_FROM and type(moving) is np.ndarray and _fits(x0, moving[None]) \
-                and moving.ndim == 1 and 0 < moving.size <= _SIDE_BY_SIDE_UP_TO:
+        if order + 1 >= stacked.FROM and type(moving) is np.ndarray and moving.ndim == 1 \
+                and 0 < moving.size <= stacked.UP_TO and stacked.fits(x0, moving[None]):
             rows = np.zeros((order + 1, moving.size))
             rows[0], rows[1] = x0, moving
             return Series.side_by_side(rows)
@@ -71,7 +70,7 @@ class Series:
 
     @staticmethod
     def side_by_side(rows):
-        """The series whose coefficients are the rows of `rows` (see "small arrays side by side")."""
+        """The series whose coefficients are the rows of `rows` (stacked.py)."""
         return Series(None, rows)
 
     def set_value(self, value):
@@ -80,7 +79,7 @@ class Series:
         rows = self.rows
         if rows is None:
             self.c[0] = value
-        elif _fits(value, rows):
+        elif stacked.fits(value, rows):
             rows[0] = value
         else:
             self.c[0] = value  # (listed from the rows, which then go)
@@ -145,7 +144,7 @@ class Series:
             rows_a = _rows(self, n)
             rows_b = _rows(other, n) if rows_a is not None else None
             if rows_b is not None and rows_a.shape == rows_b.shape:
-                return Series.side_by_side(_cauchy(rows_a, rows_b))
+                return Series.side_by_side(stacked.cauchy(rows_a, rows_b))
         a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
         n = min(len(a), len(b))
         return Series([total(a[j] * b[k - j] for j in range(k + 1)) for k in range(n)])
@@ -169,25 +168,13 @@ class Series:
     __rmul__ = __mul__
 
 
-# ---- small arrays side by side, in a few NumPy calls ---------------------------------------------
-# Where every coefficient is a small 1-d array (the directions of interpolation.py, swept side by
-# side, or a few points), a Python sum per coefficient spends its time in calls, not arithmetic.
-# With the coefficients stacked as the rows of one array, a product takes two NumPy calls and a
-# recurrence one per coefficient: faster from 4 coefficients up to a few hundred numbers in each
-# (measured: benchmarks/README.md, issue 17). Numbers, large arrays and values an outer tape traces
-# keep the sums. The same terms are added in the same order, so an inf or nan stays where it was.
-_SIDE_BY_SIDE_FROM = 4  # coefficients (order 3)
-_SIDE_BY_SIDE_UP_TO = 256  # numbers in each coefficient
-_FLOAT64 = np.dtype(np.float64)
-_VECDOT = getattr(np, "vecdot", None)  # NumPy 2: a sum of products in one call
-
+# ---- small arrays side by side (stacked.py) --------------------------------------------------------
 
 def _rows(series, n):
-    """The first n coefficients of `series` as the rows of one (n, size) array, when coefficient 0
-    is a number or such an array and the rest are 1-d float64 arrays of one small size; else None.
-    Kept on the series, which is often an argument more than once (``x * y + exp(x)``)."""
+    """The first n coefficients of `series` stacked (`stacked.rows_of`), or None. Kept on the
+    series, which is often an argument more than once (``x * y + exp(x)``)."""
     if series.rows is None:
-        series.rows = _side_by_side(series.c)
+        series.rows = stacked.rows_of(series.c)
     return series.rows[:n] if series.rows is not None else None
 
 
@@ -195,42 +182,12 @@ def _same_rows(a, b):
     return a.rows is not None and b.rows is not None and a.rows.shape == b.rows.shape
 
 
-def _side_by_side(coefficients):
-    first = coefficients[1]
-    if type(first) is not np.ndarray or first.ndim != 1 or first.dtype is not _FLOAT64 \
-            or not 0 < first.size <= _SIDE_BY_SIDE_UP_TO:
-        return None
-    shape = first.shape
-    for c in coefficients[2:]:
-        if type(c) is not np.ndarray or c.shape != shape or c.dtype is not _FLOAT64:
-            return None
-    c0 = coefficients[0]
-    if type(c0) is np.ndarray:
-        if c0.shape != shape or c0.dtype is not _FLOAT64:
-            return None
-    elif type(c0) is not float and type(c0) is not np.float64:
-        return None
-    stacked = np.empty((len(coefficients),) + shape)
-    stacked[0] = c0
-    stacked[1:] = coefficients[1:]
-    return stacked
-
-
-def _cauchy(a, b):
-    """The Cauchy product of two stacked series, ``(ab)_k = Σ_j a_j b_(k-j)``, stacked: every
-    product a_j b_(k-j) in one call, then each k's summed in order, as the sum above does."""
-    n = len(a)
-    pairs, starts = _pairs(n)
-    products = (a[:, None, :] * b[None, :, :]).reshape(n * n, a.shape[1])  # row j·n + i: a_j b_i
-    return np.add.reduceat(products.take(pairs, axis=0), starts)
-
-
-@functools.lru_cache(maxsize=None)
-def _pairs(n):
-    """The rows j·n + (k-j) of an outer product for k = 0..n-1, j = 0..k in order, and where each
-    k's rows start."""
-    pairs = [j * n + k - j for k in range(n) for j in range(k + 1)]
-    return np.array(pairs), np.array([k * (k + 1) // 2 for k in range(n)])
+def _small_arrays(x):
+    """Whether x may be side by side: quick, so that a series of numbers pays nothing more."""
+    if x.rows is not None:
+        return True
+    c = x.c
+    return len(c) >= stacked.FROM and type(c[1]) is np.ndarray
 
 
 def total(terms):
@@ -271,8 +228,8 @@ def _weighted(jx, g, k):
 def exp(x, y0):
     """y = exp(x): y' = y·x'."""
     rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
-    if rows is not None and _fits(y0, rows):
-        return Series.side_by_side(_recurrence_side_by_side(rows, [y0], [1.0])[0])
+    if rows is not None and stacked.fits(y0, rows):
+        return Series.side_by_side(stacked.recurrence(rows, [y0], [1.0])[0])
     jx = [j * xj for j, xj in enumerate(x.c)]
     y = [y0]
     for k in range(1, len(jx)):
@@ -283,8 +240,8 @@ def exp(x, y0):
 def sin_cos(x, s0, c0, sign=-1.0):
     """s = sin(x), c = cos(x): s' = c·x', c' = -s·x'. With sign=+1: sinh and cosh."""
     rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
-    if rows is not None and _fits(s0, rows) and _fits(c0, rows):
-        s, c = _recurrence_side_by_side(rows, [s0, c0], [1.0, sign])
+    if rows is not None and stacked.fits(s0, rows) and stacked.fits(c0, rows):
+        s, c = stacked.recurrence(rows, [s0, c0], [1.0, sign])
         return Series.side_by_side(s), Series.side_by_side(c)
     jx = [j * xj for j, xj in enumerate(x.c)]
     s, c = [s0], [c0]
@@ -292,48 +249,6 @@ def sin_cos(x, s0, c0, sign=-1.0):
         s.append(_weighted(jx, c, k) / k)
         c.append(sign * _weighted(jx, s, k) / k)
     return Series(s), Series(c)
-
-
-def _recurrence_side_by_side(x, y0, signs):
-    """The series y_0, ..., y_(m-1) with y_i(0) = y0[i] and ``y_i' = signs[i]·y_(m-1-i)·x'`` (m = 1:
-    exp; m = 2: sin and cos, or sinh and cosh), x stacked by `_rows`: one or two NumPy calls per
-    coefficient for all of them, where the sums above make two per term. Each comes back stacked."""
-    n, size = x.shape
-    # weights[k-1, j-1, i] = signs[i]·j·x_j / k: y_k = Σ_(j=1..k) weights[k-1, j-1] · y_(k-j) reversed
-    weights = x[None, 1:, None, :] * _recurrence_factors(n, tuple(signs))
-    y = np.empty((n, len(y0), size))
-    for i, value in enumerate(y0):
-        y[0, i] = value
-    for k in range(1, n):
-        terms, earlier = weights[k - 1, :k], y[k - 1::-1, ::-1]
-        if _VECDOT is not None:
-            _VECDOT(terms, earlier, axis=0, out=y[k])
-        else:
-            np.add.reduce(terms * earlier, axis=0, out=y[k])
-    return [y[:, i] for i in range(len(y0))]
-
-
-@functools.lru_cache(maxsize=None)
-def _recurrence_factors(n, signs):
-    """signs[i]·j / k for k, j = 1..n-1, shaped (k, j, i, 1)."""
-    steps = np.arange(1.0, n)
-    return steps[None, :, None, None] * (np.asarray(signs)[:, None] / steps[:, None, None, None])
-
-
-def _small_arrays(x):
-    """Whether x may be side by side: quick, so that a series of numbers pays nothing more."""
-    if x.rows is not None:
-        return True
-    c = x.c
-    return len(c) >= _SIDE_BY_SIDE_FROM and type(c[1]) is np.ndarray
-
-
-def _fits(value, stacked):
-    """True when `value` (a function's value at 0) is a number or an array of one coefficient's
-    shape, so that it fills a row of the stacked series."""
-    if type(value) is np.ndarray:
-        return value.shape == stacked.shape[1:] and value.dtype is _FLOAT64
-    return type(value) is float or type(value) is np.float64
 
 
 def tan(x, y0, sign=1.0):

@@ -317,7 +317,7 @@ def test_the_sweep_moves_each_leaf_along_its_own_direction():
 
 
 
-# ---- the fast path: every direction side by side, stacked (series.py) -----------------------------
+# ---- the fast path: every direction side by side, stacked (stacked.py) ----------------------------
 
 def _count_calls(monkeypatch, module, name):
     calls = []
@@ -338,9 +338,9 @@ def test_directions_side_by_side_take_the_stacked_products_and_recurrences_and_m
         monkeypatch, text, point):
     """derivatives() puts the directions through one sweep, each coefficient a row of one array
     (the products and sin/cos/exp/sinh/cosh recurrences stacked): right to 1e-8 at every order."""
-    from admagic import series
-    products = _count_calls(monkeypatch, series, "_cauchy")
-    recurrences = _count_calls(monkeypatch, series, "_recurrence_side_by_side")
+    from admagic import stacked
+    products = _count_calls(monkeypatch, stacked, "cauchy")
+    recurrences = _count_calls(monkeypatch, stacked, "recurrence")
     names = "xyz"[:len(point)]
     f = eval(f"lambda {', '.join(names)}: {text}", dict(NUMPY, sinh=np.sinh))
     found = derivatives(f, 6)(*point)

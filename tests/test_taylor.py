@@ -535,12 +535,12 @@ def test_polynomial_latex_is_math_mode_latex():
         r"-(x + 0.5) + 2.5 \cdot 10^{-5} (x + 0.5)^{3}"
 
 
-# ---- a few points at once: coefficients stacked side by side (series.py) -------------------------
+# ---- a few points at once: coefficients stacked side by side (stacked.py) ------------------------
 
 @pytest.mark.parametrize("name", [name for name in CLOSED_FORMS if name != "|x|"])  # (|x| at -0.8 only)
 def test_a_few_points_at_once_match_the_closed_forms_to_order_12(name):
-    """Up to a few hundred points, the coefficients are rows of one array (series.py's "small arrays
-    side by side"): products and exp/sin/cos/sinh/cosh recurrences are stacked."""
+    """Up to a few hundred points, the coefficients are rows of one array (stacked.py): products
+    and exp/sin/cos/sinh/cosh recurrences are stacked."""
     f, x0, nth = CLOSED_FORMS[name]
     points = x0 + np.array([0.0, 0.0625, -0.125]) if x0 != 0.0 else np.zeros(3)
     got = taylor_derivatives(f, points, 12)
@@ -549,18 +549,18 @@ def test_a_few_points_at_once_match_the_closed_forms_to_order_12(name):
 
 
 def test_a_few_points_at_once_go_side_by_side(monkeypatch):
-    from admagic import series
+    from admagic import stacked
     calls = []
-    for name in ("_cauchy", "_recurrence_side_by_side"):
-        original = getattr(series, name)
-        monkeypatch.setattr(series, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a))
+    for name in ("cauchy", "recurrence"):
+        original = getattr(stacked, name)
+        monkeypatch.setattr(stacked, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a))
     points = np.array([0.1, 0.5, 0.9, 1.3])
     got = taylor_derivatives(lambda x: np.sin(x) * np.exp(x) + np.sinh(x) * np.cosh(x), points, 9)
     for n in range(10):  # sinh·cosh = sinh(2x)/2
         expected = 2 ** (n / 2) * np.exp(points) * np.sin(points + n * np.pi / 4) + 2.0 ** (n - 1) * (
             np.cosh(2 * points) if n % 2 else np.sinh(2 * points))
         np.testing.assert_allclose(got[n], expected, rtol=1e-11)
-    assert set(calls) == {"_cauchy", "_recurrence_side_by_side"}
+    assert set(calls) == {"cauchy", "recurrence"}
 
 
 def test_side_by_side_an_inf_stays_where_it_was_and_the_lower_orders_stay_exact():
