@@ -60,12 +60,17 @@ class Series:
     @staticmethod
     def line(x0, direction, order):
         """The series of ``x0 + direction·t`` (zeros beyond: shaped like the direction)."""
-        moving = direction * _ones(x0)
+        if type(x0) in (float, np.float64) and type(direction) is np.ndarray:
+            moving = direction  # (a number times ones: the direction itself, copied into rows)
+        else:
+            moving = direction * _ones(x0)
         if order + 1 >= stacked.FROM and type(moving) is np.ndarray and moving.ndim == 1 \
                 and 0 < moving.size <= stacked.UP_TO and stacked.fits(x0, moving[None]):
             rows = np.zeros((order + 1, moving.size))
             rows[0], rows[1] = x0, moving
             return Series.side_by_side(rows)
+        if moving is direction:
+            moving = direction * 1.0  # its own, not the caller's array
         return Series([x0, moving] + [_zeros(moving)] * (order - 1) if order else [x0])
 
     @staticmethod
