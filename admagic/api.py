@@ -10,6 +10,7 @@ tape backwards. Called inside another tape (or inside another `grad`), the backw
 recorded by that tape, so these compose: ``grad(grad(f))`` is the second derivative.
 """
 
+import functools
 import inspect
 
 import numpy as np
@@ -313,14 +314,15 @@ def derivatives(f, order):
     order = taylor.check_order(order, 1)
     output_name = getattr(f, "__name__", "f")
     output_name = output_name if output_name.isidentifier() else "f"
+    parameters = _parameter_names(f)
 
     def all_partials(*xs):
         if not xs:
             raise TypeError("derivatives(f, order) needs the numbers to differentiate at, "
                             "e.g. derivatives(f, 2)(1.0, 2.0).")
-        names = _input_names(f, len(xs))
+        names = _input_names(parameters, len(xs))
         for name, x in zip(names, xs):
-            if np.ndim(plain(x)) != 0:
+            if type(x) is not float and np.ndim(plain(x)) != 0:
                 raise TypeError(f"derivatives() takes numbers; {name} has shape "
                                 f"{np.shape(plain(x))}. For an array input use jacobian() or "
                                 "hessian().")
@@ -334,24 +336,40 @@ def derivatives(f, order):
         except NotImplementedError:
             found = _by_nested_reverse(f, xs, order)
         tape.discard()
-        return {leibniz(output_name, tuple(names[a] for a in wrt)):
-                value if type(value) is Traced else plain_copy(value)  # an outer tape's, kept
-                for wrt, value in found.items()}
+        keys = _partial_keys(output_name, names, order)
+        return {keys[wrt]: value if type(value) in (float, Traced)  # an outer tape's, kept
+                else plain_copy(value) for wrt, value in found.items()}
 
     all_partials.__name__ = f"derivatives_{order}_{output_name}"
     return all_partials
 
 
-def _input_names(f, count):
-    """f's parameter names for its first `count` arguments (x1, x2, ... where it has none)."""
+def _parameter_names(f):
+    """f's positional parameter names (none for a builtin or ufunc without a signature)."""
+    if inspect.isfunction(f) and "__wrapped__" not in f.__dict__ \
+            and "__signature__" not in f.__dict__:  # what inspect.signature reads, read directly
+        return f.__code__.co_varnames[:f.__code__.co_argcount]
     try:
-        parameters = [p.name for p in inspect.signature(f).parameters.values()
-                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):  # a builtin or ufunc without a signature
-        parameters = []
+        return tuple(p.name for p in inspect.signature(f).parameters.values()
+                     if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    except (TypeError, ValueError):
+        return ()
+
+
+def _input_names(parameters, count):
+    """The names of the first `count` arguments: f's `parameters`, or x1, x2, ... where it has
+    too few."""
     if len(parameters) >= count:
         return parameters[:count]
-    return [f"x{a + 1}" for a in range(count)]
+    return tuple(f"x{a + 1}" for a in range(count))
+
+
+@functools.lru_cache(maxsize=256)
+def _partial_keys(output_name, names, order):
+    """``{wrt: "d2f/dxdy", ...}`` for every partial up to `order` (wrt as `interpolation.partials`
+    gives it), so a call does not spell the same keys again."""
+    return {wrt: leibniz(output_name, tuple(names[a] for a in wrt))
+            for wrt in interpolation.every_wrt(len(names), order)}
 
 
 def _by_nested_reverse(f, xs, order):

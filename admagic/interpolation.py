@@ -44,7 +44,8 @@ from .tape import ancestors
 from .traced import Traced, plain
 from .values import NotComputed, plain_copy
 
-__all__ = ["partials", "derivative_table", "check_request", "weights", "MAX_ORDER", "MAX_PARTIALS"]
+__all__ = ["partials", "derivative_table", "check_request", "weights", "stacked_weights",
+           "every_wrt", "MAX_ORDER", "MAX_PARTIALS"]
 
 # The highest order allowed for each number of inputs: measured (benchmarks/interpolation_digits.py,
 # against 40-digit values; the table is in docs/how-it-works.md) to leave at least 7 significant
@@ -81,6 +82,25 @@ def weights(k, n):
                     matrix[r, c] = _weight(tuple(sorted((i[a], j[a]) for a in support)), n)
         matrices[p] = matrix
     return directions, matrices
+
+
+@functools.lru_cache(maxsize=64)
+def stacked_weights(k, n):
+    """Every partial of orders 1..n at once: the weight matrices of `weights` stacked (rows: every
+    partial, first order first), the order of each row, and each row's partial as `partials`
+    keys it (`every_wrt`). Row r of the partials is then
+    ``Σ_j matrix[r, j] · f_(order[r])(j)``, one NumPy call for the whole table."""
+    directions, matrices = weights(k, n)
+    matrix = np.concatenate([matrices[p] for p in range(1, n + 1)])
+    order = np.concatenate([np.full(len(matrices[p]), p) for p in range(1, n + 1)])
+    return matrix, order, every_wrt(k, n)
+
+
+@functools.lru_cache(maxsize=256)
+def every_wrt(k, n):
+    """Every partial of orders 1..n in k inputs as `partials` keys it, in the table's order:
+    ``(0,), (1,), (0, 0), (0, 1), (1, 1)`` for k = n = 2."""
+    return tuple(_wrt(i) for p in range(1, n + 1) for i in multi_indices(k, p))
 
 
 @functools.lru_cache(maxsize=None)
@@ -157,15 +177,23 @@ def partials(outputs, leaves, order):
     if _numbers_only(outputs, leaves):
         # Every value is one number: all the directions go through one sweep, side by side along
         # a new axis of the coefficients (coefficient p of an output holds f_p(j) for every j).
-        along = np.array(directions, dtype=float)
-        series = taylor._sweep(outputs, {leaf: along[:, a] for a, leaf in enumerate(leaves)}, order)
-        columns = [[np.broadcast_to(s.c[p], len(directions)) for p in range(order + 1)]
-                   for s in series]
-    else:
-        along = [taylor._sweep(outputs, {leaf: float(j_l) for leaf, j_l in zip(leaves, j) if j_l},
-                               order) for j in directions]
-        columns = [[[s[position].c[p] for s in along] for p in range(order + 1)]
-                   for position in range(len(outputs))]
+        along = _along(k, order)
+        series = taylor._sweep(outputs, {leaf: along[a] for a, leaf in enumerate(leaves)}, order)
+        matrix, orders, wrts = stacked_weights(k, order)
+        answers = []
+        for s in series:
+            coefficients = s.rows  # (series.py: "small arrays side by side")
+            if coefficients is None or coefficients.shape != (order + 1, len(directions)):
+                coefficients = np.empty((order + 1, len(directions)))
+                for p, c in enumerate(s.c):
+                    coefficients[p] = c  # a number (as a constant's are) stands for every direction
+            found = np.einsum("rj,rj->r", matrix, coefficients[orders])
+            answers.append(dict(zip(wrts, found.tolist())))
+        return answers
+    along = [taylor._sweep(outputs, {leaf: float(j_l) for leaf, j_l in zip(leaves, j) if j_l},
+                           order) for j in directions]
+    columns = [[[s[position].c[p] for s in along] for p in range(order + 1)]
+               for position in range(len(outputs))]
     answers = []
     for position in range(len(outputs)):
         found = {}
@@ -175,6 +203,12 @@ def partials(outputs, leaves, order):
                 found[_wrt(i)] = value
         answers.append(found)
     return answers
+
+
+@functools.lru_cache(maxsize=64)
+def _along(k, n):
+    """For each input, how far it moves along each direction: row a of the directions' matrix."""
+    return list(np.array(multi_indices(k, n), dtype=float).T)
 
 
 def _wrt(i):
@@ -195,8 +229,9 @@ def _numbers_only(outputs, leaves):
             if ancestor in seen:
                 continue
             seen.add(ancestor)
-            if type(ancestor.value) is Traced or isinstance(ancestor.value, np.ndarray) \
-                    or np.ndim(ancestor.value) != 0:
+            value = ancestor.value
+            if not isinstance(value, float) and (  # float and np.float64: numbers (and fast)
+                    type(value) is Traced or isinstance(value, np.ndarray) or np.ndim(value) != 0):
                 return False
             if ancestor.primitive is not None and not isinstance(ancestor.primitive, np.ufunc):
                 return False

@@ -16,6 +16,7 @@ np.float64(1.6487212707001282)
 
 import numpy as np
 
+from . import stacked
 from .traced import plain
 
 __all__ = ["Series", "lift", "value_of", "integrate", "total", "exp", "sin_cos", "tan", "sqrt",
@@ -40,11 +41,54 @@ class Series:
     shorter length. Keep a Series on the left of a traced constant (``s * c``, not ``c * s``).
     """
 
-    __slots__ = ("c",)
+    __slots__ = ("c", "rows")
     __array_ufunc__ = None  # so ndarray + Series calls Series.__radd__ rather than looping over it
 
-    def __init__(self, coefficients):
-        self.c = list(coefficients)
+    def __init__(self, coefficients, rows=None):
+        if coefficients is not None:
+            self.c = list(coefficients)
+        self.rows = rows  # the same coefficients stacked, where they are small arrays side by side
+
+    def __getattr__(self, name):
+        """Only for an attribute not set: the coefficients of a series made from its rows, listed
+        when first asked for (often never)."""
+        if name == "c" and self.rows is not None:
+            self.c = list(self.rows)  # views: they follow set_value
+            return self.c
+        raise AttributeError(name)
+
+    @staticmethod
+    def line(x0, direction, order):
+        """The series of ``x0 + direction·t`` (zeros beyond: shaped like the direction)."""
+        if type(x0) in (float, np.float64) and type(direction) is np.ndarray:
+            moving = direction  # (a number times ones: the direction itself, copied into rows)
+        else:
+            moving = direction * _ones(x0)
+        if order + 1 >= stacked.FROM and type(moving) is np.ndarray and moving.ndim == 1 \
+                and 0 < moving.size <= stacked.UP_TO and stacked.fits(x0, moving[None]):
+            rows = np.zeros((order + 1, moving.size))
+            rows[0], rows[1] = x0, moving
+            return Series.side_by_side(rows)
+        if moving is direction:
+            moving = direction * 1.0  # its own, not the caller's array
+        return Series([x0, moving] + [_zeros(moving)] * (order - 1) if order else [x0])
+
+    @staticmethod
+    def side_by_side(rows):
+        """The series whose coefficients are the rows of `rows` (stacked.py)."""
+        return Series(None, rows)
+
+    def set_value(self, value):
+        """Make coefficient 0 `value` (the sweep gives each node the value NumPy computed); in a
+        series side by side, a row of it."""
+        rows = self.rows
+        if rows is None:
+            self.c[0] = value
+        elif stacked.fits(value, rows):
+            rows[0] = value
+        else:
+            self.c[0] = value  # (listed from the rows, which then go)
+            self.rows = None
 
     @staticmethod
     def constant(value, order):
@@ -52,7 +96,7 @@ class Series:
         return Series([value] + [_zeros(value)] * order)
 
     def __len__(self):
-        return len(self.c)
+        return len(self.c) if self.rows is None else len(self.rows)
 
     def __getitem__(self, k):
         return self.c[k]
@@ -70,10 +114,14 @@ class Series:
         return Series([k * ck for k, ck in enumerate(self.c) if k])
 
     def __neg__(self):
+        if self.rows is not None:
+            return Series.side_by_side(-self.rows)
         return Series([-ck for ck in self.c])
 
     def __add__(self, other):
         if isinstance(other, Series):
+            if _same_rows(self, other):
+                return Series.side_by_side(self.rows + other.rows)
             return Series([a + b for a, b in zip(self.c, other.c)])
         rest = self.c[1:]
         if np.ndim(other):  # a constant array can widen the value by broadcasting, so widen all
@@ -83,6 +131,8 @@ class Series:
 
     def __sub__(self, other):
         if isinstance(other, Series):
+            if _same_rows(self, other):
+                return Series.side_by_side(self.rows - other.rows)
             return Series([a - b for a, b in zip(self.c, other.c)])
         return self + (-other)
 
@@ -91,10 +141,18 @@ class Series:
 
     def __mul__(self, other):
         if not isinstance(other, Series):
+            if self.rows is not None and type(other) in (float, np.float64):
+                return Series.side_by_side(self.rows * other)
             return Series([ck * other for ck in self.c])
+        if self.rows is not None or _small_arrays(self):
+            n = min(len(self), len(other))
+            rows_a = _rows(self, n)
+            rows_b = _rows(other, n) if rows_a is not None else None
+            if rows_b is not None and rows_a.shape == rows_b.shape:
+                return Series.side_by_side(stacked.cauchy(rows_a, rows_b))
         a, b = self.c, other.c  # Cauchy product: (ab)_k = Σ_j a_j b_(k-j)
-        return Series([total(a[j] * b[k - j] for j in range(k + 1))
-                       for k in range(min(len(a), len(b)))])
+        n = min(len(a), len(b))
+        return Series([total(a[j] * b[k - j] for j in range(k + 1)) for k in range(n)])
 
     def __truediv__(self, other):
         if not isinstance(other, Series):
@@ -113,6 +171,28 @@ class Series:
 
     __radd__ = __add__
     __rmul__ = __mul__
+
+
+# ---- small arrays side by side (stacked.py) --------------------------------------------------------
+
+def _rows(series, n):
+    """The first n coefficients of `series` stacked (`stacked.rows_of`), or None. Kept on the
+    series, which is often an argument more than once (``x * y + exp(x)``)."""
+    if series.rows is None:
+        series.rows = stacked.rows_of(series.c)
+    return series.rows[:n] if series.rows is not None else None
+
+
+def _same_rows(a, b):
+    return a.rows is not None and b.rows is not None and a.rows.shape == b.rows.shape
+
+
+def _small_arrays(x):
+    """Whether x may be side by side: quick, so that a series of numbers pays nothing more."""
+    if x.rows is not None:
+        return True
+    c = x.c
+    return len(c) >= stacked.FROM and type(c[1]) is np.ndarray
 
 
 def total(terms):
@@ -152,6 +232,9 @@ def _weighted(jx, g, k):
 
 def exp(x, y0):
     """y = exp(x): y' = y·x'."""
+    rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
+    if rows is not None and stacked.fits(y0, rows):
+        return Series.side_by_side(stacked.recurrence(rows, [y0], [1.0])[0])
     jx = [j * xj for j, xj in enumerate(x.c)]
     y = [y0]
     for k in range(1, len(jx)):
@@ -161,6 +244,10 @@ def exp(x, y0):
 
 def sin_cos(x, s0, c0, sign=-1.0):
     """s = sin(x), c = cos(x): s' = c·x', c' = -s·x'. With sign=+1: sinh and cosh."""
+    rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
+    if rows is not None and stacked.fits(s0, rows) and stacked.fits(c0, rows):
+        s, c = stacked.recurrence(rows, [s0, c0], [1.0, sign])
+        return Series.side_by_side(s), Series.side_by_side(c)
     jx = [j * xj for j, xj in enumerate(x.c)]
     s, c = [s0], [c0]
     for k in range(1, len(jx)):

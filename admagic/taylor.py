@@ -139,15 +139,19 @@ def _sweep(output_nodes, input_node, order):
     tape = next(iter(directions)).tape
     outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
-    nodes = set()
-    for node in outputs:
-        if node is not None and node not in nodes:
-            nodes.update(ancestors(node))
+    if len(outputs) == 1:
+        nodes = ancestors(outputs[0])[::-1] if outputs[0] is not None else []
+    else:
+        nodes = set()
+        for node in outputs:
+            if node is not None and node not in nodes:
+                nodes.update(ancestors(node))
+        nodes = sorted(nodes, key=by_number)
     series = {leaf: _seed(leaf.value, d, order) for leaf, d in directions.items()}
     # The user saw NumPy's warnings when the values were computed; inf and nan in the
     # coefficients follow from those, so the sweep adds no warnings of its own.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        for node in sorted(nodes, key=by_number):
+        for node in nodes:  # oldest first
             if node.primitive is None:
                 continue  # a leaf: the input, or another input that stays constant here
             args = list(node.args)
@@ -182,13 +186,16 @@ def _apply_rule(node, args):
     except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
         result = rule(_numpy_float(node.value), *[_numpy_float(a) for a in args], **kwargs)
     result = _cast_like(result, node.value)
-    result.c[0] = node.value
+    if result.rows is None:  # (set_value, inline for a series of numbers)
+        result.c[0] = node.value
+    else:
+        result.set_value(node.value)
     return result
 
 
 def _seed(x0, direction, order):
     """The series of an input moving along its direction: ``x0 + direction·t``."""
-    return Series([x0, direction * _ones(x0)] + [_zeros(x0)] * (order - 1) if order else [x0])
+    return Series.line(x0, direction, order)
 
 
 def _numpy_float(value):

@@ -315,3 +315,76 @@ def test_the_sweep_moves_each_leaf_along_its_own_direction():
     assert series.c == [10.0, 16.0, 6.0, 0.0]
 
 
+
+
+# ---- the fast path: every direction side by side, stacked (stacked.py) ----------------------------
+
+def _count_calls(monkeypatch, module, name):
+    calls = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+@needs_sympy
+@pytest.mark.parametrize("text, point", [EXPRESSIONS[0], EXPRESSIONS[4],
+                                         ("sinh(x*y) * cosh(x) - x*x*y*y*y + y", (0.6, -0.4))])
+def test_directions_side_by_side_take_the_stacked_products_and_recurrences_and_match_sympy(
+        monkeypatch, text, point):
+    """derivatives() puts the directions through one sweep, each coefficient a row of one array
+    (the products and sin/cos/exp/sinh/cosh recurrences stacked): right to 1e-8 at every order."""
+    from admagic import stacked
+    products = _count_calls(monkeypatch, stacked, "cauchy")
+    recurrences = _count_calls(monkeypatch, stacked, "recurrence")
+    names = "xyz"[:len(point)]
+    f = eval(f"lambda {', '.join(names)}: {text}", dict(NUMPY, sinh=np.sinh))
+    found = derivatives(f, 6)(*point)
+    truth = sympy_partials(text, point, 6)
+    keys = interpolation.every_wrt(len(point), 6)
+    assert list(found) == [admagic.notation.leibniz("f", tuple(names[a] for a in wrt)) for wrt in keys]
+    assert_partials_close(dict(zip(keys, found.values())), truth, 1e-8)
+    assert products and recurrences
+
+
+@needs_sympy
+def test_a_cell_mixing_stacked_and_listed_series_matches_sympy():
+    """A quotient and a tan are summed per coefficient, then meet stacked products and exps."""
+    text, point = "x / (1 + y*y) * exp(x*y) + tan(x - y) * y", (0.3, 0.5)
+    f = lambda x, y: x / (1 + y * y) * np.exp(x * y) + np.tan(x - y) * y
+    assert_partials_close(derivatives_by_wrt(f, point, 7), sympy_partials(text, point, 7), 1e-8)
+
+
+def derivatives_by_wrt(f, point, order):
+    found = derivatives(f, order)(*point)
+    return dict(zip(interpolation.every_wrt(len(point), order), found.values()))
+
+
+def test_stacked_weights_hold_every_order_in_the_table_order():
+    matrix, orders, wrts = interpolation.stacked_weights(2, 3)
+    directions, matrices = weights(2, 3)
+    assert wrts == ((0,), (1,), (0, 0), (0, 1), (1, 1), (0, 0, 0), (0, 0, 1), (0, 1, 1), (1, 1, 1))
+    assert list(orders) == [1, 1, 2, 2, 2, 3, 3, 3, 3]
+    np.testing.assert_array_equal(matrix, np.concatenate([matrices[1], matrices[2], matrices[3]]))
+
+
+def test_derivatives_name_a_wrapped_function_by_what_it_wraps_and_varargs_x1_x2():
+    import functools
+
+    def logged(g):
+        @functools.wraps(g)
+        def wrapper(*args):
+            return g(*args)
+        return wrapper
+
+    @logged
+    def z(u, v):
+        return u * v * v
+
+    assert list(derivatives(z, 1)(1.0, 2.0)) == ["dz/du", "dz/dv"]
+    assert list(derivatives(lambda *xs: xs[0] * xs[1], 1)(1.0, 2.0)) == ["df/dx1", "df/dx2"]
+    assert list(derivatives(functools.partial(lambda a, b: a * b), 1)(1.0, 2.0)) == ["df/da", "df/db"]

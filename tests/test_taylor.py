@@ -533,3 +533,59 @@ def test_polynomial_latex_is_math_mode_latex():
     assert polynomial_latex([9.0, 6.0, 1.0], "x", 3.0) == "9 + 6 (x - 3) + (x - 3)^{2}"
     assert polynomial_latex([0.0, -1.0, 0.0, 2.5e-05], "x", -0.5) == \
         r"-(x + 0.5) + 2.5 \cdot 10^{-5} (x + 0.5)^{3}"
+
+
+# ---- a few points at once: coefficients stacked side by side (stacked.py) ------------------------
+
+@pytest.mark.parametrize("name", [name for name in CLOSED_FORMS if name != "|x|"])  # (|x| at -0.8 only)
+def test_a_few_points_at_once_match_the_closed_forms_to_order_12(name):
+    """Up to a few hundred points, the coefficients are rows of one array (stacked.py): products
+    and exp/sin/cos/sinh/cosh recurrences are stacked."""
+    f, x0, nth = CLOSED_FORMS[name]
+    points = x0 + np.array([0.0, 0.0625, -0.125]) if x0 != 0.0 else np.zeros(3)
+    got = taylor_derivatives(f, points, 12)
+    truth = [np.array([nth(float(x), n) for x in points]) for n in range(13)]
+    assert_derivatives_close(got, truth)
+
+
+def test_a_few_points_at_once_go_side_by_side(monkeypatch):
+    from admagic import stacked
+    calls = []
+    for name in ("cauchy", "recurrence"):
+        original = getattr(stacked, name)
+        monkeypatch.setattr(stacked, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a))
+    points = np.array([0.1, 0.5, 0.9, 1.3])
+    got = taylor_derivatives(lambda x: np.sin(x) * np.exp(x) + np.sinh(x) * np.cosh(x), points, 9)
+    for n in range(10):  # sinh·cosh = sinh(2x)/2
+        expected = 2 ** (n / 2) * np.exp(points) * np.sin(points + n * np.pi / 4) + 2.0 ** (n - 1) * (
+            np.cosh(2 * points) if n % 2 else np.sinh(2 * points))
+        np.testing.assert_allclose(got[n], expected, rtol=1e-11)
+    assert set(calls) == {"cauchy", "recurrence"}
+
+
+def test_side_by_side_an_inf_stays_where_it_was_and_the_lower_orders_stay_exact():
+    """x^2.5·e^x and sin(x^2.5) at 0: the 3rd derivative is +inf, the lower ones exactly 0 (a
+    stacked product must add only the terms the sum would, or 0·inf would make them nan)."""
+    points = np.array([0.0, 1.0, 2.0, 0.0])
+    with np.errstate(all="ignore"):
+        product = taylor_derivatives(lambda x: x ** 2.5 * np.exp(x), points, 5)
+        composed = taylor_derivatives(lambda x: np.sin(x ** 2.5), points, 5)
+    for got in (product, composed):
+        for k in range(3):
+            np.testing.assert_array_equal(got[k][[0, 3]], 0.0)
+        np.testing.assert_array_equal(got[3][[0, 3]], np.inf)
+    for k in range(6):  # d^k (x^2.5 e^x) = e^x Σ_i C(k, i) falling(2.5, i) x^(2.5-i), at x = 1, 2
+        expected = [math.exp(x) * sum(math.comb(k, i) * falling(2.5, i) * x ** (2.5 - i)
+                                      for i in range(k + 1)) for x in (1.0, 2.0)]
+        np.testing.assert_allclose(product[k][1:3], expected, rtol=1e-12)
+
+
+def test_a_series_side_by_side_lists_its_coefficients_as_views_that_follow_its_value():
+    from admagic.series import Series
+    rows = np.arange(12.0).reshape(4, 3)
+    s = Series.side_by_side(rows)
+    assert len(s) == 4 and [list(c) for c in s.c] == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]]
+    s.set_value(0.5)
+    np.testing.assert_array_equal(s.c[0], [0.5, 0.5, 0.5])
+    s.set_value(np.array([[1.0, 2.0, 3.0]]))  # a value that is not one row: the rows go, the list stays
+    assert s.rows is None and s.c[0].shape == (1, 3) and list(s.c[3]) == [9, 10, 11]
