@@ -24,14 +24,16 @@ True
 
 import contextlib
 import functools
+import sys
 import threading
+import types
 
 import numpy as np
 
 from .primitives import concatenate, stack
-from .tape import EAGER, RECORDING_HOOKS, current_tape
-from .traced import (FUNCTIONS, DerivativeDroppedError, HeldValue, Traced, _recording_error, plain,
-                     record)
+from .tape import EAGER, RECORDING_HOOKS, VJP, current_tape
+from .traced import (FUNCTIONS, UNTRACED_FUNCTIONS, DerivativeDroppedError, HeldValue, Traced,
+                     _recording_error, plain, record)
 
 NUMPY = {name: getattr(np, name) for name in ("array", "asarray", "asanyarray", "append", "r_", "c_")}
 _lock = threading.Lock()
@@ -173,13 +175,93 @@ _WRAPPERS = {
 }
 
 
+def _retried_with_arrays(numpy_own):
+    """A NumPy function that also takes lists and tuples holding traced values, while recording:
+    NumPy's own first; if it refuses a traced value in a list, the lists become recorded arrays
+    (`from_nested`) and NumPy's own runs again, on values its dispatch can see."""
+
+    @functools.wraps(numpy_own)
+    def call(*args, **kwargs):
+        try:
+            return numpy_own(*args, **kwargs)
+        except DerivativeDroppedError:
+            if not _recording_here([args, list(kwargs.values())]):
+                raise
+        return numpy_own(*[_arrayed(a) for a in args],
+                         **{name: _arrayed(value) for name, value in kwargs.items()})
+
+    return call
+
+
+def _arrayed(arg):
+    return from_nested(arg) if type(arg) in (list, tuple) and _holds_traced(arg) else arg
+
+
+class _WhileRecording:
+    """A module attribute that reads as its wrapper while a tape records; NumPy's own otherwise.
+
+    It lives on the module's recording class (`_recording_class`), so it is seen only while the
+    module's ``__class__`` is that class. admagic's own modules always read NumPy's own function:
+    they record it as a primitive and compare it by identity (``node.primitive is np.sum``). An
+    assignment by the user goes to the module as usual, and wins over the wrapper."""
+
+    __slots__ = ("name", "numpy_own", "wrapper")
+
+    def __init__(self, name, numpy_own, wrapper):
+        self.name, self.numpy_own, self.wrapper = name, numpy_own, wrapper
+
+    def __get__(self, module, owner=None):
+        if module is None:
+            return self
+        here = module.__dict__.get(self.name)
+        if here is not self.numpy_own or _ours(sys._getframe(1).f_globals):
+            return here
+        return self.wrapper
+
+    def __set__(self, module, value):
+        module.__dict__[self.name] = value
+
+    def __delete__(self, module):
+        del module.__dict__[self.name]
+
+
+def _ours(namespace):
+    return namespace.get("__name__", "").startswith("admagic.")
+
+
+def _takes_traced_values(function):
+    return not isinstance(function, np.ufunc) and (
+        function in FUNCTIONS or function in VJP or function in UNTRACED_FUNCTIONS)
+
+
+def _recording_class(module, special):
+    """`module`'s class while a tape records: every NumPy function admagic follows, wrapped."""
+    wrappers = {}  # one wrapper per function, shared by its aliases (np.round, np.around)
+    attributes = {}
+    for name, value in vars(module).items():
+        if name in special:
+            attributes[name] = _WhileRecording(name, value, special[name])
+        elif callable(value) and _takes_traced_values(value):
+            wrapper = wrappers.setdefault(id(value), _retried_with_arrays(value))
+            attributes[name] = _WhileRecording(name, value, wrapper)
+    return type(f"{module.__name__} (while a tape records)", (types.ModuleType,), attributes)
+
+
+MODULES = (np, np.linalg, np.fft)  # the modules whose functions take lists of traced values
+_recording_classes = {}  # module -> its recording class, made at the first recording
+
+
 def _thread_starts_recording():
     global _recording_threads
     with _lock:
         _recording_threads += 1
         if _recording_threads == 1:
-            for name, wrapper in _WRAPPERS.items():
-                setattr(np, name, wrapper)
+            if not _recording_classes:  # every rule table is filled by now
+                for module in MODULES:
+                    special = _WRAPPERS if module is np else {}
+                    _recording_classes[module] = _recording_class(module, special)
+            for module, recording in _recording_classes.items():
+                module.__class__ = recording
 
 
 def _thread_stops_recording():
@@ -187,9 +269,9 @@ def _thread_stops_recording():
     with _lock:
         _recording_threads = max(0, _recording_threads - 1)
         if _recording_threads == 0:
-            for name, wrapper in _WRAPPERS.items():
-                if getattr(np, name) is wrapper:  # not if the user has put something else there
-                    setattr(np, name, NUMPY[name])
+            for module, recording in _recording_classes.items():
+                if module.__class__ is recording:
+                    module.__class__ = types.ModuleType
 
 
 RECORDING_HOOKS.append((_thread_starts_recording, _thread_stops_recording))
