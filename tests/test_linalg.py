@@ -282,8 +282,8 @@ def _mpmath_svd_line(a, direction, weights, t):
 def test_svd_taylor_rule_keeps_its_digits_near_a_small_singular_value(shape):
     """The SVD's Taylor rule once went through AᵀA, which squares the condition number: with a
     singular value of 3e-3 it gave second derivatives right to only 6 to 8 digits (autograd's
-    test_svd_square_3d found it). Against mpmath's
-    SVD at 60 digits (central differences with h = 1e-12), orders 1 to 3 are right to 1e-10."""
+    test_svd_square_3d found it). Against mpmath's SVD at 60 digits (central differences with
+    h = 1e-12), orders 1 to 3 are now right to 1e-10."""
     import mpmath as mp
     mp.mp.dps = 60
     rng = np.random.default_rng(4)
