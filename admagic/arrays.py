@@ -1,29 +1,39 @@
-"""Arrays built from traced values: ``np.array([x, y])`` while a tape records.
+"""Arrays built from traced values, ``np.array([x, y])``, and lists of them, ``np.mean([x, y])``.
 
 NumPy hands traced values to every function through ``__array_function__`` except the ones that
 make arrays: ``np.array`` and ``np.asarray`` have no protocol (NEP 18 leaves them out on purpose),
-and ``np.r_``, ``np.c_`` and ``np.append`` call them inside NumPy. Left alone, they would ask each
-traced value for its number, and its derivative would be lost.
+and ``np.r_``, ``np.c_`` and ``np.append`` call them inside NumPy. And a list is not an array, so
+``np.mean([x, y])`` dispatches on nothing: NumPy makes an array of numbers of it. Left alone, each
+would ask the traced values for their numbers, and the derivative would be lost.
 
-So while any thread records on a `Tape`, the module attributes user code calls (``numpy.array``,
-``numpy.asarray``, ``numpy.asanyarray``, ``numpy.append``, ``numpy.r_``, ``numpy.c_``) are
-wrappers that first call NumPy's own. Only when NumPy refuses a traced value (a traced value
-raises `DerivativeDroppedError` when asked for its number), and only in a thread that is
-recording, does a wrapper build the array itself, by recorded stacking (`primitives.stack`,
-`primitives.concatenate`), which both rule tables differentiate. Plain calls pay one Python call;
-other threads get NumPy's answer, errors included; and when the last tape of every thread ends,
-the attributes are NumPy's own functions again (a count of recording threads under a lock, as
-`collector.py` counts pauses of the garbage collector).
+So while any thread records on a `Tape`, the module attributes user code calls are wrappers that
+first call NumPy's own: the six array makers (``numpy.array``, ``asarray``, ``asanyarray``,
+``append``, ``r_``, ``c_``) and every function of numpy, numpy.linalg and numpy.fft that admagic
+follows. Only when NumPy refuses a traced value (`DerivativeDroppedError`), and only in a thread
+that is recording, does a wrapper act: the makers build the array by recorded stacking
+(`from_nested`: `primitives.stack`, `primitives.concatenate`, which both rule tables
+differentiate); the other functions make arrays of their list arguments that way and call NumPy's
+own again. Other threads get NumPy's answer, errors included, and admagic's own modules always
+read NumPy's own functions (they record them and compare them by identity).
+
+The wrappers are descriptors on a subclass of the module type, one per module, made at the first
+recording; the first recording thread sets ``numpy.__class__`` to it and the last sets it back
+(a count under a lock, as `collector.py` counts pauses of the garbage collector): one assignment
+per module at a tape's entry and exit, not one per function.
 
 >>> from admagic import grad
 >>> grad(lambda x: np.sum(np.array([x, x * x]) ** 2))(2.0)  # d/dx (x² + x⁴) = 2x + 4x³
 36.0
+>>> grad(lambda x: np.mean([x, x * x]))(2.0)  # d/dx (x + x²)/2 = (1 + 2x)/2
+2.5
 >>> np.array is NUMPY["array"]  # no tape is recording: NumPy's own
 True
 """
 
+
 import contextlib
 import functools
+import os
 import sys
 import threading
 import types
@@ -214,7 +224,7 @@ class _WhileRecording:
         if module is None:
             return self
         here = module.__dict__.get(self.name)
-        if here is not self.numpy_own or _ours(sys._getframe(1).f_globals):
+        if here is not self.numpy_own or sys._getframe(1).f_code.co_filename.startswith(_OURS):
             return here
         return self.wrapper
 
@@ -225,8 +235,7 @@ class _WhileRecording:
         del module.__dict__[self.name]
 
 
-def _ours(namespace):
-    return namespace.get("__name__", "").startswith("admagic.")
+_OURS = os.path.dirname(os.path.abspath(__file__)) + os.sep  # admagic's source files (not doctests)
 
 
 def _takes_traced_values(function):

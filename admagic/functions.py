@@ -26,6 +26,7 @@ def _sequence_of(primitive):
 
 
 def _einsum(subscripts, *operands, **kwargs):
+    """Subscripts as a string ('ij,jk->ik', with '...' and repeated indices) or as sublists."""
     if not isinstance(subscripts, str):
         subscripts, operands = _einsum_of_sublists((subscripts, *operands))
     subscripts, operands = _einsum_written_out(subscripts, list(operands))

@@ -194,7 +194,7 @@ def _refuse_keywords(mode, kwargs):
 
 
 def _rollaxis(a, axis, start=0):
-    """np.rollaxis is the transpose that moves `axis` to stand before axis `start`."""
+    """A transpose: `axis` moved to stand before axis `start`."""
     n = np.ndim(plain(a))
     np.rollaxis(np.empty((0,) * n), axis, start)  # NumPy's own errors for axes out of range
     axis, start = axis % n, start + n if start < 0 else start
