@@ -190,6 +190,8 @@ def _retried_with_arrays(numpy_own):
     NumPy's own first; if it refuses a traced value in a list, the lists become recorded arrays
     (`from_nested`) and NumPy's own runs again, on values its dispatch can see."""
 
+    arrayed = _items_arrayed if numpy_own in _SEQUENCES_OF_ARRAYS else _arrayed
+
     @functools.wraps(numpy_own)
     def call(*args, **kwargs):
         try:
@@ -197,14 +199,27 @@ def _retried_with_arrays(numpy_own):
         except DerivativeDroppedError:
             if not _recording_here([args, list(kwargs.values())]):
                 raise
-        return numpy_own(*[_arrayed(a) for a in args],
-                         **{name: _arrayed(value) for name, value in kwargs.items()})
+        return numpy_own(*[arrayed(a) for a in args],
+                         **{name: arrayed(value) for name, value in kwargs.items()})
 
     return call
 
 
 def _arrayed(arg):
     return from_nested(arg) if type(arg) in (list, tuple) and _holds_traced(arg) else arg
+
+
+def _items_arrayed(arg):
+    """A sequence of arrays (np.concatenate([[x, y], w])) with each item made an array: its items
+    may differ in shape, so the sequence itself is not one array."""
+    if type(arg) not in (list, tuple) or not _holds_traced(arg):
+        return arg
+    return type(arg)(_arrayed(item) for item in arg)
+
+
+# The functions whose list arguments are sequences of arrays, which NumPy dispatches on one by one.
+_SEQUENCES_OF_ARRAYS = {np.concatenate, np.stack, np.vstack, np.hstack, np.dstack,
+                        np.column_stack, np.select, *([np.row_stack] if hasattr(np, "row_stack") else [])}
 
 
 class _WhileRecording:

@@ -240,6 +240,13 @@ LIST_IDIOMS = {
     "np.linalg.det of a nested list": lambda x: np.linalg.det([[np.sum(x), 1.0], [2.0, np.prod(x) ** 2]]),
     "np.where of lists": lambda x: np.where([True, False], [np.sum(x), 1.0], [2.0, np.prod(x)]),
     "np.argmax of a list, no derivative": lambda x: x * np.argmax([np.sum(x), 10.0]),
+    # sequences of arrays: each item is one array, and they may differ in shape
+    "np.concatenate of a ragged list": lambda x: np.concatenate([[np.sum(x), 2.0], np.ravel(x)]),
+    "np.hstack of a tuple": lambda x: np.hstack(([np.prod(x)], np.ravel(x), 1.0)),
+    "np.vstack of a list and an array": lambda x: np.vstack([[np.sum(x)] * np.size(x), np.ravel(x)]),
+    "np.stack of lists": lambda x: np.stack([[np.sum(x), 1.0], [2.0, np.prod(x)]], axis=1),
+    "np.select with a list of choices": lambda x: np.select(
+        [np.ravel(x) > 0.5, np.ravel(x) <= 0.5], [np.ravel(x) ** 2, [np.sum(x)] * np.size(x)]),
 }
 LIST_SHAPES = [(), (3,), (2, 3)]
 
@@ -276,6 +283,16 @@ def test_numpy_functions_given_lists_of_traced_values_by_taylor_mode(name, shape
     assert taylor[1] == pytest.approx((line(h1) - line(-h1)) / (2 * h1), rel=1e-6, abs=1e-7)
     assert taylor[2] == pytest.approx((line(h2) - 2 * line(0.0) + line(-h2)) / h2 ** 2,
                                       rel=1e-4, abs=1e-5)
+
+
+def test_a_sequence_of_arrays_makes_each_item_one_array_not_the_whole_list():
+    with Tape() as tape:
+        x = new_leaf(tape, 1.0)
+        w = x * np.ones(2)
+        before = len(tape.nodes)
+        joined = np.concatenate([[x, 2.0], w])
+    assert [node.primitive.__name__ for node in tape.nodes[before:]] == ["stack", "concatenate"]
+    np.testing.assert_array_equal(joined.numpy(), [1.0, 2.0, 1.0, 1.0])
 
 
 def test_np_mean_of_a_list_is_the_closed_form():
