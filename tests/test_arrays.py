@@ -1,5 +1,6 @@
-"""Arrays built from traced values (arrays.py), containers of inputs, outputs of size 1, and the
-Python builtins that mean mathematics: each checked against finite differences or closed forms."""
+"""Arrays built from traced values and lists of them given to NumPy's functions (arrays.py),
+containers of inputs, outputs of size 1, and the Python builtins that mean mathematics: each
+checked against finite differences or closed forms."""
 
 import collections
 import threading
