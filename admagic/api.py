@@ -16,6 +16,7 @@ import numpy as np
 
 from . import interpolation, taylor
 from .arrays import element_assignment_explained
+from .inputs import in_dtype_of, is_container, map_leaves
 from .values import plain_copy, zeros_like
 from .notation import leibniz
 from .tape import Tape, backward
@@ -32,35 +33,31 @@ def _traced_call(f, args, kwargs, argnums, containers=False):
         if not -len(args) <= i < len(args):
             raise TypeError(f"argnum {i} is out of range: the function was called with "
                             f"{len(args)} positional argument(s).")
-    with Tape() as tape:
-        leaves = []
+    tape = Tape()
+    try:
+        with tape:
+            leaves = []
 
-        def leaf(value):
-            leaves.append(new_leaf(tape, value))
-            return leaves[-1]
+            def leaf(value):
+                leaves.append(new_leaf(tape, value))
+                return leaves[-1]
 
-        for i in argnums:
-            args[i] = _map_leaves(leaf, args[i]) if containers else leaf(args[i])
-        with element_assignment_explained():
-            out = f(*args, **kwargs)
+            for i in argnums:
+                args[i] = map_leaves(leaf, args[i]) if containers else leaf(args[i])
+            with element_assignment_explained():
+                out = f(*args, **kwargs)
+    except BaseException:
+        tape.discard()  # what f recorded before it failed holds no graph (see Tape.discard)
+        raise
     return tape, leaves, out
 
 
-def _map_leaves(function, tree):
-    """`tree` with function(leaf) for each number or array in it, in the order `_like_arguments`
-    reads them back: lists, tuples (named ones too) and dicts keep their shape and keys."""
-    if isinstance(tree, dict):
-        return type(tree)((key, _map_leaves(function, value)) for key, value in tree.items())
-    if isinstance(tree, (list, tuple)):
-        items = [_map_leaves(function, value) for value in tree]
-        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
-    return function(tree)
-
-
 def _like_arguments(gradients, args, argnums):
-    """The flat list of leaves' gradients, in the shape of each argument differentiated."""
+    """The flat list of leaves' gradients, in the shape of each argument differentiated, each in
+    its leaf's dtype (`inputs.in_dtype_of`: float32 in, float32 out)."""
     remaining = iter(gradients)
-    return [_map_leaves(lambda _: next(remaining), args[i]) for i in argnums]
+    return [map_leaves(lambda original: in_dtype_of(next(remaining), original), args[i])
+            for i in argnums]
 
 
 def _one_level_down(out, tape):
@@ -101,6 +98,7 @@ def value_and_grad(f, argnum=0):
     def value_and_gradient(*args, **kwargs):
         tape, leaves, out = _traced_call(f, args, kwargs, argnums, containers=True)
         value = _one_level_down(out, tape)
+        _check_one_number(value)
         shape = np.shape(plain(value))
         if np.size(plain(value)) != 1:  # shape (1,) or (1, 1) is one number too, as in autograd
             raise TypeError(
@@ -109,13 +107,28 @@ def value_and_grad(f, argnum=0):
                 "output first, e.g. np.sum(...).")
         grads = _like_arguments(_gradients(tape, leaves, out, np.ones(shape) if shape else 1.0),
                                 args, argnums)
-        tape.release()
+        tape.discard()  # a traced value f kept (a log, a closure) holds no graph from here on
         if isinstance(value, (np.floating, np.ndarray)) and not shape:
             value = float(value)  # a number, not a 0-d array
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
 
     value_and_gradient.__name__ = f"value_and_grad_{getattr(f, '__name__', 'f')}"
     return value_and_gradient
+
+
+def _check_one_number(value):
+    """Refuse an output that is no number: a container, or a yes/no (np.allclose, x > 0)."""
+    if is_container(value):
+        raise TypeError(f"grad() needs a function that returns one number; this one returned a "
+                        f"{type(value).__name__}. Use jacobian(f), which takes lists, tuples and "
+                        "dicts of outputs, or add up what you want to minimise, e.g. "
+                        "sum(out.values()).")
+    value = plain(value)
+    if isinstance(value, (bool, np.bool_)) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        raise TypeError("grad() needs a function that returns a number; this one returned "
+                        "True/False (a comparison, np.allclose, np.any ...), which has no "
+                        "derivative. Differentiate the number behind it instead, e.g. "
+                        "np.sum((a - b) ** 2) rather than np.allclose(a, b).")
 
 
 def grad(f, argnum=0):
@@ -161,7 +174,6 @@ def derivative(f, order=1):
 
     def df(x):
         tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
-        tape.release()  # Taylor mode and nested reverse walk the graph, not the tape's list
         shape, in_shape = np.shape(plain(_one_level_down(out, tape))), np.shape(plain(leaf))
         if shape not in ((), in_shape):
             raise TypeError(f"derivative() needs f to map a number to a number (or act "
@@ -172,9 +184,10 @@ def derivative(f, order=1):
         else:
             (series,) = taylor.derivatives([out], leaf, order)
             answer = _like_input(series[order], leaf)
+        tape.discard()
         if np.size(plain(leaf)) > 1 and (shape == in_shape or order > 1):
             _check_elementwise(f, plain(leaf), plain(answer), order, one_number=shape != in_shape)
-        return answer
+        return in_dtype_of(answer, x)
 
     df.__name__ = f"derivative_{order}_{getattr(f, '__name__', 'f')}"
     return df
@@ -191,8 +204,8 @@ def _check_elementwise(f, x, answer, order, one_number):
         got, expected = _nested_reverse(along, order)(0.0), np.sum(answer * v ** order)
     else:
         tape, (leaf,), out = _traced_call(along, (0.0,), {}, (0,))
-        tape.release()
         got, expected = plain(taylor.derivatives([out], leaf, order)[0][order]), answer * v ** order
+        tape.discard()
     got, expected = np.asarray(plain(got), dtype=float), np.asarray(expected, dtype=float)
     finite = np.isfinite(got) & np.isfinite(expected)
     scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
@@ -221,8 +234,8 @@ def _elementwise_derivative(f):
                             f"{np.shape(plain(leaf))}. Use jacobian(f).")
         seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
         (gradient,) = _gradients(tape, [leaf], out, seed)
-        tape.release()
-        return gradient
+        tape.discard()
+        return in_dtype_of(gradient, x)
 
     return df
 
@@ -233,31 +246,45 @@ def jacobian(f, argnum=0):
     >>> jacobian(lambda w: w * 3.0)(np.ones(2))
     array([[3., 0.],
            [0., 3.]])
+
+    Inputs and outputs may be lists, tuples and dicts (nested) of numbers and arrays, as in JAX:
+    then the answer has the output's shape, and in place of each output leaf, the input's shape
+    holding that leaf's blocks. ``jacobian(f)({"w": w})["y"]["w"]`` is dy/dw for f giving {"y": y}.
     """
     argnums = _argnums(argnum)
 
     def jacobian_of_f(*args, **kwargs):
-        tape, leaves, out = _traced_call(f, args, kwargs, argnums)
-        out_shape = np.shape(plain(out))
-        blocks = [[] for _ in leaves]
-        for index in np.ndindex(*out_shape):
-            seed = np.zeros(out_shape)
-            seed[index] = 1.0
-            for block, g in zip(blocks, _gradients(tape, leaves, out, seed if out_shape else 1.0)):
-                block.append(g)
-        tape.release()
-        results = []
-        for leaf, block in zip(leaves, blocks):
-            in_shape = np.shape(plain(leaf))
-            if not out_shape:
-                results.append(block[0])
-            elif not block:  # an empty output: no gradient to stack
-                results.append(np.zeros(out_shape + in_shape))
-            else:
-                results.append(np.reshape(np.stack(block), out_shape + in_shape))
-        return tuple(results) if isinstance(argnum, (tuple, list)) else results[0]
+        tape, leaves, out = _traced_call(f, args, kwargs, argnums, containers=True)
+
+        def of_output(y):
+            found = _like_arguments(_jacobian_blocks(tape, leaves, y), args, argnums)
+            return tuple(found) if isinstance(argnum, (tuple, list)) else found[0]
+
+        answer = map_leaves(of_output, out)
+        tape.discard()
+        return answer
 
     return jacobian_of_f
+
+
+def _jacobian_blocks(tape, leaves, out):
+    """For each leaf, d(out)/d(leaf) shaped ``out.shape + leaf.shape``: one sweep per number."""
+    out_shape = np.shape(plain(out))
+    rows = [[] for _ in leaves]
+    for index in np.ndindex(*out_shape):
+        seed = np.zeros(out_shape)
+        seed[index] = 1.0
+        for row, g in zip(rows, _gradients(tape, leaves, out, seed if out_shape else 1.0)):
+            row.append(g)
+    blocks = []
+    for leaf, row in zip(leaves, rows):
+        if not out_shape:
+            blocks.append(row[0])
+        elif not row:  # an empty output: no gradient to stack
+            blocks.append(np.zeros(out_shape + np.shape(plain(leaf))))
+        else:
+            blocks.append(np.reshape(np.stack(row), out_shape + np.shape(plain(leaf))))
+    return blocks
 
 
 def hessian(f, argnum=0):
@@ -302,11 +329,11 @@ def derivatives(f, order):
             leaves = [new_leaf(tape, x) for x in xs]
             with element_assignment_explained():
                 out = f(*leaves)
-        tape.release()  # the sweeps walk the graph, not the tape's list
         try:
             (found,) = interpolation.partials([out], leaves, order)
         except NotImplementedError:
             found = _by_nested_reverse(f, xs, order)
+        tape.discard()
         return {leibniz(output_name, tuple(names[a] for a in wrt)):
                 value if type(value) is Traced else plain_copy(value)  # an outer tape's, kept
                 for wrt, value in found.items()}

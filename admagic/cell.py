@@ -12,7 +12,9 @@ from that record by `derivative_table.py`; the graph is drawn from it (`graph.py
 cell again on plain numbers for central differences (`testing.py`).
 
 Whatever happens in the cell, its namespace is left holding plain numbers and arrays, never a
-traced value (`clean_namespace`), and no tape is left recording.
+traced value (`clean_namespace`), no tape is left recording, and once the table, the graph and the
+textbook views are made the tapes discard their record (`_discard`): a traced value the cleaner
+could not reach holds no graph, and later cells see it as its plain value.
 """
 
 import contextlib
@@ -25,12 +27,13 @@ import warnings
 import numpy as np
 
 from . import derivative_table as engine
-from . import interpolation, textbook, usage
+from . import branches, interpolation, textbook, usage
 from . import taylor as taylor_mode
 from .arrays import element_assignment_explained
+from .inputs import bound
 from .messages import listed, text
 from .values import plain_copy
-from .namespace import clean_namespace
+from .namespace import _interrupts_held_back as interrupts_held_back, clean_namespace
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
 from .tape import Tape
@@ -68,6 +71,7 @@ class _Request:
     seed: str = None  # the input whose tangents the trace and the picture show
     explain: bool = False  # write out the chain rule (chainrule.py)
     step: bool = False  # make the trace and the roomier picture --step steps through (stepper.py)
+    containers: dict = dataclasses.field(default_factory=dict)  # name -> a dict/list input as given
 
     @property
     def backward_graph(self):
@@ -181,36 +185,27 @@ def differentiate(code, inputs, *, order=1, of=None, namespace=None, graph=True,
     request = _Request(usage.compiled(code, filename, first_line), values,
                        {"np": np} if namespace is None else namespace, of, int(order), graph,
                        graph_of, edges, graph_kind, max_nodes, max_derivative_size, taylor,
-                       method, mode, trace or step, seed, explain, step)
+                       method, mode, trace or step, seed, explain, step,
+                       containers=usage.input_containers(inputs))
     usage.check_request(request)
     before = dict(request.namespace) if check else None
     timings = {}
+    tapes = []  # every tape the cell's runs make: what they recorded is let go of at the end
     try:
-        run = _run_traced(request, timings)
-    except _NoTaylorRule as missing:
-        clean_namespace(request.namespace)
-        request.method = "nested"
-        usage.check_request(request)
-        run = _run_traced_cleaned(request, timings)
-        run.notes.append(f"{missing} has no Taylor rule, so the cell ran a second time, and the "
-                         "derivatives are by nested reverse mode.")
+        run = _run(request, tapes, timings)
+        outputs = {name: plain_copy(value) for name, value in run.traced.items()}
+        textbook.views(request, run, timings)  # --trace, --explain and forward mode's tangents
+        run.notes.extend(branches.unchosen_branch_notes(run.traced, run.leaves[-1], run.derivatives))
+        picture = _draw_timed(request, run, timings) if graph else None
     finally:
         started = time.perf_counter()
-        clean_namespace(request.namespace)
-        timings["cleaning"] = time.perf_counter() - started
-    outputs = {name: plain_copy(value) for name, value in run.traced.items()}
-    picture = None
-    if graph:
-        started = time.perf_counter()
-        picture = _draw(request, run)
-        if step and picture is not None:
-            from .stepper import SHARE_ROOM
-            picture.attr(ranksep=SHARE_ROOM)  # room on each edge for the shares written there
-        timings["drawing"] = time.perf_counter() - started
+        _discard(tapes)
+        timings["discarding"] = time.perf_counter() - started
     checks = {}
     if check:
         started = time.perf_counter()
-        checks = check_cell(request.cell, before, values, outputs, max_derivative_size, run.notes)
+        checks = check_cell(request.cell, before, values, outputs, max_derivative_size, run.notes,
+                            request.containers)
         timings["checking"] = time.perf_counter() - started
     polynomials = None
     if taylor:
@@ -227,62 +222,80 @@ class _NoTaylorRule(Exception):
     """The cell used a primitive Taylor mode has no rule for: take the derivatives another way."""
 
 
-def _run_traced_cleaned(request, timings):
+def _run(request, tapes, timings):
+    """The cell's traced run (by nested reverse mode, run again, if Taylor mode lacks a rule),
+    with its namespace cleaned afterwards, however the run ends. `tapes` gets every tape made."""
     try:
-        return _run_traced(request, timings)
+        try:
+            return _run_traced(request, tapes, timings)
+        except _NoTaylorRule as missing:
+            clean_namespace(request.namespace)
+            _discard(tapes)  # the first run's record is of no more use
+            request.method = "nested"
+            usage.check_request(request)
+            run = _run_traced(request, tapes, timings)
+            run.notes.append(f"{missing} has no Taylor rule, so the cell ran a second time, and "
+                             "the derivatives are by nested reverse mode.")
+            return run
     finally:
+        started = time.perf_counter()
         clean_namespace(request.namespace)
+        timings["cleaning"] = time.perf_counter() - started
+
+
+def _discard(tapes):
+    """Every node the cell's tapes made forgets how it was made, so a traced value the cleaner
+    could not reach (in a generator's frame, a library's object) holds no graph and acts as its
+    plain value. A Ctrl-C waits until this is done: half a discard would leave graphs alive."""
+    with interrupts_held_back():
+        for tape in tapes:
+            tape.discard()
 
 
 # ---- running it, traced --------------------------------------------------------------------------
 
-def _run_traced(request, timings):
-    """Run the cell inside nested tapes, and differentiate it while they still record."""
+def _run_traced(request, made, timings):
+    """Run the cell inside nested tapes, and differentiate it while they still record. The tapes
+    go in `made`: `differentiate` discards them once everything that reads the record is done."""
     tapes = [Tape(persistent=True, watch_accessed_variables=False) for _ in range(request.levels)]
-    try:
-        with contextlib.ExitStack() as stack:
-            leaves = []
-            for tape in tapes:
-                stack.enter_context(tape)
-                leaves.append({name: new_leaf(tape, leaves[-1][name] if leaves else value)
-                               for name, value in request.values.items()})
-            request.namespace.update(leaves[-1])
-            started = time.perf_counter()
-            with _warnings_at_the_cells_lines(request.cell.filename), element_assignment_explained():
-                last = request.cell.run(request.namespace)
-            timings["tracing"] = time.perf_counter() - started
-            notes = []
-            traced = _outputs(request, last, tapes[-1], notes, request.of)
-            named = _outputs(request, last, tapes[-1], [], None) if request.of else traced
-            started = time.perf_counter()
-            with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
-                polynomials, first, elementwise = {}, {}, []
-                if request.by_taylor or request.by_interpolation:
-                    _check_taylor_rules(tapes[-1])
-                if request.mode == "forward" and request.order == 1 and not request.by_taylor:
-                    found = {}  # forward mode alone computes them, below
-                elif request.by_taylor:
-                    found, polynomials = engine.taylor_mode(traced, leaves[-1], request.order,
-                                                            request.max_size)
-                elif request.by_interpolation:
-                    try:
-                        found = interpolation.derivative_table(traced, leaves[-1], request.order,
-                                                               request.max_size)
-                    except ValueError as problem:  # too many outputs for the partials asked
-                        raise GradUsageError(str(problem)) from None
-                else:  # outputs elementwise in the inputs get their derivatives as diagonals
-                    found, first, elementwise = engine.reverse_mode(
-                        traced, leaves, request.order, request.max_size, request.backward_graph)
-                if request.mode == "forward":
-                    found.update(textbook.forward_mode(traced, leaves[-1]))
-            timings["derivatives"] = time.perf_counter() - started
-        # The tapes have stopped recording, but still hold the record: the textbook views read it.
-        run = _Run(traced, named, found, first, leaves, polynomials, notes, elementwise=elementwise)
-        textbook.views(request, run, timings)
-    finally:
-        for tape in tapes:  # the one place the cell's tapes let go of their record, on every path
-            tape.release()
-    return run
+    made.extend(tapes)
+    with contextlib.ExitStack() as stack:
+        leaves = []
+        for tape in tapes:
+            stack.enter_context(tape)
+            leaves.append({name: new_leaf(tape, leaves[-1][name] if leaves else value)
+                           for name, value in request.values.items()})
+        request.namespace.update(bound(leaves[-1], request.containers))
+        started = time.perf_counter()
+        with _warnings_at_the_cells_lines(request.cell.filename), element_assignment_explained():
+            last = request.cell.run(request.namespace)
+        timings["tracing"] = time.perf_counter() - started
+        notes = []
+        traced = _outputs(request, last, tapes[-1], notes, request.of)
+        named = _outputs(request, last, tapes[-1], [], None) if request.of else traced
+        started = time.perf_counter()
+        with np.errstate(all="ignore"):  # the cell's own run has warned about any inf or nan
+            polynomials, first, elementwise = {}, {}, []
+            if request.by_taylor or request.by_interpolation:
+                _check_taylor_rules(tapes[-1])
+            if request.mode == "forward" and request.order == 1 and not request.by_taylor:
+                found = {}  # forward mode alone computes them, below
+            elif request.by_taylor:
+                found, polynomials = engine.taylor_mode(traced, leaves[-1], request.order,
+                                                        request.max_size)
+            elif request.by_interpolation:
+                try:
+                    found = interpolation.derivative_table(traced, leaves[-1], request.order,
+                                                           request.max_size)
+                except ValueError as problem:  # too many outputs for the partials asked
+                    raise GradUsageError(str(problem)) from None
+            else:  # outputs elementwise in the inputs get their derivatives as diagonals
+                found, first, elementwise = engine.reverse_mode(
+                    traced, leaves, request.order, request.max_size, request.backward_graph)
+            if request.mode == "forward":
+                found.update(textbook.forward_mode(traced, leaves[-1]))
+        timings["derivatives"] = time.perf_counter() - started
+    return _Run(traced, named, found, first, leaves, polynomials, notes, elementwise=elementwise)
 
 
 def _check_taylor_rules(tape):
@@ -308,10 +321,10 @@ def _outputs(request, last, tape, notes, of):
                 raise GradUsageError(text("error.not_a_number", name=name,
                                           kind=type(plain(value)).__name__))
         return chosen
-    computed = cell.depends(values)
+    computed = cell.depends([*values, *request.containers])
     chosen, constant = {}, []
     for name in cell.bound:
-        if name in values or name not in namespace:
+        if name in values or name in request.containers or name not in namespace:
             continue
         value = namespace[name]
         if _on(value, tape):
@@ -386,6 +399,16 @@ def _warnings_at_the_cells_lines(filename):
 
 
 # ---- the graph -----------------------------------------------------------------------------------
+
+def _draw_timed(request, run, timings):
+    started = time.perf_counter()
+    picture = _draw(request, run)
+    if request.step and picture is not None:
+        from .stepper import SHARE_ROOM
+        picture.attr(ranksep=SHARE_ROOM)  # room on each edge for the shares written there
+    timings["drawing"] = time.perf_counter() - started
+    return picture
+
 
 def _draw(request, run):
     from . import graph

@@ -33,6 +33,7 @@ import numpy as np
 from .evaltrace import EvaluationTrace
 from .formatting import format_number
 from .forward import tangents
+from .messages import listed, text as _t
 from .traced import plain
 
 __all__ = ["explain", "Explanation", "ChainRule", "MAX_PATHS"]
@@ -53,7 +54,7 @@ class ChainRule:
     products: list
     total: object
     symbol: str  # "d" with one input, "∂" with several
-    note: str = ""  # why the paths are not written out, where they are not
+    note: str = ""  # why the paths are not written out, where they are not, in brackets
     max_paths: int = MAX_PATHS  # more paths than this are summarised
 
     @property
@@ -92,10 +93,8 @@ def explain(outputs, inputs, *, names=None, order="recorded", max_paths=MAX_PATH
     arrays = [name for name, v in list(outputs.items()) + list(inputs.items())
               if np.ndim(plain(v)) != 0]
     if arrays:
-        raise ValueError(f"The chain rule is written out for numbers; {', '.join(arrays)} "
-                         f"{'is an array' if len(arrays) == 1 else 'are arrays'}. Explain one "
-                         f"element at a time: name it in the cell, e.g. {arrays[0]}0 = "
-                         f"{arrays[0]}[0], and give number inputs.")
+        raise ValueError(_t("error.explain_numbers", names=listed(arrays), first=arrays[0],
+                            count=len(arrays)))
     trace = EvaluationTrace(outputs, inputs, names=names, order=order)
     rows = {node: row for node, row in zip(trace.nodes, trace.rows)}
     symbol = "d" if len(trace.inputs) == 1 else "∂"
@@ -123,7 +122,7 @@ def _chain_rule(out, leaf, out_name, in_name, nodes, rows, edges, symbol, max_pa
     n = count.get(out, 0)
     rule = ChainRule(out_name, in_name, n, [], [], [], 0.0, symbol, max_paths=max_paths)
     if n == 0:
-        rule.note = f"{out_name} does not depend on {in_name}"
+        rule.note = _t("explain.no_path", output=out_name, input=in_name)
         return rule
     rule.total = total[out]
     names = {node: _display(rows[node]) for node in nodes}
@@ -134,8 +133,7 @@ def _chain_rule(out, leaf, out_name, in_name, nodes, rows, edges, symbol, max_pa
         rule.products.append(None if None in partials else float(np.prod(partials)))
     if rule.total is None:  # no numbers to multiply: the derivative by one tangent sweep instead
         rule.total = float(plain(tangents([out], leaf)[0]))
-        rule.note = ("by a tangent sweep: the paths pass through arrays, whose local partials "
-                     "are matrices, so they are not written out")
+        rule.note = _t("explain.by_tangents")
     return rule
 
 
@@ -205,7 +203,7 @@ class _TEXT:
 
     @staticmethod
     def words(text):
-        return f"({text})"
+        return text
 
 
 class _LATEX:
@@ -236,7 +234,7 @@ class _LATEX:
 
     @staticmethod
     def words(text):
-        return rf"\text{{({text})}}"
+        return rf"\text{{{text}}}"
 
 
 def _written(rule, w):
@@ -267,12 +265,13 @@ def _summary(rule, w, lhs, formulas, numbers, total):
     values = [w.number(p) for p in partials]
     if len(factors) > 5:
         skipped = len(factors) - 4
-        gap = r"\cdots" if w is _LATEX else f"… ({skipped} more) …"
+        gap = r"\cdots" if w is _LATEX else _t("explain.more_factors", count=skipped)
         factors, values = factors[:2] + [gap] + factors[-2:], values[:2] + [gap] + values[-2:]
     example = f"{w.dot.join(factors)} = {w.times.join(values)} = {w.number(rule.products[0])}"
-    paths = f"{rule.count:,} paths from {rule.input} to {rule.output}"
+    paths = _t("explain.paths", count=f"{rule.count:,}", input=rule.input, output=rule.output)
     if w is _LATEX:
+        before, after = _t("explain.first", example="\0").split("\0")  # around the formula
         return (rf"{lhs} = \sum_{{\text{{{paths}}}}} \prod \frac{{\partial\,\cdot}}{{\partial\,"
-                rf"\cdot}} = {total} \quad \text{{(the first: }} {example}\text{{)}}")
-    return (f"{lhs} = Σ over the {paths} of the product of the local partials along each = "
-            f"{total}   (the first: {example})")
+                rf"\cdot}} = {total} \quad \text{{{before}}} {example}\text{{{after}}}")
+    return (f"{lhs} = {_t('explain.sum', paths=paths)} = {total}   "
+            f"{_t('explain.first', example=example)}")

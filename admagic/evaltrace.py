@@ -37,7 +37,8 @@ from functools import cached_property
 import numpy as np
 
 from . import taylor, tracetable
-from .graph import _argument_text, _expression
+from .messages import text as _t
+from .naming import argument_text, display_names, expression
 from .tape import ancestors, backward, by_number, unbroadcast
 from .traced import Traced, plain
 from .values import plain_share, zeros_like
@@ -80,7 +81,8 @@ class Contribution:
 @dataclass
 class Row:
     """One line of the evaluation trace; `name` is the survey's (``v2``), `label` the cell's own
-    name for the same value (``y``), if it has one."""
+    name for the same value (``y``), if it has one, and `drawn` the name the graph draws it
+    under (``y``, or ``v1`` for a value the cell never named: `naming.display_names`)."""
     index: int
     name: str
     label: str | None
@@ -93,6 +95,7 @@ class Row:
     is_input: bool = False
     is_output: bool = False
     id: str = ""  # the node's id in graph.py's drawing: ``n<node number>``
+    drawn: str = ""
 
     def as_dict(self):
         """The row as plain data (for a teacher's exercise, or JSON)."""
@@ -101,18 +104,24 @@ class Row:
                 "partials": [(p.wrt, p.value) for p in self.partials],
                 "adjoint": self.adjoint, "tangent": self.tangent,
                 "contributions": [(c.sender, c.amount) for c in self.contributions],
-                "is_input": self.is_input, "is_output": self.is_output, "id": self.id}
+                "is_input": self.is_input, "is_output": self.is_output, "id": self.id,
+                "drawn": self.drawn}
 
 
 @dataclass
 class Step:
-    """One node of the reverse sweep: it passes ``g × ∂node/∂parent`` to each parent (`sent`), and
-    `adjoints` holds every row's adjoint so far (before the first step only the output's is set)."""
+    """One node of the reverse sweep: it passes ``g × ∂node/∂parent`` to each parent (`sent`, as
+    ``(parent, amount)``), and `adjoints` holds every value's adjoint so far (before the first
+    step only the output's is set). Values are called by the names the graph draws (``s``, ``x``,
+    ``v1``: `Row.drawn`); `row` is the node's row in the trace (``v2``), `id` its graph id, and
+    `receivers` the graph ids of the parents in `sent`, in its order."""
     node: str
+    row: str
     id: str
     adjoint: object
     sent: list
     adjoints: dict
+    receivers: list = field(default_factory=list)
 
 
 def evaluation_trace(outputs, inputs, *, names=None, gradient_of=None, seed=None, order="recorded"):
@@ -143,35 +152,37 @@ class EvaluationTrace:
         owned = [(name, tape.own(v)) for name, v in outputs.items()] if tape else []
         self.outputs = [(name, node) for name, node in owned if node is not None]
         if not self.outputs:
-            raise ValueError("No output depends on the inputs, so there is no trace to show.")
+            raise ValueError(_t("trace.no_output"))
         output_names = [name for name, _ in self.outputs]
         self.gradient_of = output_names[-1] if gradient_of is None else gradient_of
         if self.gradient_of not in output_names:
-            raise ValueError(f"There is no output called {self.gradient_of!r} that depends on the "
-                             f"inputs; choose one of: {', '.join(output_names)}.")
+            raise ValueError(_t("trace.no_output_called", name=repr(self.gradient_of),
+                                names=", ".join(output_names)))
         self.inputs = [(name, tape.own(v)) for name, v in inputs.items()
                        if tape.own(v) is not None and tape.own(v).primitive is None]
         input_names = [name for name, _ in self.inputs]
         self.seed = input_names[0] if seed is None and input_names else seed
         if self.seed not in input_names:
-            raise ValueError(f"There is no input called {self.seed!r} to seed the tangents with; "
-                             f"the inputs are: {', '.join(input_names) or '(none)'}.")
+            raise ValueError(_t("trace.no_seed", name=repr(self.seed),
+                                names=", ".join(input_names) or _t("graph.none")))
         nodes = _nodes_of([node for _, node in self.outputs])
         given = list({id(n): n for _, n in self.inputs}.values())
         other_leaves = [n for n in nodes if n.primitive is None and n not in set(given)]
         ops = [n for n in nodes if n.primitive is not None]
-        if order == "levels":
-            ops = _by_level(ops)
-        self._order = given + other_leaves + ops
+        self._order = given + other_leaves + (_by_level(ops) if order == "levels" else ops)
         self._row_of = {}
-        labels = _labels(self.inputs, self.outputs, _owned(names or {}, tape), other_leaves)
+        named = _owned(names or {}, tape)
+        drawn, titles = display_names(dict(self.inputs), self.outputs, named,
+                                      given + other_leaves, ops)  # ops still in recorded order
+        labels = _labels(drawn, titles, self.outputs + named)
         outputs_set = {node for _, node in self.outputs}
         first = 1 - len(given) - len(other_leaves)
         for index, node in enumerate(self._order, start=first):
             self._row_of[node] = Row(index=index, name=wengert_name(index), label=labels.get(node),
                                      definition="", value=_tidy(node.value),
                                      is_input=node.primitive is None,
-                                     is_output=node in outputs_set, id=f"n{node.number}")
+                                     is_output=node in outputs_set, id=f"n{node.number}",
+                                     drawn=drawn[node])
         self._by_name = {row.name: node for node, row in self._row_of.items()}
         self._target = dict(self.outputs)[self.gradient_of]
         with np.errstate(all="ignore"):  # the recording has warned about any inf or nan already
@@ -213,17 +224,17 @@ class EvaluationTrace:
     def _define(self, node):
         row = self._row_of[node]
         if node.primitive is None:
-            row.definition = f"{row.name} = {row.label or 'input'}"
+            row.definition = f"{row.name} = {row.label or _t('trace.input')}"
             return
         by_argnum = dict(node.in_edges())
-        operands = [self._name(by_argnum[i]) if i in by_argnum else _argument_text(arg)
+        operands = [self._name(by_argnum[i]) if i in by_argnum else argument_text(arg)
                     for i, arg in enumerate(node.args)]
         if node.primitive in _PREFIX or (isinstance(node.primitive, np.ufunc) and len(operands) == 1
                                          and not node.kwargs and node.primitive is not np.negative):
             name = _PREFIX.get(node.primitive, node.primitive.__name__)
             text = f"{name} {operands[0]}"
         else:
-            text = _expression(node, operands)
+            text = expression(node, operands)
         row.definition = f"{row.name} = {text}"
         for argnum, parent in node.in_edges():
             row.partials.append(Partial(self._name(parent), _local_partial(node, argnum)))
@@ -267,17 +278,19 @@ class EvaluationTrace:
         """The reverse sweep one node at a time, latest first: a list of `Step`. Before the first
         step only the output has an adjoint (1); after the last, every row has its final one.
         The snapshots make this quadratic in the trace's length: meant for traces you can read."""
-        running = {self._name(self._target): self._row_of[self._target].adjoint}
+        target = self._row_of[self._target]
+        running = {target.drawn: target.adjoint}
         steps = []
         for node, sent in self._sweep:
-            shares = []
+            shares, receivers = [], []
             for parent, amount in sent:
-                name = self._name(parent)
+                name = self._row_of[parent].drawn
                 running[name] = amount if name not in running else running[name] + amount
                 shares.append((name, amount))
-            steps.append(Step(node=self._name(node), id=f"n{node.number}",
-                              adjoint=self._row_of[node].adjoint, sent=shares,
-                              adjoints=dict(running)))
+                receivers.append(self._row_of[parent].id)
+            row = self._row_of[node]
+            steps.append(Step(node=row.drawn, row=row.name, id=row.id, adjoint=row.adjoint,
+                              sent=shares, adjoints=dict(running), receivers=receivers))
         return steps
 
     # ---- views: written in tracetable.py -------------------------------------------------------
@@ -323,19 +336,13 @@ def _by_level(ops):
     return sorted(ops, key=lambda n: (level[n], n.number))
 
 
-def _labels(inputs, outputs, named, other_leaves):
-    labels = {}
-    for name, node in inputs:
-        labels.setdefault(node, name)
-    for count, node in enumerate(other_leaves, start=1):
-        labels.setdefault(node, f"in{count}")  # a leaf the caller didn't list, like a Variable
-    for name, node in outputs:
-        if node in labels and node.primitive is not None:
-            labels[node] += f" = {name}"
-        labels.setdefault(node, name)
-    for name, node in named:
-        labels.setdefault(node, name)
-    return labels
+def _labels(drawn, titles, named):
+    """The cell's own names for each row: an input's (``x``), an operation's where the cell named
+    it (``y``, ``y = z``: as its box in the graph starts); no label for a value only the trace
+    numbers (`naming.display_names` names both)."""
+    named = {node for _, node in named}
+    return {node: drawn[node] if node.primitive is None else titles[node]
+            for node in drawn if node.primitive is None or node in named}
 
 
 def _share(node, argnum, g):

@@ -10,6 +10,8 @@ from pathlib import Path
 from IPython.core.error import UsageError
 from IPython.display import Image, display
 
+from .messages import text
+
 _RANGE = re.compile(r"[-+−]?[\d.]+:[-+−]?[\d.]+")
 
 
@@ -44,8 +46,8 @@ def plot_problem(span, inputs):
     if span is None:
         return None
     if len(inputs) != 1:
-        return (f"--plot draws a function of one input, and this line gives {_count(len(inputs))} "
-                f"({', '.join(name for name, _ in inputs)}): give one, e.g. %%grad x=1 --plot.")
+        return text("plot.one_input_line", count=_count(len(inputs)),
+                    names=", ".join(name for name, _ in inputs))
     try:
         parse_span(span or None)
     except ValueError as problem:
@@ -54,7 +56,9 @@ def plot_problem(span, inputs):
 
 
 def _count(n):
-    return {2: "two", 3: "three", 4: "four"}.get(n, str(n))
+    """A small count in words ("two"; in Chinese 两), a larger one in digits."""
+    words = text("plot.count_words").split(", ")
+    return words[n] if n < len(words) else str(n)
 
 
 def show_plot(code, values, namespace, *, order, span, of, save=None):

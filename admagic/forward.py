@@ -50,11 +50,11 @@ def jvp(f, primals, tangents):
         t = new_leaf(tape, 0.0)
         moved = [p + t * v for p, v in zip(primals, directions)]
         out = f(*moved)
-    tape.release()  # the Taylor sweep walks the graph, not the tape's list
     parts = list(out) if isinstance(out, (tuple, list)) else [out]
     series = taylor.derivatives(parts, t, 1)
     values = [_like(v, v) for v in (_one_level_down(part, tape) for part in parts)]
     slopes = [_like(s[1], value) for s, value in zip(series, values)]
+    tape.discard()  # a traced value f kept holds no graph from here on
     if isinstance(out, (tuple, list)):
         return type(out)(values), type(out)(slopes)
     return values[0], slopes[0]

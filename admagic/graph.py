@@ -33,9 +33,9 @@ import math
 
 import numpy as np
 
-from . import primitives
-from .formatting import format_number, format_value, shorten
+from .formatting import format_number, format_value
 from .messages import text as _t
+from .naming import argument_text, expression
 from .notation import operand, typed_number
 from .render import Digraph
 from .roundoff import gradient_scale, sum_scale, without_roundoff
@@ -68,76 +68,6 @@ at full size (scrolling down) instead of shrinking a long row to fit its width."
 WIDE = 1000
 """Pixels: a left-to-right drawing estimated wider than this (about 7 px a character of the widest
 label, per column) is laid out top to bottom, as one too wide would be shrunk unreadably."""
-
-# ---- operation symbols ---------------------------------------------------------------------------
-
-_INFIX = {np.add: "+", np.subtract: "−", np.multiply: "×", np.divide: "÷", np.power: "**",
-          np.matmul: "@", np.remainder: "mod", np.floor_divide: "//"}
-_REDUCTIONS = {np.sum: "Σ", np.prod: "Π", np.mean: "mean", np.max: "max", np.min: "min",
-               np.var: "var", np.std: "std", np.cumsum: "cumsum"}
-_NAMES = {np.absolute: "abs", primitives.concatenate: "concat", primitives.untake: "untake"}
-
-
-def _expression(node, operands):
-    """``x × y``, ``sin(v1)``, ``w[1:3]``: the operation, applied to its arguments' names."""
-    f, args = node.primitive, operands
-    kwargs = {k: v for k, v in (node.kwargs or {}).items() if v is not None and v is not False}
-    if f in _INFIX and len(args) == 2 and not kwargs:
-        return f"{args[0]} {_INFIX[f]} {args[1]}"
-    if f is np.negative:
-        return f"−{args[0]}"
-    if f is primitives.getitem:
-        return f"{args[0]}[{_index_text(plain(node.args[1]))}]"
-    if f is np.transpose and len(args) == 1:
-        return f"{args[0]}ᵀ"
-    if f in _REDUCTIONS:
-        rest = [a for a in args[1:] if a != "None"]
-        if not rest and not kwargs and f is np.sum:
-            return f"Σ {args[0]}"
-        args = [args[0]] + [f"axis={a}" for a in rest[:1]]
-    name = _REDUCTIONS.get(f) or _NAMES.get(f) or getattr(f, "__name__", "op")
-    words = [a for a in args if a != "None"] + [f"{k}={_argument_text(v)}" for k, v in kwargs.items()]
-    if len(words) > 4:
-        words = words[:3] + [f"… {len(words)} in all"]
-    return f"{name}({', '.join(words)})"
-
-
-def _index_text(index):
-    """An index as Python writes it: ``1:``, ``:, 0``, ``::2``, ``..., 1``, ``[0, 2]``."""
-    if isinstance(index, tuple):
-        if not index:
-            return "()"
-        return ", ".join(_index_part(part) for part in index) + ("," if len(index) == 1 else "")
-    return _index_part(index)
-
-
-def _index_part(part):
-    if isinstance(part, slice):
-        start, stop = ("" if p is None else _index_part(p) for p in (part.start, part.stop))
-        step = "" if part.step is None else f":{_index_part(part.step)}"
-        return f"{start}:{stop}{step}"
-    if part is Ellipsis:
-        return "..."
-    if isinstance(part, (list, np.ndarray)) and np.size(part) <= 6:
-        return str(np.asarray(part).tolist())  # a fancy index: [0, 2], [True, False]
-    if np.ndim(part):
-        return format_value(part)
-    return str(part.item() if isinstance(part, np.generic) else part)
-
-
-def _argument_text(value):
-    """A constant argument, folded into the expression (arrays get their own node instead), with
-    every digit typed: ``y × 1.00001``, not ``y × 1``."""
-    value = plain(value)
-    typed = typed_number(value)
-    if typed is not None:
-        return typed
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, (tuple, list)) and all(isinstance(v, (int, np.integer)) for v in value):
-        return str(tuple(int(v) for v in value))
-    return shorten(format_value(value), 24)
-
 
 # ---- drawing -------------------------------------------------------------------------------------
 
@@ -282,10 +212,10 @@ class _Picture:
                 constants.append((self._constant_name(plain(arg)), arg))
                 operands.append(constants[-1][0])
             else:
-                operands.append(_argument_text(arg))
+                operands.append(argument_text(arg))
         value = plain(node.value)
         shown = without_roundoff(value, sum_scale(node))
-        lines = [f"{record.title[node]} = {_expression(node, operands)}",
+        lines = [f"{record.title[node]} = {expression(node, operands)}",
                  f"= {format_value(shown)}"]
         gradient, why = self._gradient(node)
         if shown is not value:
@@ -321,7 +251,8 @@ class _Picture:
             self._labelled = True
             names = [operand(self.record.name[n]) for n in (head, tail)]
             label = _edge_label(f"∂{names[0]}/∂{names[1]} = {partial}")
-        self.graph.edge(tail_id, _id(head), label=label)
+        spine = tail.primitive is not None and not copied  # weighted: operations in a straight line
+        self.graph.edge(tail_id, _id(head), label=label, **({"weight": "4"} if spine else {}))
 
     def _ellipsis_edge(self, tail, head):
         if (tail, head) not in self._to_ellipsis:

@@ -1,4 +1,5 @@
-"""What admagic differentiates with respect to: numbers and numeric arrays, made float64.
+"""What admagic differentiates with respect to: numbers and numeric arrays, made float64, and
+lists, tuples and dicts of them (nested), whose numbers and arrays are the leaves.
 
 This module imports nothing of admagic; `traced.as_input` adds traced values to it.
 """
@@ -26,7 +27,7 @@ def as_float(value):
     if array.dtype.kind not in "fiub":
         raise TypeError(f"Can't differentiate with respect to {type(value).__name__} "
                         f"(dtype {array.dtype}); give a number or a numeric array.")
-    if array.dtype.kind != "f":
+    if array.dtype.kind != "f" or array.dtype.itemsize < 8:  # float16/32 too: see `in_dtype_of`
         array = array.astype(np.float64)
     return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
 
@@ -40,3 +41,123 @@ def as_written(value):
     if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
         value = value.item()
     return repr(value)
+
+
+def in_dtype_of(gradient, original):
+    """A plain gradient in the dtype of the input it belongs to (`original`, as the user gave it):
+    float32 in, float32 out, as in autograd and PyTorch. The derivative itself was computed in
+    float64 (`as_float`), so only its last rounding is float32's; ints and float64 change nothing.
+
+    >>> in_dtype_of(np.array([0.1]), np.ones(1, dtype=np.float32)).dtype
+    dtype('float32')
+    """
+    dtype = getattr(original, "dtype", None)
+    if dtype is None or dtype.kind != "f" or dtype.itemsize == 8 or \
+            not isinstance(gradient, (np.ndarray, np.floating, float)):
+        return gradient
+    return np.asarray(gradient, dtype=dtype) if isinstance(original, np.ndarray) else dtype.type(gradient)
+
+
+# ---- containers: lists, tuples and dicts of inputs -----------------------------------------------
+
+def is_container(value):
+    """A list, tuple (named too) or dict: its items are inputs of their own, not one array."""
+    return isinstance(value, (list, tuple, dict))
+
+
+def map_leaves(function, tree):
+    """`tree` with ``function(leaf)`` for each number or array in it, in the order `leaves_of`
+    gives them: lists, tuples, named tuples and dicts keep their type, order and keys.
+
+    >>> map_leaves(lambda v: 2 * v, {"w": [1.0, 2.0], "b": (3.0,)})
+    {'w': [2.0, 4.0], 'b': (6.0,)}
+    """
+    if isinstance(tree, dict):
+        return type(tree)((key, map_leaves(function, value)) for key, value in tree.items())
+    if isinstance(tree, (list, tuple)):
+        items = [map_leaves(function, value) for value in tree]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    return function(tree)
+
+
+def leaves_of(tree):
+    """The numbers and arrays in `tree`, in the order `map_leaves` visits them.
+
+    >>> leaves_of({"w": [1.0, 2.0], "b": 3.0})
+    [1.0, 2.0, 3.0]
+    """
+    found = []
+    map_leaves(found.append, tree)
+    return found
+
+
+def is_written_array(value):
+    """A list or tuple of numbers, nested or not (``[1.0, 2.0]``, ``[[1, 2], [3, 4]]``), that
+    np.array reads as an array: one input, as it always was."""
+    if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+        if not all(is_written_array(item) for item in value):
+            return False
+        try:  # a ragged list ([[1, 2], [3]]) is no array: a list of them
+            np.asarray(value, dtype=float)
+        except ValueError:
+            return False
+        return True
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+
+
+def leaf_names(name, tree):
+    """``{"params['w']": W, ...}``: each leaf of the input `name` under the Python expression that
+    reads it in the cell; None if `tree` is one input. A list of numbers (``[1.0, 2.0]``, nested
+    too) is an array as written, wherever it is, so one leaf; %%grad makes it an array.
+
+    >>> leaf_names("p", {"w": 1.0, "layers": [[2.0, 3.0], np.ones(2)]})
+    {"p['w']": 1.0, "p['layers'][0]": [2.0, 3.0], "p['layers'][1]": array([1., 1.])}
+    """
+    if not is_container(tree) or is_written_array(tree):
+        return None
+    named, pending = {}, [(name, tree)]
+    while pending:
+        path, item = pending.pop()
+        if not is_container(item) or is_written_array(item):
+            named[path] = item
+            continue
+        items = list(item.items()) if isinstance(item, dict) else list(enumerate(item))
+        if not items:
+            raise TypeError(f"{path} is an empty {type(item).__name__}: there is nothing in it to "
+                            "differentiate with respect to. Leave it out of the inputs, or put a "
+                            "number or array in it.")
+        for key, value in reversed(items):
+            if isinstance(key, bool) or not isinstance(key, (str, int)):
+                raise TypeError(f"{path} has the key {key!r}; %%grad names each entry by its key, "
+                                f"as {path}['w'] or {path}[0], so keys must be text or whole "
+                                "numbers. Use admagic.grad(f) for other keys.")
+            pending.append((f"{path}[{key!r}]", value))
+    return named
+
+
+def with_leaves(tree, named, name):
+    """`tree` (as `leaf_names` read it under `name`) with each leaf replaced by ``named[its
+    name]``: the container the cell sees, holding traced values (or plain ones, for --check)."""
+    def rebuilt(path, item):
+        if not is_container(item) or is_written_array(item):
+            return named[path]
+        if isinstance(item, dict):
+            return type(item)((k, rebuilt(f"{path}[{k!r}]", v)) for k, v in item.items())
+        items = [rebuilt(f"{path}[{i!r}]", v) for i, v in enumerate(item)]
+        return type(item)(*items) if hasattr(item, "_fields") else type(item)(items)
+
+    return rebuilt(name, tree)
+
+
+def bound(values, containers):
+    """What the cell's names hold for its inputs: ``values`` maps every input, leaves included
+    (``params['w']``), to its value; each container of `containers` (``{name: as given}``) is
+    rebuilt around its leaves' values, and bound under its own name instead of theirs.
+
+    >>> bound({"x": 1.0, "p['w']": 2.0}, {"p": {"w": 0.5}})
+    {'x': 1.0, 'p': {'w': 2.0}}
+    """
+    inside = {leaf for name, tree in containers.items() for leaf in leaf_names(name, tree)}
+    seen = {name: value for name, value in values.items() if name not in inside}
+    seen.update({name: with_leaves(tree, values, name) for name, tree in containers.items()})
+    return seen

@@ -15,6 +15,9 @@ the sweep in `taylor.py`):
   ``dtype=`` of a ufunc (or ``np.clip``) is dropped: NumPy has cast the value, and the derivative
   of a cast between floats is 1;
 - a ufunc's ``where=`` is refused: without ``out=``, NumPy leaves the masked-out elements unset;
+- the arguments a NumPy function is given by position from ``out`` on (``np.var(w, None, None,
+  None, 1)``) are keywords (`out_and_after_as_keywords`), so each rule reads them by name and
+  this policy sees ``out`` however it was given;
 - anything else is refused, with a TypeError that names the call as the student wrote it.
 
 >>> honoured_keywords(np.add, {"dtype": np.float64, "casting": "same_kind"}, frozenset())
@@ -31,8 +34,8 @@ import numpy as np
 
 from .tape import VJP
 
-__all__ = ["VALUE_NEUTRAL_KEYWORDS", "honoured_keywords", "keywords_named", "reverse_keywords",
-           "rule_keywords"]
+__all__ = ["VALUE_NEUTRAL_KEYWORDS", "honoured_keywords", "keywords_named", "out_and_after_as_keywords",
+           "out_position", "reverse_keywords", "rule_keywords"]
 
 #: Keywords that change how NumPy computes a result (memory layout, casting checks, subclasses,
 #: the contraction order of einsum, copying), never a number of it.
@@ -86,6 +89,47 @@ def rule_keywords(primitive, kwargs):
     {'axis': 0, 'where': True}
     """
     return honoured_keywords(primitive, kwargs, reverse_keywords(primitive))
+
+
+def out_position(func):
+    """Where NumPy function `func` takes ``out`` by position, or a position past any call's
+    arguments if it doesn't (np.einsum takes it only by keyword).
+
+    >>> out_position(np.var), out_position(np.max), out_position(np.where) > 100
+    (3, 2, True)
+    """
+    position = _out_positions.get(func)
+    if position is None:
+        position = _out_positions[func] = _NO_OUT
+        try:
+            parameters = inspect.signature(func).parameters.values()
+        except (TypeError, ValueError):
+            parameters = ()
+        for index, parameter in enumerate(parameters):
+            if parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+                break
+            if parameter.name == "out":
+                position = _out_positions[func] = index
+                break
+    return position
+
+
+_out_positions = {}
+_NO_OUT = 1 << 30
+
+
+def out_and_after_as_keywords(func, args, kwargs):
+    """A call's arguments from ``out`` on as the keywords they are. The arguments after ``out``
+    are options, never values to differentiate; rules name them, but their positional parameters
+    may stop before ``out`` (Taylor rules don't take it).
+
+    >>> out_and_after_as_keywords(np.var, ("w", None, None, None, 1), {})
+    (('w', None, None), {'out': None, 'ddof': 1})
+    """
+    position, signature = out_position(func), inspect.signature(func)
+    signature.bind(*args, **kwargs)  # a TypeError, as NumPy's own, for a call NumPy would refuse
+    names = list(signature.parameters)
+    return args[:position], {**dict(zip(names[position:], args[position:])), **kwargs}
 
 
 _reverse_cache = {}  # primitive -> (its rules in VJP, the keywords all of them name)

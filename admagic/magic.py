@@ -55,9 +55,10 @@ class GradMagics(Magics, LanguageSetting):
 
     @validate("order", "max_nodes", "max_derivative_size")
     def _at_least_one(self, proposal):
-        least = 3 if proposal["trait"].name == "max_nodes" else 1
+        name = proposal["trait"].name
+        least = 3 if name == "max_nodes" else 1
         if proposal["value"] < least:
-            raise TraitError(f"GradMagics.{proposal['trait'].name} must be {least} or more.")
+            raise TraitError(messages.text("error.setting_at_least", name=name, least=least))
         return proposal["value"]
 
     @magic_arguments(name="%grad")  # the help prints it after one "%"

@@ -22,7 +22,8 @@ def operand(name):
 
 def leibniz(output, wrt):
     """The key of d^k output / d wrt[0] ... d wrt[-1]: ``leibniz("z", ("x", "x", "y"))`` is
-    ``"d3z/dx2dy"``. A name ending in a digit takes its power after ``^``: ``d2loss/dw1^2``."""
+    ``"d3z/dx2dy"``. A name ending in a digit takes its power after ``^``: ``d2loss/dw1^2``; so
+    does an entry of a container input: ``d2loss/dp['w']^2``."""
     order = len(wrt)
     top = f"d{order if order > 1 else ''}{operand(output)}"
     return f"{top}/" + "".join(f"d{name}{_power(name, p)}" for name, p in grouped(wrt))
@@ -31,7 +32,7 @@ def leibniz(output, wrt):
 def _power(name, power):
     if power == 1:
         return ""
-    return f"^{power}" if name[-1].isdigit() else str(power)
+    return f"^{power}" if name[-1].isdigit() or not name.isidentifier() else str(power)
 
 
 def grouped(wrt):

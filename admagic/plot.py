@@ -24,6 +24,8 @@ import math
 
 import numpy as np
 
+from .inputs import leaf_names
+from .messages import text as _t
 from .namespace import clean_namespace
 from .notation import operand, superscript, typed_number
 from .source import Cell
@@ -40,8 +42,10 @@ SPAN = 2.0
 CHECKED_POINTS = 3
 """How many single points the vectorised run is checked against, to trust it is elementwise."""
 
-INSTALL = ("--plot draws with matplotlib, which is not installed here. Install it with: "
-           "pip install 'admagic[plot]'   (or: pip install matplotlib)")
+FONTS = ["DejaVu Sans", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"]
+"""Latin text in the first, Chinese in the first Simplified Chinese font matplotlib finds (named
+before any generic family, whose fallback picks the first CJK font installed: on Debian the
+Japanese forms)."""
 
 
 def plot_cell(code, inputs, namespace=None, *, order=1, span=None, of=None, points=POINTS):
@@ -57,23 +61,22 @@ def plot_cell(code, inputs, namespace=None, *, order=1, span=None, of=None, poin
     """
     figure_class = _matplotlib_figure()
     if len(inputs) != 1:
-        raise ValueError(f"--plot draws a function of one input; this cell has {len(inputs)} "
-                         f"({', '.join(inputs)}). Give one, e.g. %%grad x=1 --plot.")
+        raise ValueError(_t("plot.one_input", count=len(inputs), names=", ".join(inputs)))
     (name, x0), = inputs.items()
+    if leaf_names(name, x0) is not None:  # a dict or list of inputs (inputs.py)
+        raise ValueError(_t("plot.container", name=name, kind=type(x0).__name__))
     x0 = np.asarray(plain(x0), dtype=float)
     if x0.ndim > 1:
-        raise ValueError(f"--plot draws against a number or a 1-D array; {name} has shape "
-                         f"{x0.shape}. Give {name}=np.linspace(-1, 1, 50) or a number.")
+        raise ValueError(_t("plot.shape", name=name, shape=x0.shape))
     if not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"order must be a whole number, 1 or more (got {order!r}).")
+        raise ValueError(_t("plot.order", order=repr(order)))
     scalar = x0.ndim == 0
     if scalar:
         lo, hi = _span(float(x0), span)
         xs = np.append(np.linspace(lo, hi, points), float(x0))  # the point itself, last
     else:
         if span is not None:
-            raise ValueError(f"{name} is an array: the plot is drawn at its points, so it takes "
-                             "no range. Leave the range out, or give a number.")
+            raise ValueError(_t("plot.array_no_range", name=name))
         xs = x0.copy()
     curves = evaluate(code, name, xs, namespace, order, of, elementwise_only=not scalar)
     return _figure(figure_class, name, xs, curves, order, scalar)
@@ -84,8 +87,8 @@ def _span(x0, span):
         return x0 - SPAN, x0 + SPAN
     lo, hi = (float(v) for v in span)
     if not lo < hi:
-        raise ValueError(f"The range to plot must go from low to high: got {lo:g}:{hi:g}; "
-                         f"write it as --plot {min(lo, hi):g}:{max(lo, hi):g}.")
+        raise ValueError(_t("plot.low_to_high", lo=f"{lo:g}", hi=f"{hi:g}",
+                              low=f"{min(lo, hi):g}", high=f"{max(lo, hi):g}"))
     return lo, hi
 
 
@@ -102,7 +105,7 @@ def evaluate(code, name, xs, namespace=None, order=1, of=None, elementwise_only=
         with np.errstate(all="ignore"):  # log of a negative point gives nan there, and is drawn so
             curves = _vectorised(cell, name, xs, namespace, order, of)
     except Exception as error:  # an `if x > 0`, a math.sin(x): it can't take all points at once
-        curves, why = None, f"it raised {type(error).__name__}: {error} with every point at once"
+        curves, why = None, _t("plot.raised", error=f"{type(error).__name__}: {error}")
     else:
         why = _not_elementwise(cell, name, xs, namespace, curves)
         if why:
@@ -110,9 +113,7 @@ def evaluate(code, name, xs, namespace=None, order=1, of=None, elementwise_only=
     if curves is not None:
         return curves
     if elementwise_only:
-        raise ValueError(f"--plot with an array input needs a cell that works elementwise (y[i] "
-                         f"from {name}[i] alone), but {why}. Give {name} as a number to plot "
-                         "around it instead.")
+        raise ValueError(_t("plot.needs_elementwise", name=name, why=why))
     with np.errstate(all="ignore"):
         return _point_by_point(cell, name, xs, namespace, order, of)
 
@@ -135,8 +136,8 @@ def _run(cell, name, value, namespace, of, tape):
     if of:
         missing = [n for n in of if n not in found]
         if missing:
-            raise ValueError(f"The cell did not set {', '.join(missing)}; it set: "
-                             f"{', '.join(found) or 'nothing'}.")
+            raise ValueError(_t("error.cell_did_not_set", missing=", ".join(missing),
+                                names=", ".join(found) or _t("error.nothing")))
         found = {n: found[n] for n in of}
     elif tape is not None:
         found = {n: v for n, v in found.items() if type(v) is Traced and tape.own(v) is not None}
@@ -145,12 +146,24 @@ def _run(cell, name, value, namespace, of, tape):
     return found
 
 
+@contextlib.contextmanager
+def _recording():
+    """A new tape recording inside the block, whose record is discarded after it (`Tape.discard`):
+    a value a run of the cell kept where the cleaner can't reach holds no graph."""
+    tape = Tape()
+    try:
+        with tape:
+            yield tape
+    finally:
+        tape.discard()
+
+
 def _vectorised(cell, name, xs, namespace, order, of):
-    with Tape() as tape:
+    with _recording() as tape:
         x = new_leaf(tape, xs)
         outputs = _run(cell, name, x, namespace, of, tape)
         if not outputs:
-            raise ValueError(f"no output depends on {name}")
+            raise ValueError(_t("plot.no_output_short", name=name))
         columns = derivatives(list(outputs.values()), x, order)
     return {n: [_as_curve(c, xs) for c in column] for n, column in zip(outputs, columns)}
 
@@ -158,7 +171,7 @@ def _vectorised(cell, name, xs, namespace, order, of):
 def _as_curve(values, xs):
     values = np.asarray(plain(values), dtype=float)
     if values.shape != xs.shape:
-        raise ValueError(f"an output has shape {values.shape}, not the points' {xs.shape}")
+        raise ValueError(_t("plot.shape_differs", shape=values.shape, points=xs.shape))
     return values
 
 
@@ -172,28 +185,26 @@ def _not_elementwise(cell, name, xs, namespace, curves):
             alone = np.asarray(plain(single[output]), dtype=float)
             if alone.shape != () or not np.isclose(alone, curve[0][i], rtol=1e-9, atol=1e-12,
                                                    equal_nan=True):
-                return (f"{output} at {name} = {typed_number(xs[i])} alone is not what it is with "
-                        "all points at once")
+                return _t("plot.not_elementwise", output=output,
+                            point=f"{name} = {typed_number(xs[i])}")
     return None
 
 
 def _point_by_point(cell, name, xs, namespace, order, of):
     curves = {}
     for i, point in enumerate(xs):
-        with Tape() as tape:
+        with _recording() as tape:
             x = new_leaf(tape, float(point))
             outputs = _run(cell, name, x, namespace, of, tape)
             if not outputs:
-                raise ValueError(f"No output of the cell depends on {name}, so there is nothing "
-                                 "to plot. Assign something computed from it, e.g. y = x * x.")
+                raise ValueError(_t("plot.no_output", name=name))
             columns = derivatives(list(outputs.values()), x, order)
         for output, column in zip(outputs, columns):
             rows = curves.setdefault(output, [np.full(len(xs), np.nan) for _ in column])
             for k, value in enumerate(column):
                 value = np.asarray(plain(value), dtype=float)
                 if value.shape != ():
-                    raise ValueError(f"--plot draws outputs that are numbers; {output} has shape "
-                                     f"{value.shape}. Pick one with --of NAME.")
+                    raise ValueError(_t("plot.numbers_only", output=output, shape=value.shape))
                 rows[k][i] = value
     return curves
 
@@ -205,8 +216,16 @@ def _matplotlib_figure():
     try:
         from matplotlib.figure import Figure
     except ImportError as error:
-        raise ImportError(INSTALL) from error
+        raise ImportError(_t("plot.install")) from error
     return Figure
+
+
+def _fonts():
+    """matplotlib's settings for the texts of a figure: `FONTS`, those installed here."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return {"font.family": [f for f in FONTS if f in installed] or ["sans-serif"]}
 
 
 _STYLES = ["-", "--", "-.", ":"]
@@ -214,6 +233,13 @@ _STYLES = ["-", "--", "-.", ":"]
 
 def _figure(figure_class, name, xs, curves, order, scalar):
     """One panel per output: the output and its derivatives, and, around a point, the tangent."""
+    import matplotlib
+
+    with matplotlib.rc_context(_fonts()):  # each text keeps the fonts it was made with
+        return _panels(figure_class, name, xs, curves, order, scalar)
+
+
+def _panels(figure_class, name, xs, curves, order, scalar):
     rows = len(curves)
     figure = figure_class(figsize=(6.4, 2.2 + 2.4 * rows), layout="constrained")
     if scalar:
@@ -234,16 +260,16 @@ def _figure(figure_class, name, xs, curves, order, scalar):
         if scalar:
             y0, slope = column[0][-1], column[1][-1]
             axes.plot(xs, y0 + slope * (xs - x0), color="0.45", linewidth=1, zorder=1,
-                      label=f"tangent at {written}")
+                      label=_t("plot.tangent_at", point=written))
             axes.plot([x0], [y0], "o", color="black", markersize=5, zorder=3)
             axes.axvline(x0, color="0.75", linewidth=0.8, zorder=0)
             _fit_heights(axes, [c[:-1] for c in column])
         axes.set_xlabel(name)
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize="small", loc="best")
-        axes.set_title(f"{output} and its derivative{'s' if order > 1 else ''}"
-                       + (f" around {written}" if scalar else f" at the points of {name}"),
-                       fontsize="medium")
+        title = (_t("plot.title_around", output=output, point=written, count=order) if scalar
+                 else _t("plot.title_at", output=output, name=name, count=order))
+        axes.set_title(title, fontsize="medium")
     return figure
 
 
@@ -268,6 +294,12 @@ def _fit_heights(axes, curves):
         axes.set_ylim(lo - margin, hi + margin)
 
 
+def __getattr__(name):
+    if name == "INSTALL":  # what to install for --plot, in the current language
+        return _t("plot.install")
+    raise AttributeError(name)
+
+
 def parse_span(text):
     """``"-3:3"`` -> ``(-3.0, 3.0)``: the range ``--plot LO:HI`` asks for; None for no text.
 
@@ -282,7 +314,7 @@ def parse_span(text):
     except ValueError:
         ends = None
     if ends is None:
-        raise ValueError(f"--plot takes a range as LO:HI, like --plot -3:3 (got {text!r}).")
+        raise ValueError(_t("plot.range_syntax", text=repr(text)))
     return _span(0.0, ends)
 
 

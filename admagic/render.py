@@ -25,6 +25,7 @@ a `Digraph` whose display, ``save()`` and ``pipe()`` come here. With no layout e
 import base64
 import html as html_module
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -41,6 +42,9 @@ FORMATS = (".svg", ".png", ".pdf", ".dot")
 _RENDERERS = ("dot", "pygraphviz")
 _MINIMUM_PYGRAPHVIZ = (2, 0, 4)
 SLIDE_DPI = 192
+MIN_TEXT_PX = 10
+"""CSS pixels: a notebook shrinks a wide graph to fit its output, but never so far that its smallest
+text is drawn below this at 100% zoom; a wider graph scrolls sideways instead."""
 _TIMEOUT = 120  # seconds; a graph admagic draws takes well under one
 
 
@@ -90,7 +94,8 @@ def save(graph, path):
     'graph.dot'
 
     A .dot file needs no layout engine; the others raise RuntimeError, with the advice, without one.
-    A .png is drawn at 192 dpi (twice Graphviz's default), sharp enough for a slide.
+    A .png is drawn at 192 dpi (twice Graphviz's default), sharp enough for a slide. A .svg keeps
+    admagic's tooltips but not Graphviz's ids, which a browser would show on hover ("n4").
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -103,6 +108,8 @@ def save(graph, path):
     picture = _render(graph, suffix[1:], dpi=SLIDE_DPI if suffix == ".png" else None)
     if picture is None:
         raise RuntimeError(f"Can't write {path.name}: no layout engine was found. {install_advice()}")
+    if suffix == ".svg":  # Graphviz titles each part by its id: a browser shows "n4" on hover
+        picture = re.sub(rb"<title>[^<]*</title>\n?", b"", picture)
     path.write_bytes(picture)
     return str(path)
 
@@ -196,13 +203,35 @@ def html(graph, svg):
     it (`svg` None), its DOT source folded away and what to install."""
     if svg is not None:
         data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-        return (f'<div style="padding:4px 10px"><img src="data:image/svg+xml;base64,{data}" '
-                f'alt="{_escape(text("graph.picture"))}" style="max-width:100%;background:transparent">'
-                "</div>")
+        width, narrowest = drawn_widths(svg)
+        # An <img> shows none of the SVG's own tooltips (round-off drawn as 0): the picture's does.
+        tips = "\n".join(html_module.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', svg))
+        return (f'<div style="padding:4px 10px;overflow-x:auto">'
+                f'<img src="data:image/svg+xml;base64,{data}" alt="{_escape(text("graph.picture"))}" '
+                + (f'title="{_escape(tips)}" ' if tips else "")
+                + f'width="{width:.0f}" style="max-width:100%;min-width:{narrowest:.0f}px;height:auto;'
+                'background:transparent"></div>')
     return ('<details style="padding:2px 10px">'
             f"<summary>{_escape(text('graph.dot_source'))}</summary>"
             f'<pre style="background:transparent;color:inherit">{_escape(_source(graph))}</pre>'
             f'</details><div style="padding:2px 10px">{_escape(install_advice())}</div>')
+
+
+def drawn_widths(svg):
+    """`(width, narrowest)` in CSS pixels: the width Graphviz drew `svg` at (1 pt is 4/3 px), and
+    the narrowest a notebook may shrink it to, at which its smallest text is `MIN_TEXT_PX` high.
+
+    >>> drawn_widths('<svg width="300pt" height="50pt" viewBox="0 0 300 50"><text font-size="12">')
+    (400.0, 250.0)
+    """
+    width = float(re.search(r'<svg[^>]*?\swidth="([\d.]+)pt"', svg).group(1)) * 4 / 3
+    view_box = re.search(r'<svg[^>]*?\sviewBox="[-\d.]+ [-\d.]+ ([\d.]+)', svg)
+    view_width = float(view_box.group(1)) if view_box else width * 3 / 4
+    sizes = [float(size) for size in re.findall(r'font-size="([\d.]+)"', svg)]
+    if not sizes or view_width <= 0:
+        return width, width
+    # Text `size` viewBox units high is drawn size × (shown width / view_width) px.
+    return width, min(width, MIN_TEXT_PX * view_width / min(sizes))
 
 
 def _escape(words):

@@ -65,7 +65,9 @@ class GradResult(Mapping):
     @property
     def steps(self):
         """The reverse sweep of the trace one node at a time (see `evaltrace.Step`); needs
-        ``--trace``."""
+        ``--trace`` (or ``--step``). Made on first use from the trace's own copy of the sweep, not
+        from the cell's record, which is discarded when the cell ends: each step's snapshot makes
+        them quadratic in the trace's length, so a cell that never asks doesn't pay for them."""
         if self.trace is None:
             raise AttributeError(text("error.no_trace", name=self.name))
         return self.trace.steps

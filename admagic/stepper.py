@@ -28,6 +28,7 @@ The widget needs anywidget (``pip install "admagic[step]"``); `frames` and `prep
 ['Before the sweep', 'Step 1 of 1', 'Done']
 """
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -36,12 +37,10 @@ import numpy as np
 
 from .formatting import format_value
 from .graph import GRADIENT
+from .messages import text as _t
 
 __all__ = ["stepper", "step_through", "frames", "forward_frames", "prepare_svg", "widget_available",
-           "INSTALL_ADVICE"]
-
-INSTALL_ADVICE = ('Stepping through the sweep needs the anywidget package: '
-                  'pip install "admagic[step]" (or pip install anywidget), then restart the kernel.')
+           "button_texts", "INSTALL_ADVICE"]
 
 STATIC = Path(__file__).parent / "static"
 
@@ -73,8 +72,8 @@ def frames(trace, bands=None, names=None, mode="reverse"):
         raise ValueError(f"mode must be 'reverse' or 'forward', not {mode!r}.")
     if mode == "forward":
         return forward_frames(trace, names)
-    rows = {row.name: row for row in trace.rows}
-    names = {row.id: row.label or row.name for row in trace.rows} | (names or {})
+    rows = {row.id: row for row in trace.rows}
+    names = {row.id: row.drawn for row in trace.rows} | (names or {})
     target = trace.row_of(trace._target)
     of = trace.adjoint_of
     prefix = {row.id: f"∂{of}/∂{names[row.id]}" for row in trace.rows}
@@ -83,45 +82,40 @@ def frames(trace, bands=None, names=None, mode="reverse"):
     final = {row.id: (bands or {}).get(row.id) or f"{prefix[row.id]} = {format_value(row.adjoint)}"
              for row in trace.rows}
     # Shares each row has received so far: once all have arrived, its gradient is final.
-    arrived = {row.name: 0 for row in trace.rows}
+    arrived = {row.id: 0 for row in trace.rows}
     unreached = {row.id for row in trace.rows if not row.contributions and row is not target}
     shown = {row.id: final[row.id] if row.id in unreached else f"{prefix[row.id]} = {_BLANK}"
              for row in trace.rows}
     shown[target.id] = final[target.id]
     steps = trace.steps
-    out = [_frame([f"Before the sweep: {prefix[target.id]} = 1, the seed; every other gradient "
-                   f"is still unknown ({_BLANK}).",
-                   "Each step takes the latest node not yet visited and sends its gradient back "
-                   "to its inputs."], None, [], shown, [], [target.id])]
-    running = {target.name: target.adjoint}
+    out = [_frame([_t("step.before", band=prefix[target.id], blank=_BLANK), _t("step.how")],
+                  None, [], shown, [], [target.id])]
+    running = {target.id: target.adjoint}
     for k, step in enumerate(steps, start=1):
-        node = rows[step.node]
-        lines = [f"Step {k} of {len(steps)}: {names[node.id]} has {prefix[node.id]} = "
-                 f"{format_value(step.adjoint)}; it sends g × ∂{names[node.id]}/∂(input) back "
-                 f"along each in-edge."]
+        node = rows[step.id]
+        lines = [_t("step.step", k=k, n=len(steps), name=names[node.id], band=prefix[node.id],
+                    value=format_value(step.adjoint))]
         shares, by_edge = [], {}
-        for parent_name, amount in step.sent:
-            parent = rows[parent_name]
-            share = parent.contributions[arrived[parent_name]]  # they're in sweep order
-            arrived[parent_name] += 1
-            done = arrived[parent_name] == len(parent.contributions)
-            before = running.get(parent_name)
-            running[parent_name] = amount if before is None else before + amount
+        for parent_id, (_, amount) in zip(step.receivers, step.sent):
+            parent = rows[parent_id]
+            share = parent.contributions[arrived[parent_id]]  # they're in sweep order
+            arrived[parent_id] += 1
+            done = arrived[parent_id] == len(parent.contributions)
+            before = running.get(parent_id)
+            running[parent_id] = amount if before is None else before + amount
             how = _share_text(share)
             by_edge.setdefault(parent.id, []).append(how)
-            total = format_value(running[parent_name])
+            total = format_value(running[parent_id])
             sum_text = (total if before is None
                         else f"{format_value(before)} + {format_value(amount)} = {total}")
-            lines.append(f"to {names[parent.id]}: {how}  →  {prefix[parent.id]} = {sum_text}"
-                         + ("  (final)" if done else ""))
+            lines.append(_t("step.to", name=names[parent.id], how=how, band=prefix[parent.id],
+                            sum=sum_text) + (_t("step.final") if done else ""))
             shown[parent.id] = final[parent.id] if done else f"{prefix[parent.id]} = {total}"
         for parent_id, texts in by_edge.items():
             shares.append({"tail": parent_id, "head": node.id, "lines": texts})
         out.append(_frame(lines, node.id, list(by_edge), shown, shares,
                           [node.id] + list(by_edge)))
-    out.append(_frame(["Done: every gradient is final. This is the graph %%grad draws: each "
-                       "input's gradient is the sum of the shares it received."],
-                      None, [], {gid: final[gid] for gid in shown}, [], []))
+    out.append(_frame([_t("step.done")], None, [], {gid: final[gid] for gid in shown}, [], []))
     return out
 
 
@@ -134,7 +128,7 @@ def forward_frames(trace, names=None):
     ∂(node)/∂(seed). Arguments and frames are as in `frames`.
     """
     rows = {row.name: row for row in trace.rows}
-    names = {row.id: row.label or row.name for row in trace.rows} | (names or {})
+    names = {row.id: row.drawn for row in trace.rows} | (names or {})
     seed = trace.seed
     prefix = {row.id: f"∂{names[row.id]}/∂{seed}" for row in trace.rows}
     final = {row.id: f"{prefix[row.id]} = {format_value(row.tangent)}" for row in trace.rows}
@@ -142,10 +136,7 @@ def forward_frames(trace, names=None):
              for row in trace.rows}
     inputs = [row.id for row in trace.rows if row.is_input]
     ops = [row for row in trace.rows if not row.is_input]
-    out = [_frame([f"Before the sweep: the tangents of the inputs, ∂{seed}/∂{seed} = 1 (the seed) "
-                   f"and 0 for every other input; the rest are still unknown ({_BLANK}).",
-                   "Each step takes the next operation in the order they ran and adds up what "
-                   "its in-edges bring: local partial × that input's tangent."],
+    out = [_frame([_t("step.forward_before", seed=seed, blank=_BLANK), _t("step.forward_how")],
                   None, [], shown, [], inputs)]
     for k, row in enumerate(ops, start=1):
         by_edge, terms = {}, []
@@ -160,15 +151,14 @@ def forward_frames(trace, names=None):
             by_edge.setdefault(parent.id, []).append(text)
         total = format_value(row.tangent)
         how = " + ".join(terms) if len(terms) == len(row.partials) and len(terms) > 1 else None
-        lines = [f"Step {k} of {len(ops)}: {names[row.id]} adds up what its in-edges bring: "
-                 f"{prefix[row.id]} = {how + ' = ' if how else ''}{total}."]
-        lines += [f"from {names[gid]}: {t}" for gid, texts in by_edge.items() for t in texts]
+        lines = [_t("step.forward_step", k=k, n=len(ops), name=names[row.id], band=prefix[row.id],
+                    sum=f"{how + ' = ' if how else ''}{total}")]
+        lines += [_t("step.from", name=names[gid], how=t) for gid, texts in by_edge.items()
+                  for t in texts]
         shown[row.id] = final[row.id]
         shares = [{"tail": gid, "head": row.id, "lines": texts} for gid, texts in by_edge.items()]
         out.append(_frame(lines, row.id, list(by_edge), shown, shares, [row.id] + list(by_edge)))
-    out.append(_frame([f"Done: every tangent is known. The output's is its derivative with "
-                       f"respect to {seed}, the same number reverse mode finds as {seed}'s "
-                       f"gradient."], None, [], shown, [], []))
+    out.append(_frame([_t("step.forward_done", seed=seed)], None, [], shown, [], []))
     return out
 
 
@@ -182,7 +172,7 @@ def _share_text(share):
     is an array (the partial is then a Jacobian, not a number)."""
     amount = format_value(share.amount)
     if share.partial is None or np.ndim(share.sender_adjoint) or np.ndim(share.amount):
-        return f"sends {amount}"
+        return _t("step.sends", amount=amount)
     return f"{_factor(share.sender_adjoint)} × {_factor(share.partial)} = {amount}"
 
 
@@ -247,6 +237,15 @@ def _mark_band(group):
     return text.text
 
 
+def _tangents_legend(svg, seed):
+    """The SVG with its legend's "∂f/∂(node): gradients of f" saying what the bands hold in a
+    tangent sweep: "∂(node)/∂x: tangents, forward mode seeded by x" (in the current language)."""
+    parts = _t("graph.gradients", output="\0").split("\0")  # around each name of the output
+    gradients = "[^<]*?".join(re.escape(html.escape(part, quote=False)) for part in parts)
+    tangents = html.escape(_t("graph.tangents", seed=seed), quote=False)
+    return re.sub(f">{gradients}[^<]*<", lambda _: f">{tangents}<", svg)
+
+
 def _marked_table(trace):
     """The trace's HTML table (`tracetable.html_table`) with each row marked by its graph id."""
     from . import tracetable
@@ -288,9 +287,7 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
     trace = getattr(source, "trace", source)
     steps = sum(not row.is_input for row in trace.rows)
     if steps > MAX_STEPS:
-        raise ValueError(f"This sweep has {steps:,} steps, more than the {MAX_STEPS:,} the "
-                         f"step-through shows; step through a smaller case (fewer loop "
-                         f"iterations, a shorter array) to watch it.")
+        raise ValueError(_t("step.too_many", steps=f"{steps:,}", limit=f"{MAX_STEPS:,}"))
     if trace is not source:
         svg = svg if svg is not None else source.render()
         fallback_html = fallback_html if fallback_html is not None else source._repr_html_()
@@ -298,8 +295,7 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
     if svg is not None:
         svg, bands, names = prepare_svg(svg)
         if mode == "forward":  # the legend names what the bands hold now
-            svg = re.sub(r">∂[^<]*/∂\(node\): gradients of [^<]*<",
-                         f">∂(node)/∂{trace.seed}: tangents, seeded by {trace.seed}<", svg)
+            svg = _tangents_legend(svg, trace.seed)
     else:
         bands, names, show_trace = {}, {}, True
     table = _marked_table(trace) if show_trace else ""
@@ -308,8 +304,17 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
     if fallback_text is None:
         fallback_text = str(trace)
     shown = _changes(frames(trace, bands, names, mode), set(bands) if svg else None)
-    return widget_class(svg=svg or "", frames=shown, table=table,
+    return widget_class(svg=svg or "", frames=shown, table=table, labels=button_texts(),
                         fallback_html=fallback_html, fallback_text=fallback_text)
+
+
+_BUTTONS = ("start", "start_title", "previous", "previous_title", "play", "pause", "play_title",
+            "next", "next_title", "slider_title")
+
+
+def button_texts():
+    """The widget's button texts and tooltips, in the current language: ``{"play": "▶ play", …}``."""
+    return {name: _t(f"step.{name}") for name in _BUTTONS}
 
 
 def _changes(all_frames, drawn):
@@ -362,7 +367,7 @@ def _widget_class():
         import ipywidgets
         import traitlets
     except ImportError as error:
-        raise ImportError(INSTALL_ADVICE) from error
+        raise ImportError(_t("step.install")) from error
 
     class Stepper(anywidget.AnyWidget):
         """The step-through: one SVG and its frames; the browser does the stepping."""
@@ -371,6 +376,7 @@ def _widget_class():
         svg = traitlets.Unicode("").tag(sync=True)
         frames = traitlets.List([]).tag(sync=True)
         table = traitlets.Unicode("").tag(sync=True)
+        labels = traitlets.Dict({}).tag(sync=True)  # the buttons' texts (`button_texts`)
         step = traitlets.Int(0).tag(sync=True)  # the frame shown first
         interval = traitlets.Int(900).tag(sync=True)  # milliseconds per frame when playing
 
@@ -407,4 +413,6 @@ def _widget_class():
 def __getattr__(name):
     if name == "Stepper":  # admagic.stepper.Stepper, for isinstance checks
         return _widget_class()
+    if name == "INSTALL_ADVICE":  # what to install for --step, in the current language
+        return _t("step.install")
     raise AttributeError(name)

@@ -7,11 +7,11 @@ names). A layout engine's time grows faster than the number of nodes, so above `
 on long edges. `graph.py` then draws what was chosen.
 """
 
-import itertools
 from collections import deque
 
 import numpy as np
 
+from .naming import display_names
 from .tape import ancestors
 from .traced import Traced, plain
 
@@ -57,37 +57,15 @@ class Record:
                 self.children.setdefault(parent, []).append(node)
             if all(p.primitive is None for p in parents):
                 self.first_ops.append(node)
-        self._name_everyone(inputs)
+        # name: how other labels refer to a node; title: the names at the start of its own label
+        self.name, self.title = display_names(inputs, self.outputs, self.named, self.leaves,
+                                              self.ops)
 
     @staticmethod
     def _traced(values, tape):
         found = ((name, tape.own(value) if tape is not None else None)
                  for name, value in values.items())
         return [(name, traced) for name, traced in found if traced is not None]
-
-    def _name_everyone(self, inputs):
-        self.name = {}   # how other labels refer to a node
-        self.title = {}  # the names at the start of its own label
-        for name, leaf in inputs.items():
-            if type(leaf) is Traced and leaf not in self.name:
-                self.name[leaf] = name
-        unnamed = (n for n in self.leaves if n not in self.name)
-        for count, leaf in enumerate(unnamed, start=1):
-            self.name[leaf] = f"in{count}"  # a leaf the caller didn't list, like a Variable
-        aliases = {}
-        for name, node in self.outputs:
-            aliases.setdefault(node, []).append(name)
-        for name, node in self.named:
-            if node not in aliases:
-                aliases[node] = [name]
-        taken = set(inputs) | {name for names in aliases.values() for name in names}
-        fresh = (f"v{count}" for count in itertools.count(1) if f"v{count}" not in taken)
-        for node in self.ops:  # v1, v2, ...: skipping any the user's own names already took
-            self.name[node] = aliases[node][0] if node in aliases else next(fresh)
-        for node in self.leaves:
-            self.title[node] = " = ".join(aliases.get(node, []) + [self.name[node]])
-        for node in self.ops:
-            self.title[node] = " = ".join(aliases.get(node, [self.name[node]]))
 
 
 def distinct_parents(node):

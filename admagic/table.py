@@ -137,6 +137,17 @@ def shown(value):
     return "[" + ",\n ".join(lines) + "]"
 
 
+# A <caption> is as wide as its table, so a short one would wrap under a narrow table
+# ("at x = 3 · by" / "reverse mode"); up to this many characters it stays on one line.
+CAPTION_ONE_LINE = 100
+
+
+def _caption_html(text):
+    wrap = "white-space:nowrap;" if len(text) <= CAPTION_ONE_LINE else ""
+    return ('<caption style="caption-side:top;text-align:left;padding:2px 10px;opacity:0.8;'
+            f'{wrap}">{_e(text)}</caption>')
+
+
 def caption(result):
     """``at x = 1.0001 · by Taylor mode``: the point, with every digit typed (``at x = 1`` would
     be another one), and how the numbers were computed."""
@@ -205,8 +216,7 @@ def html(result, svg):
     parts = ['<div class="admagic-grad" style="color:inherit;background:transparent">',
              '<table style="border-collapse:collapse;color:inherit;background:transparent;'
              'margin:0 0 6px 0;font-variant-numeric:tabular-nums">',
-             '<caption style="caption-side:top;text-align:left;padding:2px 10px;opacity:0.8">'
-             f"{_e(caption(result))}</caption>",
+             _caption_html(caption(result)),
              "<thead><tr>" + "".join(head) + "</tr></thead>",
              "<tbody>" + "".join(lines) + "</tbody></table>"]
     written = notes(result) + ([result.render_problem] if result.render_problem else [])

@@ -371,9 +371,9 @@ class Tape:
         >>> tape.gradient(y, x)
         constant(6.0)
 
-        ``grad``, ``jacobian`` and the rest, ``%%grad``, and a non-persistent tape's
-        ``gradient()`` release their tapes themselves. To let go of the record itself, see
-        `discard`.
+        A non-persistent tape's ``gradient()`` and `vjp` (whose pullback sweeps the record later)
+        release their tapes themselves. ``grad``, ``jacobian`` and the rest, and ``%%grad``, let go
+        of the record itself instead: see `discard`.
         """
         self.nodes = None
 
@@ -391,8 +391,9 @@ class Tape:
         >>> print(y.parents, y.args, y * 2)
         () () 18.0
 
-        Call it instead of `release` when nothing more will be asked of the tape (``%%grad`` does,
-        when a cell ends): a released tape no longer knows its nodes.
+        Call it instead of `release` when nothing more will be asked of the tape (``%%grad`` does
+        when a cell ends, and ``grad`` and the rest once their numbers are read): a released tape
+        no longer knows its nodes.
         """
         if self.recording:
             raise RuntimeError("discard() a Tape after its `with` block, not inside it.")

@@ -26,6 +26,7 @@ import warnings
 import numpy as np
 
 from .api import value_and_grad
+from .inputs import bound, is_container, is_written_array, leaves_of, map_leaves
 from .traced import as_input, plain
 from .values import NotComputed
 
@@ -70,7 +71,7 @@ def check_grads(f, *args, order=2, argnum=0, eps=None, rtol=1e-5, atol=1e-6, see
     """Check admagic's derivatives of ``f(*args)`` against central finite differences, up to `order`.
 
     `argnum` picks the argument(s) to differentiate (an int or a tuple); the others stay fixed.
-    Inputs and outputs may be numbers or arrays (or tuples of them, for outputs). At each order,
+    Inputs and outputs may be numbers, arrays, or lists, tuples and dicts of them (nested). At each order,
     admagic's vector-Jacobian product along random directions must match `central_difference`
     within ``atol + rtol·|finite difference|`` (`eps`, if given, is its step instead of the rule).
     Returns None; raises AssertionError saying which function, which order, and both numbers.
@@ -82,7 +83,8 @@ def check_grads(f, *args, order=2, argnum=0, eps=None, rtol=1e-5, atol=1e-6, see
     argnums = tuple(argnum) if isinstance(argnum, (tuple, list)) else (argnum,)
     args = list(args)
     for i in argnums:
-        args[i] = as_input(args[i])  # ints become floats, as admagic does with its inputs
+        # ints become floats, as admagic does with its inputs; a list of numbers is an array
+        args[i] = as_input(args[i]) if is_written_array(args[i]) else map_leaves(as_input, args[i])
     rng = np.random.default_rng(seed)
     name = getattr(f, "__name__", None) or repr(f)
     for k in range(1, order + 1):
@@ -90,19 +92,24 @@ def check_grads(f, *args, order=2, argnum=0, eps=None, rtol=1e-5, atol=1e-6, see
 
 
 def _check_one_order(f, args, argnums, k, name, eps, rtol, atol, rng):
-    """Check f's vjp at `args`; return the gradient function, whose derivative is the next order."""
+    """Check f's vjp at `args`; return the gradient function, whose derivative is the next order.
+    An argument may be a list, tuple or dict of arrays: its leaves are moved, one flat list."""
     what = f"the order-{k} derivative of {name} (with respect to argument {_listed(argnums)})"
     out = f(*args)
     u = _random_like(out, rng)
-    v = [_random_like(args[i], rng) for i in argnums]
+    flat = [leaf for i in argnums for leaf in leaves_of(args[i])]
+    v = [_random_like(leaf, rng) for leaf in flat]
+
+    def rebuilt(chosen):
+        remaining, moved = iter(chosen), list(args)
+        for i in argnums:
+            moved[i] = map_leaves(lambda _: next(remaining), args[i])
+        return moved
 
     def along(*chosen):
-        moved = list(args)
-        for i, value in zip(argnums, chosen):
-            moved[i] = value
-        return _dot(u, f(*moved))
+        return _dot(u, f(*rebuilt(chosen)))
 
-    expected = central_difference(along, tuple(args[i] for i in argnums), tuple(v), eps)
+    expected = central_difference(along, tuple(flat), tuple(v), eps)
 
     def projected(*a):
         return _dot(u, f(*a))
@@ -114,11 +121,12 @@ def _check_one_order(f, args, argnums, k, name, eps, rtol, atol, rng):
         raise
     _assert_close(plain(value), _dot(u, out), f"{what}: the value computed while tracing",
                   "the plain call", rtol=1e-10, atol=1e-12)
-    for i, g in zip(argnums, gradients):
-        if np.shape(plain(g)) != np.shape(args[i]):
+    flat_gradients = leaves_of(list(gradients))
+    for g, leaf in zip(flat_gradients, flat):
+        if np.shape(plain(g)) != np.shape(leaf):
             raise AssertionError(f"{what}: the gradient has shape {np.shape(plain(g))}, but the "
-                                 f"argument has shape {np.shape(args[i])}.")
-    got = sum(float(np.sum(plain(g) * direction)) for g, direction in zip(gradients, v))
+                                 f"argument has shape {np.shape(leaf)}.")
+    got = sum(float(np.sum(plain(g) * direction)) for g, direction in zip(flat_gradients, v))
     _assert_close(got, expected, f"{what}: admagic's vector-Jacobian product",
                   "central finite differences", rtol, atol)
 
@@ -145,19 +153,19 @@ def _listed(argnums):
 
 
 def _random_like(x, rng):
-    """A random direction shaped like x: a float for a number, an array for an array."""
-    if isinstance(x, tuple):
-        return tuple(_random_like(part, rng) for part in x)
-    x = plain(x)
-    if np.ndim(x) == 0:
-        return float(rng.standard_normal())
-    return rng.standard_normal(np.shape(x))
+    """A random direction shaped like x: a float for a number, an array for an array, and the
+    same list, tuple or dict for a container of them."""
+    def one(leaf):
+        leaf = plain(leaf)
+        return float(rng.standard_normal()) if np.ndim(leaf) == 0 else \
+            rng.standard_normal(np.shape(leaf))
+    return map_leaves(one, x)
 
 
 def _dot(u, y):
-    """The sum of u * y, over every element (and every part of a tuple); traced if y is."""
-    if isinstance(y, tuple):
-        return sum(_dot(a, b) for a, b in zip(u, y))
+    """The sum of u * y, over every element (and every leaf of a container); traced if y is."""
+    if is_container(y):
+        return sum((np.sum(a * b) for a, b in zip(leaves_of(u), leaves_of(y))), 0.0)
     return np.sum(u * y)
 
 
@@ -191,7 +199,7 @@ MAX_CHECK_RUNS = 1000
 """--check runs the cell twice per number in an input; an input with more numbers isn't checked."""
 
 
-def check_cell(cell, namespace, inputs, outputs, max_size, notes):
+def check_cell(cell, namespace, inputs, outputs, max_size, notes, containers=None):
     """``%%grad --check``: central differences for every output and input of `cell` (an
     `admagic.source.Cell`), run again on plain values, twice per input number, in a copy of
     `namespace`, with its printing hidden. `outputs` maps names to the values the traced run gave.
@@ -203,7 +211,7 @@ def check_cell(cell, namespace, inputs, outputs, max_size, notes):
 
     checks = {}
     try:  # once more at the point itself: a cell that draws random numbers can't be checked
-        again = _rerun(cell, namespace, inputs, outputs)
+        again = _rerun(cell, namespace, inputs, outputs, containers)
     except Exception:
         again = {}
     unstable = [out for out in again if not np.allclose(again[out], outputs[out], rtol=1e-9,
@@ -226,18 +234,19 @@ def check_cell(cell, namespace, inputs, outputs, max_size, notes):
             else:
                 wanted.append(out)
         if wanted:
-            checks.update(_cell_differences(cell, namespace, inputs, name, wanted, outputs))
+            checks.update(_cell_differences(cell, namespace, inputs, name, wanted, outputs,
+                                            containers))
     return checks
 
 
-def _cell_differences(cell, namespace, inputs, name, wanted, outputs):
+def _cell_differences(cell, namespace, inputs, name, wanted, outputs, containers):
     """d(output)/d(input `name`) for each wanted output: `numerical_jacobian` of the cell run as a
     function of that input, its outputs flattened one after another."""
     value = inputs[name]
 
     def outputs_at(moved):
         moved = moved.reshape(np.shape(value)) if np.ndim(value) else np.float64(moved[0])
-        ends = _rerun(cell, namespace, {**inputs, name: moved}, wanted)
+        ends = _rerun(cell, namespace, {**inputs, name: moved}, wanted, containers)
         return np.concatenate([np.ravel(ends[out]) for out in wanted])
 
     try:
@@ -253,11 +262,12 @@ def _cell_differences(cell, namespace, inputs, name, wanted, outputs):
     return checks
 
 
-def _rerun(cell, namespace, inputs, outputs):
+def _rerun(cell, namespace, inputs, outputs, containers):
     """The outputs of one plain run of `cell` in a copy of `namespace`, printing and warnings
     hidden."""
     scratch = dict(namespace)
-    scratch.update({name: np.float64(v) if np.ndim(v) == 0 else v for name, v in inputs.items()})
+    scratch.update(bound({name: np.float64(v) if np.ndim(v) == 0 else v
+                          for name, v in inputs.items()}, containers))
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
             warnings.catch_warnings(), np.errstate(all="ignore"):

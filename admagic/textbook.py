@@ -10,9 +10,10 @@ import time
 import numpy as np
 
 from . import chainrule, evaltrace, forward
+from .messages import listed, text
 from .tape import ancestors
 from .traced import Traced, plain
-from .usage import GradUsageError, listed
+from .usage import GradUsageError
 
 
 def _explained(outputs, leaves, named, notes):
@@ -21,16 +22,11 @@ def _explained(outputs, leaves, named, notes):
     numbers = {name: v for name, v in outputs.items() if np.ndim(plain(v)) == 0}
     arrays = [name for name in outputs if name not in numbers]
     if not numbers:
-        raise GradUsageError(
-            f"--explain writes the chain rule with numbers, and {listed(arrays)} "
-            f"{'is an array' if len(arrays) == 1 else 'are arrays'}: along a path through an "
-            "array operation each local partial is a matrix (a Jacobian), not a number, so "
-            "the paths can't be written out with numbers. Compute what you want explained as "
-            "numbers (a0 = ...; a1 = ...) and name them with --of, or drop --explain.")
+        raise GradUsageError(text("error.explain_array_outputs", names=listed(arrays),
+                                  count=len(arrays)))
     explanation = chainrule.explain(numbers, leaves, names=named)
     if arrays:
-        notes.append(f"--explain: {listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
-                     ", so not explained (the local partials of array operations are matrices).")
+        notes.append(text("note.explain_arrays", names=listed(arrays), count=len(arrays)))
     return explanation
 
 
@@ -48,8 +44,7 @@ def views(request, run, timings):
     tape = next(iter(leaves.values())).tape
     if not any(type(v) is Traced and tape.own(v) is not None for v in outputs.values()):
         if (request.trace or request.explain) and not run.notes:
-            run.notes.append("No output depends on the inputs, so there is no trace or chain "
-                             "rule to show.")
+            run.notes.append(text("note.no_trace"))
         return
     started = time.perf_counter()
     with np.errstate(all="ignore"):

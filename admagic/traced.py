@@ -16,7 +16,7 @@ import operator
 import numpy as np
 
 from .inputs import as_float, as_written
-from .keywords import rule_keywords
+from .keywords import out_and_after_as_keywords, out_position, rule_keywords
 from .messages import EN, text
 from .methods import ArrayMethods
 from .primitives import getitem
@@ -299,6 +299,8 @@ class _Arithmetic(ArrayMethods):
     def __array_function__(self, func, types, args, kwargs):
         if kwargs and any(isinstance(v, _Arithmetic) for v in kwargs.values()):
             args, kwargs = _traced_keywords_by_position(func, args, kwargs)
+        if len(args) > out_position(func):
+            args, kwargs = out_and_after_as_keywords(func, args, kwargs)
         how = FUNCTIONS.get(func)
         if how is not None:
             return how(*args, **kwargs)

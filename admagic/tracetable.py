@@ -10,6 +10,7 @@ import unicodedata
 import numpy as np
 
 from .formatting import format_value
+from .messages import text as _t
 
 MAX_ROWS = 40
 """Traces longer than this are shown as their first and last rows around a "… N more …" line."""
@@ -25,7 +26,7 @@ def text(trace, max_rows=MAX_ROWS):
     shown, hidden = _shown(trace, max_rows)
     table = [_headings(trace)]
     for row in shown:
-        table.append(["", "", f"… {hidden:,} more rows …"] + [""] * (COLUMNS - 3) if row is None
+        table.append(["", "", _more_rows(hidden)] + [""] * (COLUMNS - 3) if row is None
                      else _columns(trace, row))
     # Cells may hold several lines (the adjoint's increments): pad each line to its column.
     split = [[cell.split("\n") for cell in line] for line in table]
@@ -36,8 +37,7 @@ def text(trace, max_rows=MAX_ROWS):
             parts = [cell[k] if k < len(cell) else "" for cell in line]
             out.append("  ".join(part + " " * (w - _width(part))
                                  for part, w in zip(parts, widths)).rstrip())
-    title = (f"Evaluation trace: {len(trace.rows):,} rows; tangents seeded by "
-             f"{trace.seed}, adjoints of {trace.adjoint_of}")
+    title = _t("trace.title", rows=f"{len(trace.rows):,}", seed=trace.seed, of=trace.adjoint_of)
     return title + "\n" + "\n".join(out)
 
 
@@ -48,16 +48,15 @@ def html_table(trace, max_rows=MAX_ROWS):
     body = []
     for row in shown:
         if row is None:
-            body.append(f"<tr><td colspan='{COLUMNS}' style='text-align:center'><i>… "
-                        f"{hidden:,} more rows …</i></td></tr>")
+            body.append(f"<tr><td colspan='{COLUMNS}' style='text-align:center'><i>"
+                        f"{html.escape(_more_rows(hidden))}</i></td></tr>")
             continue
         cells = "".join(f"<td style='text-align:left;vertical-align:top;white-space:pre;padding:2px 12px 2px 0'>{html.escape(c)}</td>"
                         for c in _columns(trace, row))
         style = " style='font-weight:bold'" if row.is_output else ""
         body.append(f"<tr{style}>{cells}</tr>")
-    caption = (f"Evaluation trace ({len(trace.rows):,} rows): tangents seeded by "
-               f"{html.escape(trace.seed)} (d{html.escape(trace.seed)} = 1), adjoints of "
-               f"{html.escape(trace.adjoint_of)} (seed v̄ = 1)")
+    caption = html.escape(_t("trace.caption", rows=f"{len(trace.rows):,}", seed=trace.seed,
+                             of=trace.adjoint_of))
     return (f"<table class='admagic-trace'><caption style='text-align:left'>{caption}"
             f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
@@ -99,14 +98,14 @@ def _adjoint_text(trace, row):
     and ``→ v̄₀ = 1.716``: one line per share, in the order the sweep sent them."""
     bar = _bar(row.name)
     if not row.contributions:
-        return f"{bar} = {format_value(row.adjoint)}" + (" (seed)" if row.is_output else "")
+        return f"{bar} = {format_value(row.adjoint)}" + (_t("trace.seed") if row.is_output else "")
     shares = list(enumerate(row.contributions))
     if len(shares) > MAX_SHARES:  # a value used in every step of a loop: the first and last few
         shares = shares[:MAX_SHARES - 2] + [None] + shares[-2:]
     parts = []
     for share in shares:
         if share is None:
-            parts.append(f"{bar} += … {len(row.contributions) - MAX_SHARES + 2:,} more shares …")
+            parts.append(f"{bar} += {_counted('trace.more_shares', len(row.contributions) - MAX_SHARES + 2)}")
             continue
         i, c = share
         how = f"{_bar(c.sender)}·∂{c.sender}/∂{row.name}"
@@ -119,9 +118,18 @@ def _adjoint_text(trace, row):
 
 
 def _headings(trace):
-    return ["row", "cell's name", "definition", "value",
-            "local partials", f"tangent v̇ = d(·)/d{trace.seed}",
-            f"adjoint v̄ = d{trace.adjoint_of}/d(·)"]
+    return [_t("trace.row"), _t("trace.cells_name"), _t("trace.definition"), _t("trace.value"),
+            _t("trace.partials"), _t("trace.tangent", seed=trace.seed),
+            _t("trace.adjoint", of=trace.adjoint_of)]
+
+
+def _more_rows(hidden):
+    return _counted("trace.more_rows", hidden)
+
+
+def _counted(key, count):
+    """The text `key` for `count` things, the count written with thousands separators."""
+    return _t(key, count=count if count == 1 else f"{count:,}")
 
 
 def _bar(name):
@@ -141,7 +149,7 @@ def _dot(name):
 
 def _number(value):
     if value is None:
-        return "(matrix)"
+        return _t("trace.matrix")
     return format_value(value)
 
 

@@ -10,9 +10,10 @@ import re
 import numpy as np
 
 from . import derivative_table, interpolation
-from .messages import text
+from .messages import listed, text
 from .source import Cell
 from .taylor import MAX_ORDER, check_order
+from .inputs import leaf_names
 from .traced import as_input, plain
 
 
@@ -25,10 +26,8 @@ def compiled(code, filename, first_line):
         return Cell(code, filename, first_line)
     except SyntaxError as error:
         if "outside" in str(error.msg) and ("await" in error.msg or "async" in error.msg):
-            raise GradUsageError(
-                f"line {error.lineno}: %%grad runs the cell as plain Python, where "
-                f"{error.msg.split(' outside')[0]} can't be used at the top level. Await the "
-                "value in a cell before (v = await f()) and use v here.") from None
+            raise GradUsageError(text("error.await", line=error.lineno,
+                                      what=error.msg.split(" outside")[0])) from None
         raise
 
 
@@ -43,38 +42,37 @@ def input_values(inputs):
     values = {}
     for name, value in inputs.items():
         if not isinstance(name, str) or not name.isidentifier():
-            raise GradUsageError(f"{name!r} can't be an input: inputs are Python names, "
-                                 "like x or w1.")
+            raise GradUsageError(text("error.input_not_identifier", name=repr(name)))
         if len(name) > 4 and name.startswith("__") and name.endswith("__"):
-            raise GradUsageError(f"{name} can't be an input: names with two underscores on each "
-                                 "side belong to Python itself, and binding one would break the "
-                                 "cells after this one. Choose another name, like x or w1.")
+            raise GradUsageError(text("error.input_dunder", name=name))
         if name in _IPYTHON_NAMES or re.fullmatch(r"_i?\d+", name):
-            raise GradUsageError(f"{name} can't be an input: IPython keeps its own things under "
-                                 "that name, and binding it would break the notebook. Choose "
-                                 "another name, like x or w1.")
-        if isinstance(value, dict):
-            raise GradUsageError(_dict_input_advice(name, value))
+            raise GradUsageError(text("error.input_ipython", name=name))
         try:
-            values[name] = as_input(plain(value))
-        except TypeError as error:
-            raise GradUsageError(f"input {name}: {error}") from None
-        except OverflowError:
-            shown = (f"a whole number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
-                     if isinstance(value, int) else f"{value!r:.40}")
-            raise GradUsageError(f"input {name}: {shown} is too large for a float (the largest "
-                                 "is about 1.8e308), and admagic computes in floats. Rescale it, "
-                                 "e.g. work in units of 1e300.") from None
+            named = leaf_names(name, value)
+        except TypeError as problem:
+            raise GradUsageError(f"input {problem}") from None
+        for leaf_name, leaf in (named or {name: value}).items():
+            values[leaf_name] = _number(leaf_name, leaf)
     return values
 
 
-def _dict_input_advice(name, value):
-    keys = [k for k in value if isinstance(k, str) and k.isidentifier()][:2] or ["w", "b"]
-    inputs = " ".join(f"{k}={name}[{k!r}]" for k in keys)
-    return (f"input {name} is a dict; %%grad differentiates with respect to numbers and arrays. "
-            f"Give its entries as inputs of their own (%%grad {inputs}, and use "
-            f"{' and '.join(keys)} in the cell), or call admagic.grad(f)({name}), which takes a "
-            "dict and gives the gradient as a dict with the same keys.")
+def input_containers(inputs):
+    """The inputs that are lists, tuples or dicts, ``{name: container}``: `input_values` has
+    made each leaf an input of its own (``params['w']``), and the cell sees the container rebuilt
+    around them (`inputs.with_leaves`)."""
+    return {name: value for name, value in inputs.items() if leaf_names(name, value) is not None}
+
+
+def _number(name, value):
+    """One input as admagic differentiates with respect to it (a float or a float array)."""
+    try:
+        return as_input(plain(value))
+    except TypeError as error:
+        raise GradUsageError(text("error.input_problem", name=name, problem=error)) from None
+    except OverflowError:
+        shown = (text("error.digits", digits=f"{int(value.bit_length() * 0.30103) + 1:,}")
+                 if isinstance(value, int) else f"{value!r:.40}")
+        raise GradUsageError(text("error.too_large", name=name, shown=shown)) from None
 
 
 def check_request(request):
@@ -100,7 +98,7 @@ def check_request(request):
         try:
             interpolation.check_request(len(values), request.order)
         except ValueError as problem:
-            raise GradUsageError(f"{problem} Or ask for --method nested.") from None
+            raise GradUsageError(text("error.or_nested", problem=problem)) from None
     elif not request.by_taylor:
         problem = derivative_table.too_costly(len(values), request.levels)
         if problem:
@@ -111,39 +109,22 @@ def _check_textbook_options(request):
     """--mode, --seed, --trace and --explain: what each can be used with."""
     values = request.values
     if request.mode not in ("forward", "reverse"):
-        raise GradUsageError(f"--mode {request.mode}: the modes are forward (one tangent sweep "
-                             "per input) and reverse (one backward sweep per output, the "
-                             "default); write --mode forward or --mode reverse.")
+        raise GradUsageError(text("error.mode", mode=request.mode))
     if request.mode == "forward":
         arrays = [name for name, value in values.items() if np.ndim(value) != 0]
         if arrays:
-            raise GradUsageError(f"--mode forward takes inputs that are numbers, and "
-                                 f"{listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
-                                 ": an array input would need one sweep per element. Drop "
-                                 "--mode forward (reverse mode handles arrays), or use "
-                                 "admagic.jvp(f, (x,), (v,)) for the derivative along one "
-                                 "direction v.")
+            raise GradUsageError(text("error.forward_arrays", names=listed(arrays),
+                                      count=len(arrays)))
     if request.seed is not None and request.seed not in values:
-        raise GradUsageError(f"--seed {request.seed}: that is not an input here; the inputs are: "
-                             f"{', '.join(values)}. Write e.g. --seed {next(iter(values))}.")
+        raise GradUsageError(text("error.seed_not_an_input", seed=request.seed,
+                                  inputs=", ".join(values), first=next(iter(values))))
     if request.seed is not None and not (request.trace or
                                          (request.mode == "forward" and request.graph)):
-        raise GradUsageError(f"--seed {request.seed} picks whose tangents the trace or the "
-                             "graph shows: add --trace, or --mode forward.")
+        raise GradUsageError(text("error.seed_alone", seed=request.seed))
     if request.trace and request.backward_graph:
-        raise GradUsageError("--trace shows the evaluation trace of the cell's own computation, "
-                             "and --graph backward draws the computation of its derivatives "
-                             "instead: drop --graph backward (or --trace).")
+        raise GradUsageError(text("error.trace_backward"))
     if request.explain:
         arrays = [name for name, value in values.items() if np.ndim(value) != 0]
         if arrays:
-            raise GradUsageError(f"--explain writes the chain rule with numbers, and "
-                                 f"{listed(arrays)} {'is an array' if len(arrays) == 1 else 'are arrays'}"
-                                 ", whose local partials are matrices. Give inputs that are "
-                                 "numbers (e.g. w0=1.0 w1=2.0), or drop --explain.")
-
-
-def listed(names):
-    """"x", "x and y", "x, y and z"."""
-    names = list(names)
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            raise GradUsageError(text("error.explain_array_inputs", names=listed(arrays),
+                                      count=len(arrays)))

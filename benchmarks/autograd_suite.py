@@ -7,8 +7,9 @@ stand-in ``autograd`` package that is admagic:
 - ``autograd.numpy`` is NumPy itself (admagic differentiates plain NumPy), with its ``random``,
   ``linalg`` and ``fft``;
 - ``autograd.grad``, ``value_and_grad``, ``jacobian``, ``hessian`` are admagic's;
-  ``deriv`` and ``elementwise_grad`` are `admagic.derivative`; ``autograd.tuple/list/dict`` and
-  ``isinstance`` are Python's own (admagic needs no boxed containers);
+  ``deriv`` and ``elementwise_grad`` are `admagic.derivative`; ``autograd.tuple/list/dict`` are
+  Python's own (admagic needs no boxed containers), and ``isinstance`` is Python's on the plain
+  value, as autograd's is (``notrace_primitive(isinstance)``: isinstance of the unboxed value);
 - ``autograd.test_util.check_grads`` is `admagic.testing.check_grads` at orders 1 and 2 (autograd's
   modes "fwd" and "rev" both mean admagic's reverse mode), and the same check again by Taylor mode:
   for random directions v and u, ``φ(t) = u · f(x + t·v)`` has ``admagic.derivative(φ, k)(0)``
@@ -42,7 +43,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # measure this checkout's admagic
 import admagic  # noqa: E402
+from admagic.inputs import leaves_of, map_leaves  # noqa: E402
 from admagic.testing import central_difference  # noqa: E402
+from admagic.traced import plain  # noqa: E402
 from admagic.testing import check_grads as admagic_check_grads  # noqa: E402
 
 AUTOGRAD_VERSION = "1.9.1"
@@ -162,6 +165,11 @@ def _elementwise_grad(fun, argnum=0):
     return elementwise
 
 
+def _isinstance(obj, classinfo):
+    """autograd's isinstance: Python's, of the value without its box (here, without tracing)."""
+    return builtins.isinstance(plain(obj), classinfo)
+
+
 def _is_complex(value):
     if isinstance(value, (tuple, list)):
         return any(_is_complex(v) for v in value)
@@ -218,21 +226,17 @@ def _taylor_check(f, args, argnum, order, seed=0):
 
 
 def _moved(x, v, t):
-    if isinstance(x, (tuple, list)):
-        return type(x)(_moved(a, b, t) for a, b in zip(x, v))
-    return x + t * v
+    flat = iter(leaves_of(v))
+    return map_leaves(lambda leaf: leaf + t * next(flat), x)
 
 
 def _random_like(x, rng):
-    if isinstance(x, (tuple, list)):
-        return type(x)(_random_like(p, rng) for p in x)
-    return rng.standard_normal(np.shape(x)) if np.ndim(x) else float(rng.standard_normal())
+    return map_leaves(lambda leaf: rng.standard_normal(np.shape(leaf)) if np.ndim(leaf)
+                      else float(rng.standard_normal()), x)
 
 
 def _dot(u, y):
-    if isinstance(y, (tuple, list)):
-        return sum(_dot(a, b) for a, b in zip(u, y))
-    return np.sum(u * y)
+    return sum((np.sum(a * b) for a, b in zip(leaves_of(u), leaves_of(y))), 0.0)
 
 
 def combo_check(fun, *args, **kwargs):
@@ -268,7 +272,7 @@ def install_stand_in():
     top.jacobian, top.hessian = admagic.jacobian, admagic.hessian
     top.deriv = top.elementwise_grad = _elementwise_grad
     top.tuple, top.list, top.dict = builtins.tuple, builtins.list, builtins.dict
-    top.isinstance = modules["autograd.builtins"].isinstance = builtins.isinstance
+    top.isinstance = modules["autograd.builtins"].isinstance = _isinstance
     top.numpy = np
     util = modules["autograd.test_util"]
     util.check_grads, util.combo_check = check_grads, combo_check

@@ -522,13 +522,6 @@ def test_cross_entropy_built_from_np_array_in_a_cell_matches_finite_differences(
     assert res["d2loss/dy2"] == pytest.approx(hessian[1, 1], rel=1e-6)
 
 
-def test_a_dict_input_to_a_cell_is_refused_saying_how_to_give_its_entries():
-    from admagic.usage import GradUsageError
-    with pytest.raises(GradUsageError, match=r"%%grad w=params\['w'\] b=params\['b'\].*admagic\.grad"):
-        differentiate("loss = np.sum(params['w']) * params['b']",
-                      {"params": {"w": np.ones(2), "b": 0.5}}, graph=False)
-
-
 # ---- inside a real %%grad cell ---------------------------------------------------------------------
 
 @pytest.fixture

@@ -13,47 +13,22 @@ CI needs: ``apt-get install chromium`` (Playwright can't download its own browse
 them). Without chromium or JupyterLab the test skips.
 """
 
-import importlib.util
 import json
 import math
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from lab_server import CHROMIUM_FLAGS, jupyterlab, missing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-REPO = Path(__file__).resolve().parents[1]
 
 CELLS = ["%load_ext admagic\nimport numpy as np", """\
 %%grad x=2 y=3 --step --trace
 u = x * x
 f = u * y + np.sin(x)
 """]
-
-
-def _missing():
-    if shutil.which("chromium") is None:
-        return "chromium is not installed (apt-get install chromium)"
-    for module in ("jupyterlab", "playwright", "anywidget"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (pip install jupyterlab playwright anywidget)"
-    if shutil.which("dot") is None:
-        return "Graphviz's dot is not installed, so there is no graph to step through"
-    return None
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _notebook(path):
@@ -67,44 +42,15 @@ def _notebook(path):
 
 @pytest.fixture
 def lab(tmp_path):
-    reason = _missing()
+    reason = missing("anywidget")
     if reason:
         pytest.skip(reason)
     _notebook(tmp_path / "step.ipynb")
-    port, token = _free_port(), secrets.token_hex(16)
-    home = tmp_path / "home"
-    news = home / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)  # no "official Jupyter news?" toast over the widget
-    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
-    env = dict(os.environ, PYTHONPATH=str(REPO), HOME=str(home),
-               JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "settings"), JUPYTER_PREFER_ENV_PATH="1",
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "lab.log", "wb"))
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("JupyterLab did not start:\n"
-                                + (tmp_path / "lab.log").read_text(errors="replace")[-2000:])
-                time.sleep(0.3)
-        yield f"{base}/lab/tree/step.ipynb?token={token}", tmp_path
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        with jupyterlab(tmp_path, tmp_path / "home") as (base, token):
+            yield f"{base}/lab/tree/step.ipynb?token={token}", tmp_path
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def _bands(page):
@@ -119,7 +65,7 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
     url, tmp_path = lab
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"),
-                                    args=["--no-sandbox", "--disable-gpu"])
+                                    args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1700, "height": 950})
             page.goto(url)
@@ -167,7 +113,7 @@ def test_stepping_in_jupyterlab_changes_the_picture(lab):
         except Exception:
             page.screenshot(path=str(tmp_path / "failure.png"))
             print("screenshot of the failure:", tmp_path / "failure.png")
-            print((tmp_path / "lab.log").read_text(errors="replace")[-3000:])
+            print((tmp_path / "home" / "lab.log").read_text(errors="replace")[-3000:])
             raise
         finally:
             browser.close()

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from admagic import Tape, render, stepper
+from admagic import Tape, differentiate, render, stepper
 from admagic.evaltrace import evaluation_trace
 from admagic.graph import GRADIENT, draw
 from admagic.traced import new_leaf
@@ -72,24 +72,22 @@ def _number(text):
 # ---- the steps: what each node sends --------------------------------------------------------------
 
 def test_the_shares_add_up_to_the_gradients_that_finite_differences_give(trace):
-    by_name = {row.label: row.name for row in trace.rows if row.label}
     received = {}
     for step in trace.steps:
         for parent, amount in step.sent:
             received.setdefault(parent, []).append(amount)
     fd_x = central(lambda h: program(X + h, Y))
     fd_y = central(lambda h: program(X, Y + h))
-    assert sum(received[by_name["x"]]) == pytest.approx(fd_x, rel=1e-8)
-    assert sum(received[by_name["y"]]) == pytest.approx(fd_y, rel=1e-8)
-    assert sum(received[by_name["x"]]) == pytest.approx(2 * X * Y + math.cos(X), rel=1e-14)
+    assert sum(received["x"]) == pytest.approx(fd_x, rel=1e-8)
+    assert sum(received["y"]) == pytest.approx(fd_y, rel=1e-8)
+    assert sum(received["x"]) == pytest.approx(2 * X * Y + math.cos(X), rel=1e-14)
 
 
 def test_a_value_used_twice_receives_one_entry_per_use(trace):
-    x = trace.rows[0].name
-    u = next(row.name for row in trace.rows if row.label == "u")
-    sin = next(row.name for row in trace.rows if row.definition.endswith(f"sin {x}"))
+    sin = next(row.drawn for row in trace.rows if row.definition.endswith(" = sin v₋₁"))
     shares = sorted((step.node, amount) for step in trace.steps for parent, amount in step.sent
-                    if parent == x)
+                    if parent == "x")
+    u = "u"
     # x × x sends ∂f/∂u · ∂u/∂x = y · x = 6 once per use of x; sin x sends 1 · cos x once.
     expected = sorted([(u, Y * X), (u, Y * X), (sin, math.cos(X))])
     assert [n for n, _ in shares] == [n for n, _ in expected]
@@ -99,8 +97,46 @@ def test_a_value_used_twice_receives_one_entry_per_use(trace):
 def test_the_sweep_visits_latest_first_and_each_step_has_the_adjoints_so_far(trace):
     numbers = [int(step.id[1:]) for step in trace.steps]
     assert numbers == sorted(numbers, reverse=True)
-    final = {row.name: row.adjoint for row in trace.rows}
+    final = {row.drawn: row.adjoint for row in trace.rows}
     assert trace.steps[-1].adjoints == pytest.approx(final)
+
+
+def _drawn_names(source):
+    """{graph id: the name its box is drawn under}, read off the DOT source: ``u`` for ``u = x × x``."""
+    return {gid: title.split(" = ")[0]
+            for gid, title in re.findall(r"\t(n\d+) \[label=<.*?<B>(.*?)</B>", source)}
+
+
+@pytest.mark.parametrize("order", ["recorded", "levels"])
+def test_the_steps_call_each_value_by_the_name_drawn_on_the_graph(order):
+    """Named and unnamed intermediates (and a cell that took the name v1 for itself, so the graph
+    numbers its unnamed values v2, v3, …, while the trace numbers every row): every step, and
+    every share it sends, names its value as the graph's box does, and keeps the trace's row."""
+    cell = "u = x * x\nv1 = u * y\nf = v1 + np.sin(x) * np.exp(y)"
+    result = differentiate(cell, {"x": X, "y": Y}, trace=True)
+    drawn = _drawn_names(result.graph.source)
+    assert set(drawn.values()) >= {"x", "y", "u", "v1", "v2", "v3", "v4", "f"}
+    with Tape() as tape:
+        x, y = new_leaf(tape, X), new_leaf(tape, Y)
+        u = x * x
+        v1 = u * y
+        f = v1 + np.sin(x) * np.exp(y)
+    outputs, inputs, names = {"f": f}, {"x": x, "y": y}, {"u": u, "v1": v1}
+    for trace, source in [(result.trace, result.graph.source),
+                          (evaluation_trace(outputs, inputs, names=names, order=order),
+                           draw(outputs, inputs, names=names).source)]:
+        drawn = _drawn_names(source)
+        rows = {row.id: row for row in trace.rows}
+        assert [step.node for step in trace.steps] == [drawn[step.id] for step in trace.steps]
+        assert [step.row for step in trace.steps] == [rows[step.id].name for step in trace.steps]
+        for step in trace.steps:
+            assert [name for name, _ in step.sent] == [drawn[gid] for gid in step.receivers]
+        assert {row.drawn for row in trace.rows} == set(drawn.values())
+    # The names differ where they should: the trace numbers all seven rows, the graph only the
+    # operations the cell didn't name.
+    assert [s.row for s in result.steps][:2] == ["v6", "v5"]
+    assert [s.node for s in result.steps][:2] == ["f", "v4"]
+    assert result.steps[-1].adjoints["x"] == pytest.approx(2 * X * Y + math.cos(X) * math.exp(Y))
 
 
 # ---- the frames: what the widget shows ------------------------------------------------------------
@@ -133,12 +169,11 @@ def test_a_value_reached_in_three_steps_shows_each_partial_sum():
 
 def _check_running_sums(trace):
     frames = stepper.frames(trace)
-    ids = {row.name: row.id for row in trace.rows}
     total = {trace.rows[-1].id: 1.0}
     assert len(frames) == len(trace.steps) + 2
     for step, frame in zip(trace.steps, frames[1:]):
-        for parent, amount in step.sent:
-            total[ids[parent]] = total.get(ids[parent], 0.0) + amount
+        for parent_id, (_, amount) in zip(step.receivers, step.sent):
+            total[parent_id] = total.get(parent_id, 0.0) + amount
         assert frame["current"] == step.id
         for gid, text in frame["bands"].items():
             if gid in total:
@@ -370,7 +405,7 @@ def test_display_sends_the_fallbacks_with_ipywidgets_7_and_8(drawn, monkeypatch,
 def test_the_forward_widget_steps_tangents_and_says_so_in_the_legend(drawn):
     _, trace, svg = drawn
     widget = stepper.stepper(trace, svg, mode="forward")
-    assert "∂(node)/∂x: tangents, seeded by x" in widget.svg and "gradients of f" not in widget.svg
+    assert "∂(node)/∂x: tangents, forward mode seeded by x" in widget.svg and "gradients of f" not in widget.svg
     shown = {}
     for frame in widget.frames:  # as the browser does: each frame's bands are what changed
         shown |= frame["bands"]

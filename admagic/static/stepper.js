@@ -2,7 +2,8 @@
 //
 // Python computed every frame (admagic/stepper.py: frames); this file only shows them: it swaps
 // the texts of the gradient bands, moves the highlight classes and writes each share on its edge.
-// Nothing here talks to the kernel, so stepping works from a saved notebook too.
+// Nothing here talks to the kernel, so stepping works from a saved notebook too. Its words (the
+// buttons' texts and tooltips) come from Python too, in the kernel's language (`labels`).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -66,16 +67,17 @@ function render({ model, el }) {
 
   const controls = document.createElement("div");
   controls.className = "admagic-controls";
-  const first = button("« start", "Before the sweep");
-  const prev = button("◀ previous", "Previous step (←)");
-  const play = button("▶ play", "Play the sweep");
-  const next = button("next ▶", "Next step (→)");
+  const words = model.get("labels"); // the buttons' texts, from messages.py's tables
+  const first = button(words.start, words.start_title);
+  const prev = button(words.previous, words.previous_title);
+  const play = button(words.play, words.play_title);
+  const next = button(words.next, words.next_title);
   const slider = document.createElement("input");
   slider.type = "range";
   slider.min = 0;
   slider.max = frames.length - 1;
   slider.className = "admagic-slider";
-  slider.title = "Drag to any step";
+  slider.title = words.slider_title;
   const counter = document.createElement("span");
   counter.className = "admagic-counter";
   controls.append(first, prev, play, next, slider, counter);
@@ -148,12 +150,12 @@ function render({ model, el }) {
   function stop() {
     if (timer !== null) clearInterval(timer);
     timer = null;
-    play.textContent = "▶ play";
+    play.textContent = words.play;
   }
 
   function start() {
     if (index === frames.length - 1) show(0);
-    play.textContent = "⏸ pause";
+    play.textContent = words.pause;
     timer = setInterval(() => {
       if (index >= frames.length - 1) return stop();
       show(index + 1);
