@@ -121,8 +121,8 @@ class Recorder:
         elif isinstance(error, NotApplicable):
             self._not_applicable(nodeid, str(error))
         elif isinstance(error, AttributeError) and AUTOGRAD_OWN_NUMPY.fullmatch(str(error)):
-            self._not_applicable(nodeid, f"np.{AUTOGRAD_OWN_NUMPY.fullmatch(str(error))[2]}: "
-                                 "autograd's own API, not NumPy's")
+            module, name = AUTOGRAD_OWN_NUMPY.fullmatch(str(error)).groups()
+            self._not_applicable(nodeid, f"np{module or ''}.{name}: autograd's own API, not NumPy's")
         elif call.excinfo and call.excinfo.typename == "Skipped":
             self._not_applicable(nodeid, "skipped by pytest: " + str(error)[:60])
         elif error is not None:
