@@ -36,7 +36,6 @@ import functools
 import os
 import sys
 import threading
-import types
 
 import numpy as np
 
@@ -268,7 +267,7 @@ def _recording_class(module, special):
         elif callable(value) and _takes_traced_values(value):
             wrapper = wrappers.setdefault(id(value), _retried_with_arrays(value))
             attributes[name] = _WhileRecording(name, value, wrapper)
-    return type(f"{module.__name__} (while a tape records)", (types.ModuleType,), attributes)
+    return type(f"{module.__name__} (while a tape records)", (type(module),), attributes)
 
 
 MODULES = (np, np.linalg, np.fft)  # the modules whose functions take lists of traced values
@@ -294,8 +293,8 @@ def _thread_stops_recording():
         _recording_threads = max(0, _recording_threads - 1)
         if _recording_threads == 0:
             for module, recording in _recording_classes.items():
-                if module.__class__ is recording:
-                    module.__class__ = types.ModuleType
+                if module.__class__ is recording:  # not if something else has swapped it since
+                    module.__class__ = recording.__base__
 
 
 RECORDING_HOOKS.append((_thread_starts_recording, _thread_stops_recording))

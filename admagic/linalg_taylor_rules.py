@@ -7,8 +7,8 @@ This module registers into the same table as `taylor_rules.py` (`taylor.TAYLOR`,
 Each rule solves the identity that defines its function, coefficient by coefficient: for
 ``Y = inv(A)``, ``A(t) Y(t) = I`` gives ``Y_k = -Y_0 Σ_(j=1..k) A_j Y_(k-j)``; for ``det``,
 ``(log det A)' = tr(A⁻¹ A')``; for ``cholesky``, ``L Lᵀ = A``; for ``eigh``, ``A V = V Λ`` with
-``Vᵀ V = I`` (perturbation theory to every order); the SVD through the eigenvalues and
-eigenvectors of ``AᵀA``. pinv has no Taylor rule here
+``Vᵀ V = I`` (perturbation theory to every order); for the SVD, ``A = U S Vᵀ`` with
+``UᵀU = VᵀV = I``, on A itself (``AᵀA`` would square its condition number). pinv has no Taylor rule here
 (`taylor_rules.REVERSE_ONLY`): a cell that uses it gets its higher derivatives by nested reverse
 mode instead.
 """
@@ -19,7 +19,6 @@ from .linalg import eigenvalue_gaps, symmetric_read
 from .primitives import eigh_values, eigh_vectors, slogdet_logabsdet, svd_s, svd_u, svd_vh
 from .series import Series, integrate, lift, total, value_of
 from .series import exp as series_exp
-from .series import sqrt as series_sqrt
 from .taylor import deftaylor
 
 
