@@ -1,37 +1,48 @@
-"""Arrays built from traced values: ``np.array([x, y])`` while a tape records.
+"""Arrays built from traced values, ``np.array([x, y])``, and lists of them, ``np.mean([x, y])``.
 
 NumPy hands traced values to every function through ``__array_function__`` except the ones that
 make arrays: ``np.array`` and ``np.asarray`` have no protocol (NEP 18 leaves them out on purpose),
-and ``np.r_``, ``np.c_`` and ``np.append`` call them inside NumPy. Left alone, they would ask each
-traced value for its number, and its derivative would be lost.
+and ``np.r_``, ``np.c_`` and ``np.append`` call them inside NumPy. And a list is not an array, so
+``np.mean([x, y])`` dispatches on nothing: NumPy makes an array of numbers of it. Left alone, each
+would ask the traced values for their numbers, and the derivative would be lost.
 
-So while any thread records on a `Tape`, the module attributes user code calls (``numpy.array``,
-``numpy.asarray``, ``numpy.asanyarray``, ``numpy.append``, ``numpy.r_``, ``numpy.c_``) are
-wrappers that first call NumPy's own. Only when NumPy refuses a traced value (a traced value
-raises `DerivativeDroppedError` when asked for its number), and only in a thread that is
-recording, does a wrapper build the array itself, by recorded stacking (`primitives.stack`,
-`primitives.concatenate`), which both rule tables differentiate. Plain calls pay one Python call;
-other threads get NumPy's answer, errors included; and when the last tape of every thread ends,
-the attributes are NumPy's own functions again (a count of recording threads under a lock, as
-`collector.py` counts pauses of the garbage collector).
+So while any thread records on a `Tape`, the module attributes user code calls are wrappers that
+first call NumPy's own: the six array makers (``numpy.array``, ``asarray``, ``asanyarray``,
+``append``, ``r_``, ``c_``) and every function of numpy, numpy.linalg and numpy.fft that admagic
+follows. Only when NumPy refuses a traced value (`DerivativeDroppedError`), and only in a thread
+that is recording, does a wrapper act: the makers build the array by recorded stacking
+(`from_nested`: `primitives.stack`, `primitives.concatenate`, which both rule tables
+differentiate); the other functions make arrays of their list arguments that way and call NumPy's
+own again. Other threads get NumPy's answer, errors included, and admagic's own modules always
+read NumPy's own functions (they record them and compare them by identity).
+
+The wrappers are descriptors on a subclass of the module type, one per module, made at the first
+recording; the first recording thread sets ``numpy.__class__`` to it and the last sets it back
+(a count under a lock, as `collector.py` counts pauses of the garbage collector): one assignment
+per module at a tape's entry and exit, not one per function.
 
 >>> from admagic import grad
 >>> grad(lambda x: np.sum(np.array([x, x * x]) ** 2))(2.0)  # d/dx (x² + x⁴) = 2x + 4x³
 36.0
+>>> grad(lambda x: np.mean([x, x * x]))(2.0)  # d/dx (x + x²)/2 = (1 + 2x)/2
+2.5
 >>> np.array is NUMPY["array"]  # no tape is recording: NumPy's own
 True
 """
 
+
 import contextlib
 import functools
+import os
+import sys
 import threading
 
 import numpy as np
 
 from .primitives import concatenate, stack
-from .tape import EAGER, RECORDING_HOOKS, current_tape
-from .traced import (FUNCTIONS, DerivativeDroppedError, HeldValue, Traced, _recording_error, plain,
-                     record)
+from .tape import EAGER, RECORDING_HOOKS, VJP, current_tape
+from .traced import (FUNCTIONS, UNTRACED_FUNCTIONS, DerivativeDroppedError, HeldValue, Traced,
+                     _recording_error, plain, record)
 
 NUMPY = {name: getattr(np, name) for name in ("array", "asarray", "asanyarray", "append", "r_", "c_")}
 _lock = threading.Lock()
@@ -173,13 +184,107 @@ _WRAPPERS = {
 }
 
 
+def _retried_with_arrays(numpy_own):
+    """A NumPy function that also takes lists and tuples holding traced values, while recording:
+    NumPy's own first; if it refuses a traced value in a list, the lists become recorded arrays
+    (`from_nested`) and NumPy's own runs again, on values its dispatch can see."""
+
+    arrayed = _items_arrayed if numpy_own in _SEQUENCES_OF_ARRAYS else _arrayed
+
+    @functools.wraps(numpy_own)
+    def call(*args, **kwargs):
+        try:
+            return numpy_own(*args, **kwargs)
+        except DerivativeDroppedError:
+            if not _recording_here([args, list(kwargs.values())]):
+                raise
+        return numpy_own(*[arrayed(a) for a in args],
+                         **{name: arrayed(value) for name, value in kwargs.items()})
+
+    return call
+
+
+def _arrayed(arg):
+    return from_nested(arg) if type(arg) in (list, tuple) and _holds_traced(arg) else arg
+
+
+def _items_arrayed(arg):
+    """A sequence of arrays (np.concatenate([[x, y], w])) with each item made an array: its items
+    may differ in shape, so the sequence itself is not one array."""
+    if type(arg) not in (list, tuple) or not _holds_traced(arg):
+        return arg
+    return type(arg)(_arrayed(item) for item in arg)
+
+
+# The functions whose list arguments are sequences of arrays, which NumPy dispatches on one by one.
+_SEQUENCES_OF_ARRAYS = {np.concatenate, np.stack, np.vstack, np.hstack, np.dstack,
+                        np.column_stack, np.select, *([np.row_stack] if hasattr(np, "row_stack") else [])}
+
+
+class _WhileRecording:
+    """A module attribute that reads as its wrapper while a tape records; NumPy's own otherwise.
+
+    It lives on the module's recording class (`_recording_class`), so it is seen only while the
+    module's ``__class__`` is that class. admagic's own modules always read NumPy's own function:
+    they record it as a primitive and compare it by identity (``node.primitive is np.sum``). An
+    assignment by the user goes to the module as usual, and wins over the wrapper."""
+
+    __slots__ = ("name", "numpy_own", "wrapper")
+
+    def __init__(self, name, numpy_own, wrapper):
+        self.name, self.numpy_own, self.wrapper = name, numpy_own, wrapper
+
+    def __get__(self, module, owner=None):
+        if module is None:
+            return self
+        here = module.__dict__.get(self.name)
+        if here is not self.numpy_own or sys._getframe(1).f_code.co_filename.startswith(_OURS):
+            return here
+        return self.wrapper
+
+    def __set__(self, module, value):
+        module.__dict__[self.name] = value
+
+    def __delete__(self, module):
+        del module.__dict__[self.name]
+
+
+_OURS = os.path.dirname(os.path.abspath(__file__)) + os.sep  # admagic's source files (not doctests)
+
+
+def _takes_traced_values(function):
+    return not isinstance(function, np.ufunc) and (
+        function in FUNCTIONS or function in VJP or function in UNTRACED_FUNCTIONS)
+
+
+def _recording_class(module, special):
+    """`module`'s class while a tape records: every NumPy function admagic follows, wrapped."""
+    wrappers = {}  # one wrapper per function, shared by its aliases (np.round, np.around)
+    attributes = {}
+    for name, value in vars(module).items():
+        if name in special:
+            attributes[name] = _WhileRecording(name, value, special[name])
+        elif callable(value) and _takes_traced_values(value):
+            wrapper = wrappers.setdefault(id(value), _retried_with_arrays(value))
+            attributes[name] = _WhileRecording(name, value, wrapper)
+    return type(f"{module.__name__} (while a tape records)", (type(module),), attributes)
+
+
+MODULES = (np, np.linalg, np.fft)  # the modules whose functions take lists of traced values
+_recording_classes = {}  # module -> its recording class, made at the first recording
+
+
 def _thread_starts_recording():
     global _recording_threads
     with _lock:
         _recording_threads += 1
         if _recording_threads == 1:
-            for name, wrapper in _WRAPPERS.items():
-                setattr(np, name, wrapper)
+            if not _recording_classes:  # every rule table is filled by now
+                for module in MODULES:
+                    special = _WRAPPERS if module is np else {}
+                    _recording_classes[module] = _recording_class(module, special)
+            for module, recording in _recording_classes.items():
+                module.__class__ = recording
 
 
 def _thread_stops_recording():
@@ -187,9 +292,9 @@ def _thread_stops_recording():
     with _lock:
         _recording_threads = max(0, _recording_threads - 1)
         if _recording_threads == 0:
-            for name, wrapper in _WRAPPERS.items():
-                if getattr(np, name) is wrapper:  # not if the user has put something else there
-                    setattr(np, name, NUMPY[name])
+            for module, recording in _recording_classes.items():
+                if module.__class__ is recording:  # not if something else has swapped it since
+                    module.__class__ = recording.__base__
 
 
 RECORDING_HOOKS.append((_thread_starts_recording, _thread_stops_recording))

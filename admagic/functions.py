@@ -26,12 +26,31 @@ def _sequence_of(primitive):
 
 
 def _einsum(subscripts, *operands, **kwargs):
+    """Subscripts as a string ('ij,jk->ik', with '...' and repeated indices) or as sublists."""
     if not isinstance(subscripts, str):
-        raise TypeError("np.einsum on traced values takes its subscripts as a string, "
-                        "e.g. np.einsum('ij,jk->ik', a, b).")
+        subscripts, operands = _einsum_of_sublists((subscripts, *operands))
     subscripts, operands = _einsum_written_out(subscripts, list(operands))
     _parse_einsum(subscripts, len(operands))  # refuse what has no derivative, before running
     return record(np.einsum, subscripts, *operands, **kwargs)
+
+
+def _einsum_of_sublists(args):
+    """np.einsum(a, [0, 1], b, [1, 2], [0, 2]), NumPy's other form, as np.einsum('ab,bc->ac', a, b):
+    each operand is followed by its axes' numbers (or ...), and an odd last list is the output."""
+    output = args[-1] if len(args) % 2 else None
+    pairs = args[:-1] if output is not None else args
+    operands, sublists = list(pairs[0::2]), pairs[1::2]
+
+    def letters(sublist):
+        if isinstance(sublist, _Arithmetic) or not isinstance(sublist, (list, tuple)):
+            raise TypeError("np.einsum(a, [0, 1], b, [1, 2]) takes each operand's axes as a list "
+                            "of numbers; or give the subscripts as a string, np.einsum('ij,jk', a, b).")
+        if any(k is not Ellipsis and not 0 <= k < 52 for k in sublist):
+            raise ValueError("np.einsum's axis numbers go from 0 to 51.")
+        return "".join("..." if k is Ellipsis else string.ascii_letters[k] for k in sublist)
+
+    subscripts = ",".join(letters(s) for s in sublists)
+    return subscripts + ("" if output is None else "->" + letters(output)), operands
 
 
 def _einsum_written_out(subscripts, operands):
@@ -65,6 +84,8 @@ def _dot(a, b, out=None):
     if out is not None:
         raise TypeError("np.dot(..., out=) would write a traced value into a plain array; use "
                         "the returned value instead: y = np.dot(a, b).")
+    if np.ndim(plain(a)) == 0 or np.ndim(plain(b)) == 0:  # a number times an array
+        return np.multiply(a, b)
     if np.ndim(plain(a)) > 2 or np.ndim(plain(b)) > 2:  # sums a's last axis with b's second-last
         return np.tensordot(a, b, axes=([-1], [-2 if np.ndim(plain(b)) > 1 else 0]))
     return record(np.dot, a, b)
@@ -129,7 +150,7 @@ UNTRACED_FUNCTIONS.update({
     np.shape, np.ndim, np.size, np.result_type, np.argmax, np.argmin, np.argsort,
     np.zeros_like, np.ones_like, np.empty_like, np.allclose, np.isclose,
     np.array_equal, np.nonzero, np.count_nonzero, np.any, np.all, np.iscomplexobj,
-    np.isrealobj, np.isscalar,
+    np.isrealobj, np.isscalar, np.iscomplex, np.isreal,
 })
 UNTRACED_UFUNCS.update({
     np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal,

@@ -7,8 +7,8 @@ This module registers into the same table as `taylor_rules.py` (`taylor.TAYLOR`,
 Each rule solves the identity that defines its function, coefficient by coefficient: for
 ``Y = inv(A)``, ``A(t) Y(t) = I`` gives ``Y_k = -Y_0 Σ_(j=1..k) A_j Y_(k-j)``; for ``det``,
 ``(log det A)' = tr(A⁻¹ A')``; for ``cholesky``, ``L Lᵀ = A``; for ``eigh``, ``A V = V Λ`` with
-``Vᵀ V = I`` (perturbation theory to every order); the SVD through the eigenvalues and
-eigenvectors of ``AᵀA``. pinv has no Taylor rule here
+``Vᵀ V = I`` (perturbation theory to every order); for the SVD, ``A = U S Vᵀ`` with
+``UᵀU = VᵀV = I``, on A itself (``AᵀA`` would square its condition number). pinv has no Taylor rule here
 (`taylor_rules.REVERSE_ONLY`): a cell that uses it gets its higher derivatives by nested reverse
 mode instead.
 """
@@ -19,7 +19,6 @@ from .linalg import eigenvalue_gaps, symmetric_read
 from .primitives import eigh_values, eigh_vectors, slogdet_logabsdet, svd_s, svd_u, svd_vh
 from .series import Series, integrate, lift, total, value_of
 from .series import exp as series_exp
-from .series import sqrt as series_sqrt
 from .taylor import deftaylor
 
 
@@ -96,21 +95,44 @@ def _eigh(a, UPLO, start=None):
 
 
 def _svd(a):
-    """The series of U, s and V (not Vᵀ) of the reduced SVD of A(t).
+    """The series of U, s and V (not Vᵀ) of the reduced SVD A(t) = U S Vᵀ, from A itself.
 
-    For a tall (or square) A: AᵀA = V S² Vᵀ, so V and s² are the eigenvectors and eigenvalues of
-    AᵀA (largest first, V's signs those of NumPy's SVD at t = 0), and U = A V S⁻¹. A wide A is
-    the transpose of a tall one, with U and V swapped."""
+    For a tall (or square) A, write U = U_0 P + (the part outside U_0's columns) and V = V_0 Q.
+    At order k, A_k minus the products of lower coefficients, times V_0, is D_k = U_k S_0 +
+    U_0 S_k + U_0 S_0 Q_kᵀ. Its top part R = U_0ᵀ D_k is P_k S_0 + S_k + S_0 Q_kᵀ, and UᵀU = VᵀV = I
+    give the symmetric parts of P_k and Q_k (-M_p/2, -M_q/2, from lower orders); so with
+    R' = R + (M_p S_0 + S_0 M_q)/2, s_k is R''s diagonal and the antisymmetric parts are
+    X_p = F ∘ (R' S_0 + S_0 R'ᵀ), X_q = F ∘ (S_0 R' + R'ᵀ S_0), Fᵢⱼ = 1/(s_j² - s_i²) (as the
+    reverse rule has it). A tall A's U also turns out of U_0's columns: (D_k - U_0 R) S_0⁻¹. A wide
+    A is the transpose of a tall one. Working on A, not AᵀA, keeps the digits a small singular
+    value would lose squared."""
     wide = np.shape(a.c[0])[-2] < np.shape(a.c[0])[-1]
     b = a.map(_t) if wide else a
+    tall = np.shape(b.c[0])[-2] > np.shape(b.c[0])[-1]
     u0, s0, vh0 = np.linalg.svd(a.c[0], full_matrices=False)  # A's own, for its signs
-    v0 = u0 if wide else _t(vh0)
-    gram = Series([total(_t(c) @ d for c, d in zip(b.c[:k + 1], b.c[k::-1])) for k in range(len(b))])
-    values, v = _eigh(gram, "L", (np.flip(s0 * s0, -1), np.flip(v0, -1)))
-    s = series_sqrt(values.map(lambda c: np.flip(c, -1)), s0)
-    v = v.map(lambda c: np.flip(c, -1))
-    products = Series([total(c @ d for c, d in zip(b.c[:k + 1], v.c[k::-1])) for k in range(len(b))])
-    u = products / s.map(lambda c: np.expand_dims(c, -2))
+    u0, v0 = (_t(vh0), u0) if wide else (u0, _t(vh0))
+    row, column = np.expand_dims(s0, -2), np.expand_dims(s0, -1)  # s_j and s_i
+    gaps = eigenvalue_gaps(s0 * s0)
+    u, s, v = [u0], [s0], [v0]
+    s_vt = [row * _t(v0)]  # the series of S Vᵀ, known up to order k - 1
+    for k in range(1, len(b)):
+        known = total([*(u[i] @ s_vt[k - i] for i in range(1, k)),
+                       *(u0 @ (np.expand_dims(s[j], -1) * _t(v[k - j])) for j in range(1, k))])
+        d = (b.c[k] - known) @ v0
+        r = _t(u0) @ d
+        m_p = total(_t(u[j]) @ u[k - j] for j in range(1, k))
+        m_q = total(_t(v[j]) @ v[k - j] for j in range(1, k))
+        r_sym = r + 0.5 * (m_p * row + column * m_q)
+        s.append(np.diagonal(r_sym, 0, -2, -1))
+        x_p = gaps * (r_sym * row + column * _t(r_sym))
+        x_q = gaps * (column * r_sym + _t(r_sym) * row)
+        u_k = u0 @ (x_p - 0.5 * m_p)
+        if tall:
+            u_k = u_k + (d - u0 @ r) / row
+        u.append(u_k)
+        v.append(v0 @ (x_q - 0.5 * m_q))
+        s_vt.append(total(np.expand_dims(s[j], -1) * _t(v[k - j]) for j in range(k + 1)))
+    u, s, v = Series(u), Series(s), Series(v)
     return (v, s, u) if wide else (u, s, v)
 
 

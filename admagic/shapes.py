@@ -165,8 +165,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
     """Constant padding puts the array into zeros (`untake`), then adds the plain border; the
     modes that copy the array's own elements (edge, reflect, symmetric, wrap) index it."""
     shape = np.shape(array)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int).reshape(-1, 2)
-                             if np.ndim(pad_width) else int(pad_width), (len(shape), 2))
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (len(shape), 2))  # as NumPy reads it
     if mode == "constant":
         values = kwargs.pop("constant_values", 0)
         _refuse_traced("pad", constant_values=values)
@@ -192,6 +191,16 @@ def _pad(array, pad_width, mode="constant", **kwargs):
 def _refuse_keywords(mode, kwargs):
     if kwargs:
         raise TypeError(f"np.pad(..., mode={mode!r}) takes no {', '.join(sorted(kwargs))}=.")
+
+
+def _rollaxis(a, axis, start=0):
+    """A transpose: `axis` moved to stand before axis `start`."""
+    n = np.ndim(plain(a))
+    np.rollaxis(np.empty((0,) * n), axis, start)  # NumPy's own errors for axes out of range
+    axis, start = axis % n, start + n if start < 0 else start
+    order = [i for i in range(n) if i != axis]
+    order.insert(start - 1 if axis < start else start, axis)
+    return np.transpose(a, order)
 
 
 # ---- at least n dimensions, splitting and stacking ------------------------------------------------
@@ -392,7 +401,9 @@ FUNCTIONS.update({
     np.select:       _select,
     np.cross:        _cross,
     np.cumprod:      _cumprod,
+    np.rollaxis:     _rollaxis,
     np.real:         lambda val: val,   # traced values are real
+    np.real_if_close: lambda a, tol=100: a,  # real already
     np.imag:         _plain_of_real(np.imag),
     np.angle:        _plain_of_real(np.angle),
 })

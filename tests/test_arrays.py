@@ -1,8 +1,11 @@
-"""Arrays built from traced values (arrays.py), containers of inputs, outputs of size 1, and the
-Python builtins that mean mathematics: each checked against finite differences or closed forms."""
+"""Arrays built from traced values and lists of them given to NumPy's functions (arrays.py),
+containers of inputs, outputs of size 1, and the Python builtins that mean mathematics: each
+checked against finite differences or closed forms."""
 
 import collections
 import threading
+import types
+import zlib
 
 import numpy as np
 import pytest
@@ -11,6 +14,7 @@ import admagic as am
 from admagic import arrays
 from admagic.cell import differentiate
 from admagic.tape import EAGER, Tape, current_tape
+from admagic.taylor import derivatives
 from admagic.testing import central_difference, check_grads, numerical_jacobian
 from admagic.traced import DerivativeDroppedError, new_leaf
 
@@ -19,7 +23,8 @@ M = np.array([[0.5, -0.2], [1.3, 0.4]])
 
 
 def numpy_is_numpys_own():
-    return all(getattr(np, name) is own for name, own in arrays.NUMPY.items())
+    return (all(type(module) is types.ModuleType for module in arrays.MODULES)
+            and all(getattr(np, name) is own for name, own in arrays.NUMPY.items()))
 
 
 @pytest.fixture(autouse=True)
@@ -214,6 +219,156 @@ def test_two_threads_recording_at_once_each_get_their_own_derivatives():
     for k in (1.0, 2.0, 3.0):
         assert results[k] == pytest.approx(2 + 2 * k * k)  # d/dx (x² + k²x²) at 1
     assert numpy_is_numpys_own()
+
+
+# ---- NumPy's functions given lists and tuples of traced values: np.mean([x, y]) -------------------
+# Each is checked over several shapes of x, at orders 1 and 2, by reverse mode (check_grads) and by
+# Taylor mode (along a random line, against central differences of the plain NumPy call).
+
+LIST_IDIOMS = {
+    "np.mean of a list": lambda x: np.mean([x, x ** 2]),
+    "np.mean of a tuple, on an axis": lambda x: np.mean((x, 2.0 * x + 1.0, np.sin(x)), axis=0),
+    "np.std of a list": lambda x: np.std([x, x * x, 1.0 - x], axis=0),
+    "np.var with ddof": lambda x: np.var([x, np.cos(x)], axis=0, ddof=1),
+    "np.linalg.norm of a list": lambda x: np.linalg.norm([np.sum(x), np.prod(x), 1.0]),
+    "np.linalg.norm of a list of arrays": lambda x: np.linalg.norm([x, x ** 2]),
+    "np.max on an axis": lambda x: np.max([x, 1.2 - x], axis=0),
+    "np.sum of nested lists": lambda x: np.sum([[x, np.ones_like(x)], [np.exp(x), x * x]], axis=1),
+    "np.prod of a list given as a=": lambda x: np.prod(a=[x, x + 1.5]),
+    "np.clip of a list": lambda x: np.clip([x, -2.0 * x], -0.5, 0.5),
+    "np.cumsum of a list": lambda x: np.cumsum([x, x ** 2, x ** 3], axis=0),
+    "np.dot of two lists": lambda x: np.dot([np.sum(x), 2.0], [np.prod(x), np.sum(x ** 2)]),
+    "np.linalg.det of a nested list": lambda x: np.linalg.det([[np.sum(x), 1.0], [2.0, np.prod(x) ** 2]]),
+    "np.where of lists": lambda x: np.where([True, False], [np.sum(x), 1.0], [2.0, np.prod(x)]),
+    "np.argmax of a list, no derivative": lambda x: x * np.argmax([np.sum(x), 10.0]),
+    # sequences of arrays: each item is one array, and they may differ in shape
+    "np.concatenate of a ragged list": lambda x: np.concatenate([[np.sum(x), 2.0], np.ravel(x)]),
+    "np.hstack of a tuple": lambda x: np.hstack(([np.prod(x)], np.ravel(x), 1.0)),
+    "np.vstack of a list and an array": lambda x: np.vstack([[np.sum(x)] * np.size(x), np.ravel(x)]),
+    "np.stack of lists": lambda x: np.stack([[np.sum(x), 1.0], [2.0, np.prod(x)]], axis=1),
+    "np.select with a list of choices": lambda x: np.select(
+        [np.ravel(x) > 0.5, np.ravel(x) <= 0.5], [np.ravel(x) ** 2, [np.sum(x)] * np.size(x)]),
+}
+LIST_SHAPES = [(), (3,), (2, 3)]
+
+
+def _list_case_point(name, shape):
+    rng = np.random.default_rng(zlib.crc32(f"{name}{shape}".encode()))
+    x = rng.uniform(0.2, 0.9, shape)  # positive, away from the kinks of max and clip
+    return float(x) if shape == () else x
+
+
+@pytest.mark.parametrize("shape", LIST_SHAPES, ids=str)
+@pytest.mark.parametrize("name", LIST_IDIOMS)
+def test_numpy_functions_given_lists_of_traced_values_by_reverse_mode(name, shape):
+    check_grads(lambda x: np.tanh(LIST_IDIOMS[name](x)), _list_case_point(name, shape), order=2)
+
+
+@pytest.mark.parametrize("shape", LIST_SHAPES, ids=str)
+@pytest.mark.parametrize("name", LIST_IDIOMS)
+def test_numpy_functions_given_lists_of_traced_values_by_taylor_mode(name, shape):
+    f, x = LIST_IDIOMS[name], _list_case_point(name, shape)
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal(np.shape(x)) if np.ndim(x) else float(rng.standard_normal())
+    u = rng.standard_normal(np.shape(f(x)))
+
+    def line(t):
+        return float(np.sum(u * np.tanh(f(x + t * v))))
+
+    with Tape() as tape:
+        t = new_leaf(tape, 0.0)
+        y = np.sum(u * np.tanh(f(x + t * v)))
+    taylor = derivatives([y], t, 2)[0]
+    h1, h2 = 1e-5, 1e-3
+    assert taylor[0] == pytest.approx(line(0.0), rel=1e-12, abs=1e-12)
+    assert taylor[1] == pytest.approx((line(h1) - line(-h1)) / (2 * h1), rel=1e-6, abs=1e-7)
+    assert taylor[2] == pytest.approx((line(h2) - 2 * line(0.0) + line(-h2)) / h2 ** 2,
+                                      rel=1e-4, abs=1e-5)
+
+
+def test_a_sequence_of_arrays_makes_each_item_one_array_not_the_whole_list():
+    with Tape() as tape:
+        x = new_leaf(tape, 1.0)
+        w = x * np.ones(2)
+        before = len(tape.nodes)
+        joined = np.concatenate([[x, 2.0], w])
+    assert [node.primitive.__name__ for node in tape.nodes[before:]] == ["stack", "concatenate"]
+    np.testing.assert_array_equal(joined.numpy(), [1.0, 2.0, 1.0, 1.0])
+
+
+def test_np_mean_of_a_list_is_the_closed_form():
+    assert am.grad(lambda x: np.mean([x, x + 2]))(0.0) == 1.0
+    assert am.grad(lambda x: np.std((x, x + 2)))(0.0) == 0.0  # symmetric about the mean
+    assert am.grad(lambda x: np.linalg.norm([x, x + 2]))(0.0) == pytest.approx(1.0)  # 2/√4
+
+
+def test_a_numpy_function_taken_before_the_tape_still_refuses_lists_with_advice():
+    mean = np.mean  # NumPy's own: the name was read before any tape recorded
+    with pytest.raises(DerivativeDroppedError, match=r"np\.sum\(np\.array\(\[x, y\]\)\)"):
+        am.grad(lambda x: mean([x, 2 * x]))(1.0)
+
+
+def test_while_recording_numpy_functions_answer_plain_calls_as_numpy_does():
+    with Tape():
+        assert np.mean is not vars(np)["mean"]
+        assert np.mean([1, 2]) == 1.5
+        with pytest.raises(np.exceptions.AxisError):
+            np.sum([1.0, 2.0], axis=3)
+        with pytest.raises(ValueError):
+            np.mean([[1.0], [2.0, 3.0]])  # ragged: NumPy's own error
+        assert np.linalg.norm([3.0, 4.0]) == 5.0
+
+
+def test_admagic_itself_always_reads_numpys_own_functions():
+    from admagic import rules  # any admagic module: they all read NumPy through the same module
+    in_rules = compile("np.sum, np.linalg.norm", rules.__file__, "eval")  # code from rules.py
+    with Tape():
+        assert np.sum is not vars(np)["sum"]  # a user's code gets the wrapper
+        assert eval(in_rules, vars(rules)) == (vars(np)["sum"], vars(np.linalg)["norm"])
+        assert eval("np.sum", vars(rules)) is not vars(np)["sum"]  # not admagic's file: a user's
+
+
+def test_an_assignment_to_a_numpy_function_while_recording_wins_and_stays():
+    own = vars(np)["mean"]
+
+    def mine(a, *args, **kwargs):
+        return "mine"
+    try:
+        with Tape():
+            np.mean = mine
+            assert np.mean is mine
+        assert np.mean is mine
+    finally:
+        np.mean = own
+    assert np.mean is own
+
+
+def test_a_thread_that_is_not_recording_gets_numpys_refusal_for_a_list():
+    started, finish = threading.Event(), threading.Event()
+    seen = {}
+
+    def record_in_a_thread():
+        with Tape() as tape:
+            seen["traced"] = new_leaf(tape, 2.0) * 3.0
+            started.set()
+            finish.wait(10)
+
+    def plain_thread():
+        seen["plain"] = np.mean([1.0, 2.0])
+        try:
+            np.mean([seen["traced"], 1.0])  # another thread's traced value: refused, as NumPy
+        except DerivativeDroppedError:
+            seen["refused"] = True
+
+    recorder = threading.Thread(target=record_in_a_thread)
+    recorder.start()
+    assert started.wait(10)
+    worker = threading.Thread(target=plain_thread)
+    worker.start()
+    worker.join(10)
+    finish.set()
+    recorder.join(10)
+    assert seen["plain"] == 1.5 and seen["refused"]
 
 
 # ---- outputs of size 1 -----------------------------------------------------------------------------

@@ -102,6 +102,13 @@ residual = X @ w - y
 loss = np.mean(residual ** 2) + lam * np.linalg.norm(w) ** 2
 """
 
+LIST_STATISTICS = """
+m = np.mean([x, y, x * y])
+s = np.std((x, y, x * y))
+r = np.linalg.norm([x - y, 2.0 * x])
+loss = m + s * r + np.max([x, y ** 2]) + np.var([[x, 1.0], [y, x]], axis=1)[0]
+"""
+
 
 def test_softmax_with_keepdims_max_has_the_jacobian_finite_differences_give():
     W, b = RNG.standard_normal((3, 3)) * 0.5, RNG.standard_normal(3) * 0.1
@@ -157,6 +164,16 @@ def test_a_vector_built_from_traced_numbers_with_np_array():
     assert result["dnorm2/dx"] == pytest.approx(2 * 0.7 * (-1.3) ** 2 + 2 * (0.7 - 1.3))
 
 
+def test_statistics_of_a_list_of_traced_numbers_np_mean_std_norm_max_var():
+    inputs = {"x": 0.7, "y": -1.3}
+    _check_cell(LIST_STATISTICS, inputs, "loss")
+    mean = _check_cell(LIST_STATISTICS, inputs, "m")
+    assert mean["dm/dx"] == pytest.approx((1 - 1.3) / 3, rel=1e-12)  # m = (x + y + xy)/3
+    assert mean["d2m/dxdy"] == pytest.approx(1 / 3, rel=1e-12)
+    norm = _check_cell(LIST_STATISTICS, inputs, "r")  # r = √((x - y)² + 4x²)
+    assert norm["dr/dx"] == pytest.approx((0.7 + 1.3 + 4 * 0.7) / np.hypot(2.0, 1.4), rel=1e-12)
+
+
 # ---- and through the magic itself --------------------------------------------------------------
 
 def test_cross_entropy_in_a_real_grad_cell_shows_the_same_derivatives():
@@ -173,4 +190,22 @@ def test_cross_entropy_in_a_real_grad_cell_shows_the_same_derivatives():
         shell.user_ns.update(saved)
     direct = _check_cell(CROSS_ENTROPY, {"W": W, "b": b}, "loss")
     for key in ["dloss/dW", "dloss/db", "d2loss/dW2", "d2loss/dWdb", "d2loss/db2"]:
+        np.testing.assert_allclose(shown[key], direct[key], rtol=1e-12, err_msg=key)
+
+
+def test_np_mean_of_a_list_in_a_real_grad_cell_shows_the_same_derivatives():
+    shell = start_ipython() or builtins._ip
+    shell.run_line_magic("load_ext", "admagic")
+    saved = dict(shell.user_ns)
+    try:
+        shell.user_ns.update({"np": np, "x": 0.7, "y": -1.3})
+        shell.run_cell_magic("grad", "x y --order 2 --no-graph", LIST_STATISTICS)
+        shown = shell.user_ns["_grad"]
+        assert type(np) is type(builtins)  # after the cell, numpy is plain numpy again
+        assert np.mean is vars(np)["mean"]
+    finally:
+        shell.user_ns.clear()
+        shell.user_ns.update(saved)
+    direct = _check_cell(LIST_STATISTICS, {"x": 0.7, "y": -1.3}, "loss")
+    for key in ["dloss/dx", "dloss/dy", "d2loss/dx2", "d2loss/dxdy", "d2loss/dy2"]:
         np.testing.assert_allclose(shown[key], direct[key], rtol=1e-12, err_msg=key)

@@ -161,6 +161,29 @@ case("dot-3d-3d", lambda x: np.dot(x, np.swapaxes(x, 1, 2) ** 2), (2, 3, 4))
 case("dot-3d-vector", lambda x: np.dot(x, x[0, 0]), (2, 3, 3))
 case("dot-matrix-3d", lambda x: np.dot(x[0], x), (3, 3, 3))
 
+# einsum's sublist form: each operand followed by its axes' numbers, an output list last
+case("einsum-sublists-matmul", lambda x: np.einsum(x, [0, 1], x.T ** 2, [1, 2], [0, 2]), (2, 3))
+case("einsum-sublists-implicit", lambda x: np.einsum(x, [0, 1], A[:3, :3], [1, 2]), (2, 3))
+case("einsum-sublists-transpose", lambda x: np.einsum(x, (0, 1), (1, 0)), (3, 4))
+case("einsum-sublists-ellipsis", lambda x: np.einsum(x, [Ellipsis, 0, 1], x, [Ellipsis, 1, 2],
+                                                     [Ellipsis, 0, 2]), (2, 3, 3))
+case("einsum-sublists-repeated", lambda x: np.einsum(x, [0, 0, 1], [1]), (2, 2, 3))
+case("dot-number-array", lambda x: np.dot(x[0, 0], x) + np.dot(x, 1.5), (2, 3))
+case("dot-number-3d", lambda x: np.dot(2.5, x), (2, 2, 3))
+
+# ---- rollaxis, real_if_close, pad's other ways to give widths, iscomplex/isreal ------------------
+for axis, start in [(0, 0), (2, 0), (0, 3), (1, -1), (-1, 1)]:
+    case(f"rollaxis-{axis}-{start}", lambda x, a=axis, b=start: np.rollaxis(x, a, b), (2, 3, 4))
+case("rollaxis-matrix", lambda x: np.rollaxis(x, 1), (3, 4))
+for shape in [(), (3,), (2, 3)]:
+    s = "x".join(map(str, shape)) or "scalar"
+    case(f"real_if_close-{s}", lambda x: np.real_if_close(x) * x, shape)
+    case(f"iscomplex-isreal-{s}", lambda x: np.where(np.isreal(x), x ** 2, 0.0)
+         + (0.0 if np.any(np.iscomplex(x)) else np.sin(x)), shape)
+for widths in [(3,), (1, 2), ((1, 2),), ((1, 2), (3, 0)), ((0, 0), (0, 0))]:
+    case(f"pad-widths-{widths}", lambda x, w=widths: np.pad(x, w), (2, 2))
+case("pad-widths-3d", lambda x: np.pad(x, ((1, 0), (0, 2), (1, 1)), mode="edge"), (2, 2, 3))
+
 # ---- methods --------------------------------------------------------------------------------------
 case("method-cumprod", lambda x: x.cumprod(axis=0), (3, 2))
 case("method-repeat", lambda x: x.repeat(2, axis=0), (3, 2))

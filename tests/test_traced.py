@@ -245,9 +245,9 @@ CONVERSIONS = {
     "float": (lambda x: float(x), "float()", FLOAT_ADVICE),
     "int": (lambda x: int(x), "int()", FLOAT_ADVICE),
     "math.sin": (lambda x: math.sin(x), "", FLOAT_ADVICE),
-    # np.array([x, y]) works while a tape records (tests/test_arrays.py); NumPy's other functions
+    # np.array([x, y]) and np.sum([x, y]) work while a tape records (tests/test_arrays.py); a ufunc
     # still can't see traced values inside a list.
-    "np.sum-of-a-list": (lambda x: np.sum([x, x * 2]), r"np\.array\(\)/np\.asarray\(\)", LIST_ADVICE),
+    "np.sin-of-a-list": (lambda x: np.sin([x, x * 2]), r"np\.array\(\)/np\.asarray\(\)", LIST_ADVICE),
 }
 
 
