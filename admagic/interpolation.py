@@ -40,7 +40,6 @@ import numpy as np
 
 from . import taylor
 from .series import total
-from .tape import ancestors
 from .traced import Traced, plain
 from .values import NotComputed, plain_copy
 
@@ -173,23 +172,24 @@ def partials(outputs, leaves, order):
     nested reverse mode).
     """
     k = len(leaves)
-    directions, matrices = weights(k, order)
-    if _numbers_only(outputs, leaves):
+    nodes = _numbers_only(outputs, leaves)
+    if nodes is not None:
         # Every value is one number: all the directions go through one sweep, side by side along
         # a new axis of the coefficients (coefficient p of an output holds f_p(j) for every j).
-        along = _along(k, order)
-        series = taylor._sweep(outputs, {leaf: along[a] for a, leaf in enumerate(leaves)}, order)
-        matrix, orders, wrts = stacked_weights(k, order)
+        along, matrix, orders, wrts = _side_by_side(k, order)
+        series = taylor._sweep(outputs, {leaf: along[a] for a, leaf in enumerate(leaves)}, order,
+                               nodes)
         answers = []
         for s in series:
             coefficients = s.rows  # (series.py: "small arrays side by side")
-            if coefficients is None or coefficients.shape != (order + 1, len(directions)):
-                coefficients = np.empty((order + 1, len(directions)))
+            if coefficients is None or coefficients.shape != (order + 1, matrix.shape[1]):
+                coefficients = np.empty((order + 1, matrix.shape[1]))
                 for p, c in enumerate(s.c):
                     coefficients[p] = c  # a number (as a constant's are) stands for every direction
-            found = np.einsum("rj,rj->r", matrix, coefficients[orders])
+            found = _row_sums(matrix, coefficients.take(orders, axis=0))
             answers.append(dict(zip(wrts, found.tolist())))
         return answers
+    directions, matrices = weights(k, order)
     along = [taylor._sweep(outputs, {leaf: float(j_l) for leaf, j_l in zip(leaves, j) if j_l},
                            order) for j in directions]
     columns = [[[s[position].c[p] for s in along] for p in range(order + 1)]
@@ -206,9 +206,21 @@ def partials(outputs, leaves, order):
 
 
 @functools.lru_cache(maxsize=64)
-def _along(k, n):
-    """For each input, how far it moves along each direction: row a of the directions' matrix."""
-    return list(np.array(multi_indices(k, n), dtype=float).T)
+def _side_by_side(k, n):
+    """What one sweep of every direction side by side needs, made once per (k, n): for each input,
+    how far it moves along each direction (row a of the directions' matrix), and
+    `stacked_weights`."""
+    return (list(np.array(multi_indices(k, n), dtype=float).T),) + stacked_weights(k, n)
+
+
+def _row_sums(matrix, coefficients):
+    """Row r of ``Σ_j matrix[r, j] · coefficients[r, j]``."""
+    if _VECDOT is not None:
+        return _VECDOT(matrix, coefficients)
+    return np.einsum("rj,rj->r", matrix, coefficients)
+
+
+_VECDOT = getattr(np, "vecdot", None)  # NumPy 2
 
 
 def _wrt(i):
@@ -217,25 +229,21 @@ def _wrt(i):
 
 
 def _numbers_only(outputs, leaves):
-    """True when the leaves, the outputs and everything between are plain numbers (not arrays,
-    not traced by an outer tape) made by ufuncs, which act elementwise: then an extra axis in the
-    coefficients cannot meet a reduction or a reshape."""
-    seen = set()
-    for out in outputs:
-        node = leaves[0].tape.own(out) if type(out) is Traced else None
-        if node is None or node in seen:
-            continue
-        for ancestor in ancestors(node):
-            if ancestor in seen:
-                continue
-            seen.add(ancestor)
-            value = ancestor.value
-            if not isinstance(value, float) and (  # float and np.float64: numbers (and fast)
-                    type(value) is Traced or isinstance(value, np.ndarray) or np.ndim(value) != 0):
-                return False
-            if ancestor.primitive is not None and not isinstance(ancestor.primitive, np.ufunc):
-                return False
-    return True
+    """The nodes between the leaves and the outputs, oldest first (`taylor.nodes_to_sweep`), when
+    they all are plain numbers (not arrays, not traced by an outer tape) made by ufuncs, which act
+    elementwise: then an extra axis in the coefficients cannot meet a reduction or a reshape.
+    Else None."""
+    tape = leaves[0].tape
+    nodes = taylor.nodes_to_sweep([tape.own(out) if type(out) is Traced else None
+                                   for out in outputs])
+    for node in nodes:
+        value = node.value
+        if not isinstance(value, float) and (  # float and np.float64: numbers (and fast)
+                type(value) is Traced or isinstance(value, np.ndarray) or np.ndim(value) != 0):
+            return None
+        if node.primitive is not None and not isinstance(node.primitive, np.ufunc):
+            return None
+    return nodes
 
 
 def _combine(matrix, column):

@@ -99,7 +99,9 @@ class Series:
         return len(self.c) if self.rows is None else len(self.rows)
 
     def __getitem__(self, k):
-        return self.c[k]
+        if self.rows is None or type(k) is not int:
+            return self.c[k]
+        return self.rows[k]  # (without listing the rows)
 
     def __repr__(self):
         return f"Series({self.c!r})"
@@ -183,6 +185,13 @@ def _rows(series, n):
     return series.rows[:n] if series.rows is not None else None
 
 
+def _stacked_rows(x):
+    """All of x's coefficients stacked, or None (`_rows`)."""
+    if x.rows is not None:
+        return x.rows
+    return _rows(x, len(x.c)) if _small_arrays(x) else None
+
+
 def _same_rows(a, b):
     return a.rows is not None and b.rows is not None and a.rows.shape == b.rows.shape
 
@@ -215,7 +224,7 @@ def lift(*args):
 
 def value_of(a):
     """The value of an argument: coefficient 0 of a Series, or the constant itself."""
-    return a.c[0] if isinstance(a, Series) else a
+    return a[0] if isinstance(a, Series) else a
 
 
 def integrate(y0, dy):
@@ -232,9 +241,9 @@ def _weighted(jx, g, k):
 
 def exp(x, y0):
     """y = exp(x): y' = y·x'."""
-    rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
+    rows = _stacked_rows(x)
     if rows is not None and stacked.fits(y0, rows):
-        return Series.side_by_side(stacked.recurrence(rows, [y0], [1.0])[0])
+        return Series.side_by_side(stacked.recurrence(rows, (y0,), (1.0,))[0])
     jx = [j * xj for j, xj in enumerate(x.c)]
     y = [y0]
     for k in range(1, len(jx)):
@@ -244,9 +253,9 @@ def exp(x, y0):
 
 def sin_cos(x, s0, c0, sign=-1.0):
     """s = sin(x), c = cos(x): s' = c·x', c' = -s·x'. With sign=+1: sinh and cosh."""
-    rows = _rows(x, len(x)) if x.rows is not None or _small_arrays(x) else None
+    rows = _stacked_rows(x)
     if rows is not None and stacked.fits(s0, rows) and stacked.fits(c0, rows):
-        s, c = stacked.recurrence(rows, [s0, c0], [1.0, sign])
+        s, c = stacked.recurrence(rows, (s0, c0), (1.0, sign))
         return Series.side_by_side(s), Series.side_by_side(c)
     jx = [j * xj for j, xj in enumerate(x.c)]
     s, c = [s0], [c0]

@@ -50,29 +50,29 @@ def fits(value, rows):
 
 
 def cauchy(a, b):
-    """The Cauchy product of two stacked series, ``(ab)_k = Σ_j a_j b_(k-j)``, stacked: every
-    product a_j b_(k-j) in one call, then each k's summed in order, as series.py's sum does."""
-    n = len(a)
-    pairs, starts = _pairs(n)
-    products = (a[:, None, :] * b[None, :, :]).reshape(n * n, a.shape[1])  # row j·n + i: a_j b_i
-    return np.add.reduceat(products.take(pairs, axis=0), starts)
+    """The Cauchy product of two stacked series, ``(ab)_k = Σ_j a_j b_(k-j)``, stacked: only the
+    products a_j b_(k-j) that are terms of the sum (no structural zero times an inf), in one
+    call, then each k's summed in order, as series.py's sum does."""
+    first, second, starts = _pairs(len(a))
+    return np.add.reduceat(a.take(first, axis=0) * b.take(second, axis=0), starts)
 
 
 @functools.lru_cache(maxsize=None)
 def _pairs(n):
-    """The rows j·n + (k-j) of an outer product for k = 0..n-1, j = 0..k in order, and where each
-    k's rows start."""
-    pairs = [j * n + k - j for k in range(n) for j in range(k + 1)]
-    return np.array(pairs), np.array([k * (k + 1) // 2 for k in range(n)])
+    """The rows j and k-j of each term a_j b_(k-j), for k = 0..n-1 and j = 0..k in order, and
+    where each k's terms start."""
+    first = [j for k in range(n) for j in range(k + 1)]
+    second = [k - j for k in range(n) for j in range(k + 1)]
+    return np.array(first), np.array(second), np.array([k * (k + 1) // 2 for k in range(n)])
 
 
 def recurrence(x, y0, signs):
     """The series y_0, ..., y_(m-1) with y_i(0) = y0[i] and ``y_i' = signs[i]·y_(m-1-i)·x'`` (m = 1:
-    exp; m = 2: sin and cos, or sinh and cosh), x stacked: one or two NumPy calls per coefficient
-    for all of them, where series.py's sums make two per term. Each comes back stacked."""
+    exp; m = 2: sin and cos, or sinh and cosh), x stacked: one NumPy call per coefficient for all
+    of them, where series.py's sums make two per term. Each comes back stacked."""
     n, size = x.shape
     # weights[k-1, j-1, i] = signs[i]·j·x_j / k: y_k = Σ_(j=1..k) weights[k-1, j-1] · y_(k-j) reversed
-    weights = x[None, 1:, None, :] * _recurrence_factors(n, tuple(signs))
+    weights = x[None, 1:, None, :] * _recurrence_factors(n, signs)
     y = np.empty((n, len(y0), size))
     for i, value in enumerate(y0):
         y[0, i] = value
@@ -87,6 +87,6 @@ def recurrence(x, y0, signs):
 
 @functools.lru_cache(maxsize=None)
 def _recurrence_factors(n, signs):
-    """signs[i]·j / k for k, j = 1..n-1, shaped (k, j, i, 1)."""
+    """signs[i]·j / k for k, j = 1..n-1, shaped (k, j, i, 1) (`signs` a tuple)."""
     steps = np.arange(1.0, n)
     return steps[None, :, None, None] * (np.asarray(signs)[:, None] / steps[:, None, None, None])

@@ -45,7 +45,7 @@ from .traced import Traced
 from .values import plain_copy
 
 __all__ = ["TAYLOR", "MAX_ORDER", "Series", "deftaylor", "check_order", "taylor_coefficients",
-           "derivatives", "taylor_polynomial", "times_factorial", "cast_to_dtype"]
+           "derivatives", "taylor_polynomial", "nodes_to_sweep", "times_factorial", "cast_to_dtype"]
 
 TAYLOR = {}  # primitive -> rule(ans, *args, **kwargs) -> Series; traced args arrive as Series
 
@@ -127,41 +127,33 @@ def taylor_polynomial(output, input_node, order):
     return [plain_copy(c) for c in series.c]
 
 
-def _sweep(output_nodes, input_node, order):
+def _sweep(output_nodes, input_node, order, nodes=None):
     """The `Series` of every output: one forward pass over the recorded nodes, oldest first.
 
     `input_node` is one leaf, moving as ``x0 + t``, or a dict ``{leaf: d}`` moving each leaf
     along its direction, ``x0 + d·t``: d a number, an array of the leaf's shape, or (when every
-    value is a number) an array of several directions, swept side by side.
+    value is a number) an array of several directions, swept side by side. `nodes`, if given, is
+    `nodes_to_sweep` of the outputs (a caller that walked them already).
     """
     order = check_order(order, 0, MAX_ORDER)
     directions = input_node if isinstance(input_node, dict) else {input_node: 1.0}
     tape = next(iter(directions)).tape
     outputs = [tape.own(out) if getattr(out, "tape", None) is not None else None
                for out in output_nodes]
-    if len(outputs) == 1:
-        nodes = ancestors(outputs[0])[::-1] if outputs[0] is not None else []
-    else:
-        nodes = set()
-        for node in outputs:
-            if node is not None and node not in nodes:
-                nodes.update(ancestors(node))
-        nodes = sorted(nodes, key=by_number)
+    if nodes is None:
+        nodes = nodes_to_sweep(outputs)
     series = {leaf: _seed(leaf.value, d, order) for leaf, d in directions.items()}
+    get = series.get
     # The user saw NumPy's warnings when the values were computed; inf and nan in the
     # coefficients follow from those, so the sweep adds no warnings of its own.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         for node in nodes:  # oldest first
             if node.primitive is None:
                 continue  # a leaf: the input, or another input that stays constant here
-            args = list(node.args)
-            moving = False
-            for argnum, parent in enumerate(node.parents):  # a None parent has no series
-                s = series.get(parent)
-                if s is not None:
-                    args[argnum] = s
-                    moving = True
-            if moving:  # else it depends on no input that moves: a constant
+            moving = [get(parent) for parent in node.parents]  # a None parent has no series
+            if moving.count(None) < len(moving):  # else it depends on no input that moves
+                args = [arg if s is None else s for arg, s in zip(node.args, moving)] \
+                    if len(moving) == len(node.args) else _with_series(node.args, moving)
                 series[node] = _apply_rule(node, args)
     answers = []
     for out, node in zip(output_nodes, outputs):
@@ -173,6 +165,26 @@ def _sweep(output_nodes, input_node, order):
     return answers
 
 
+def nodes_to_sweep(output_nodes):
+    """The nodes the outputs (nodes, or None for a value no tape traced) depend on, oldest first."""
+    if len(output_nodes) == 1:
+        return ancestors(output_nodes[0])[::-1] if output_nodes[0] is not None else []
+    nodes = set()
+    for node in output_nodes:
+        if node is not None and node not in nodes:
+            nodes.update(ancestors(node))
+    return sorted(nodes, key=by_number)
+
+
+def _with_series(args, moving):
+    """The arguments with the moving ones' Series in place (more arguments than parents)."""
+    args = list(args)
+    for argnum, s in enumerate(moving):
+        if s is not None:
+            args[argnum] = s
+    return args
+
+
 def _apply_rule(node, args):
     """The Series of `node` from its arguments' (`args`, the moving ones as Series)."""
     primitive = node.primitive
@@ -181,15 +193,17 @@ def _apply_rule(node, args):
         raise NotImplementedError(f"{call_name(primitive)} has no Taylor rule in "
                                   "admagic/taylor_rules.py yet; ask for --order 1.")
     kwargs = _honoured_keywords(primitive, rule, node.kwargs) if node.kwargs else {}
+    value = node.value
     try:
-        result = rule(node.value, *args, **kwargs)
+        result = rule(value, *args, **kwargs)
     except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
-        result = rule(_numpy_float(node.value), *[_numpy_float(a) for a in args], **kwargs)
-    result = _cast_like(result, node.value)
+        result = rule(_numpy_float(value), *[_numpy_float(a) for a in args], **kwargs)
+    if type(value) is not float:
+        result = _cast_like(result, value)
     if result.rows is None:  # (set_value, inline for a series of numbers)
-        result.c[0] = node.value
+        result.c[0] = value
     else:
-        result.set_value(node.value)
+        result.set_value(value)
     return result
 
 
