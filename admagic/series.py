@@ -65,7 +65,8 @@ class Series:
         else:
             moving = direction * _ones(x0)
         if order + 1 >= stacked.FROM and type(moving) is np.ndarray and moving.ndim == 1 \
-                and 0 < moving.size <= stacked.UP_TO and stacked.fits(x0, moving[None]):
+                and 0 < moving.size <= stacked.UP_TO \
+                and (type(x0) is float or stacked.fits(x0, moving[None])):
             rows = np.zeros((order + 1, moving.size))
             rows[0], rows[1] = x0, moving
             return Series.side_by_side(rows)
@@ -146,7 +147,10 @@ class Series:
             if self.rows is not None and type(other) in (float, np.float64):
                 return Series.side_by_side(self.rows * other)
             return Series([ck * other for ck in self.c])
-        if self.rows is not None or _small_arrays(self):
+        rows_a, rows_b = self.rows, other.rows
+        if rows_a is not None and rows_b is not None and rows_a.shape == rows_b.shape:
+            return Series.side_by_side(stacked.cauchy(rows_a, rows_b))
+        if rows_a is not None or _small_arrays(self):
             n = min(len(self), len(other))
             rows_a = _rows(self, n)
             rows_b = _rows(other, n) if rows_a is not None else None
@@ -218,7 +222,10 @@ def total(terms):
 
 def lift(*args):
     """The arguments as Series of one length (constants get zero coefficients beyond the 0th)."""
-    order = next(len(a) for a in args if isinstance(a, Series)) - 1
+    for a in args:
+        if isinstance(a, Series):
+            order = len(a) - 1
+            break
     return [a if isinstance(a, Series) else Series.constant(a, order) for a in args]
 
 

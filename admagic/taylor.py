@@ -200,8 +200,10 @@ def _apply_rule(node, args):
         result = rule(_numpy_float(value), *[_numpy_float(a) for a in args], **kwargs)
     if type(value) is not float:
         result = _cast_like(result, value)
-    if result.rows is None:  # (set_value, inline for a series of numbers)
+    if result.rows is None:  # (set_value, inline for a series of numbers and side by side)
         result.c[0] = value
+    elif type(value) is float:
+        result.rows[0] = value
     else:
         result.set_value(value)
     return result
