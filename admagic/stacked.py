@@ -14,6 +14,7 @@ array([0.25, 2.  , 4.  , 0.  ])
 """
 
 import functools
+import math
 
 import numpy as np
 
@@ -71,6 +72,10 @@ def recurrence(x, y0, signs):
     exp; m = 2: sin and cos, or sinh and cosh), x stacked: one NumPy call per coefficient for all
     of them, where series.py's sums make two per term. Each comes back stacked."""
     n, size = x.shape
+    if not np.count_nonzero(x[2:]):  # x_0 + x_1·t, an input's own series: solved in closed form
+        on_a_line = _on_a_line(x[1], y0, signs, n)
+        if on_a_line is not None:
+            return on_a_line
     # weights[k-1, j-1, i] = signs[i]·j·x_j / k: y_k = Σ_(j=1..k) weights[k-1, j-1] · y_(k-j) reversed
     weights = x[None, 1:, None, :] * _recurrence_factors(n, signs)
     y = np.empty((n, len(y0), size))
@@ -90,3 +95,34 @@ def _recurrence_factors(n, signs):
     """signs[i]·j / k for k, j = 1..n-1, shaped (k, j, i, 1) (`signs` a tuple)."""
     steps = np.arange(1.0, n)
     return steps[None, :, None, None] * (np.asarray(signs)[:, None] / steps[:, None, None, None])
+
+
+def _on_a_line(slope, y0, signs, n):
+    """The recurrence solved where x = x_0 + slope·t (every x_j = 0 beyond): each step turns y_i
+    into signs[i]·slope/k times the other function, so ``y_ik = slope^k / k! · Σ_l
+    factors[i, l, k]·y0[l]``. None where a coefficient is not finite: there the recurrence gives
+    what series.py's sums give (their 0·inf = nan included)."""
+    factors, exponents, inverse_factorials = _line_factors(n, signs)
+    starts = factors[:, 0] * y0[0]
+    for l in range(1, len(y0)):
+        starts = starts + factors[:, l] * y0[l]
+    y = np.power(slope, exponents) * inverse_factorials * starts  # (i, k, directions)
+    if not math.isfinite(np.add.reduce(y, axis=None)):
+        return None
+    return list(y)
+
+
+@functools.lru_cache(maxsize=None)
+def _line_factors(n, signs):
+    """factors[i, l, k] (shaped (i, l, k, 1)): the product of the k signs met going from y_i back
+    k steps, when that lands on y_l, else 0; the exponents k and 1/k!, shaped (k, 1)."""
+    m = len(signs)
+    factors = np.zeros((m, m, n, 1))
+    for i in range(m):
+        product, l = 1.0, i
+        for k in range(n):
+            factors[i, l, k] = product
+            product *= signs[l]
+            l = m - 1 - l  # y_l' = signs[l]·y_(m-1-l)·x'
+    exponents = np.arange(float(n))[:, None]
+    return factors, exponents, np.array([1.0 / math.factorial(k) for k in range(n)])[:, None]

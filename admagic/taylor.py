@@ -143,17 +143,20 @@ def _sweep(output_nodes, input_node, order, nodes=None):
     if nodes is None:
         nodes = nodes_to_sweep(outputs)
     series = {leaf: _seed(leaf.value, d, order) for leaf, d in directions.items()}
-    get = series.get
     # The user saw NumPy's warnings when the values were computed; inf and nan in the
     # coefficients follow from those, so the sweep adds no warnings of its own.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         for node in nodes:  # oldest first
             if node.primitive is None:
                 continue  # a leaf: the input, or another input that stays constant here
-            moving = [get(parent) for parent in node.parents]  # a None parent has no series
-            if moving.count(None) < len(moving):  # else it depends on no input that moves
-                args = [arg if s is None else s for arg, s in zip(node.args, moving)] \
-                    if len(moving) == len(node.args) else _with_series(node.args, moving)
+            args = list(node.args)
+            moving = False
+            for argnum, parent in enumerate(node.parents):  # a None parent has no series
+                s = series.get(parent)
+                if s is not None:
+                    args[argnum] = s
+                    moving = True
+            if moving:  # else it depends on no input that moves: a constant
                 series[node] = _apply_rule(node, args)
     answers = []
     for out, node in zip(output_nodes, outputs):
@@ -176,15 +179,6 @@ def nodes_to_sweep(output_nodes):
     return sorted(nodes, key=by_number)
 
 
-def _with_series(args, moving):
-    """The arguments with the moving ones' Series in place (more arguments than parents)."""
-    args = list(args)
-    for argnum, s in enumerate(moving):
-        if s is not None:
-            args[argnum] = s
-    return args
-
-
 def _apply_rule(node, args):
     """The Series of `node` from its arguments' (`args`, the moving ones as Series)."""
     primitive = node.primitive
@@ -195,7 +189,7 @@ def _apply_rule(node, args):
     kwargs = _honoured_keywords(primitive, rule, node.kwargs) if node.kwargs else {}
     value = node.value
     try:
-        result = rule(value, *args, **kwargs)
+        result = rule(value, *args, **kwargs) if kwargs else rule(value, *args)
     except (ZeroDivisionError, OverflowError):  # Python floats raise where NumPy gives inf/nan
         result = rule(_numpy_float(value), *[_numpy_float(a) for a in args], **kwargs)
     if type(value) is not float:
