@@ -388,3 +388,29 @@ def test_derivatives_name_a_wrapped_function_by_what_it_wraps_and_varargs_x1_x2(
     assert list(derivatives(z, 1)(1.0, 2.0)) == ["dz/du", "dz/dv"]
     assert list(derivatives(lambda *xs: xs[0] * xs[1], 1)(1.0, 2.0)) == ["df/dx1", "df/dx2"]
     assert list(derivatives(functools.partial(lambda a, b: a * b), 1)(1.0, 2.0)) == ["df/da", "df/db"]
+
+
+@needs_sympy
+def test_exp_and_sin_of_the_inputs_side_by_side_take_the_closed_form_and_match_sympy(monkeypatch):
+    """Each input moves along a line, so exp(x), sin(y), cosh(x) come from slope^k/k! (no
+    recurrence), next to the recurrence of sin(x·y): the issue's cell and more, to order 8."""
+    from admagic import stacked
+    lines = _count_calls(monkeypatch, stacked, "_on_a_line")
+    recurrences = _count_calls(monkeypatch, stacked, "recurrence")
+    text, point = "x*y + sin(x*y)*exp(x) + sin(y)*cosh(x)", (0.5, 0.7)
+    f = lambda x, y: x * y + np.sin(x * y) * np.exp(x) + np.sin(y) * np.cosh(x)
+    assert_partials_close(derivatives_by_wrt(f, point, 8), sympy_partials(text, point, 8), 1e-8)
+    assert len(lines) == 3 and len(recurrences) == 4  # exp, sin, cosh lines; all four recurrences
+
+
+def test_the_side_by_side_sweep_walks_the_graph_once(monkeypatch):
+    """interpolation checks every value is a number and hands the nodes it walked to the sweep."""
+    from admagic import tape as tape_module
+    walks = []
+    for module in (taylor, interpolation):  # every module that might walk it
+        monkeypatch.setattr(module, "ancestors", lambda node: walks.append(node)
+                            or tape_module.ancestors(node), raising=False)
+    found = derivatives_by_wrt(lambda x, y: x * x * y * np.exp(y), (0.5, 0.7), 3)
+    assert len(walks) == 1
+    assert found[(0, 1)] == pytest.approx(2 * 0.5 * 1.7 * np.exp(0.7), rel=1e-12)  # 2x(1+y)eʸ
+    assert found[(0, 0, 1)] == pytest.approx(2 * 1.7 * np.exp(0.7), rel=1e-10)

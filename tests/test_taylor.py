@@ -589,3 +589,72 @@ def test_a_series_side_by_side_lists_its_coefficients_as_views_that_follow_its_v
     np.testing.assert_array_equal(s.c[0], [0.5, 0.5, 0.5])
     s.set_value(np.array([[1.0, 2.0, 3.0]]))  # a value that is not one row: the rows go, the list stays
     assert s.rows is None and s.c[0].shape == (1, 3) and list(s.c[3]) == [9, 10, 11]
+
+
+# ---- an input's own series side by side: exp, sin/cos, sinh/cosh in closed form (stacked.py) ----
+
+def _count_lines(monkeypatch):
+    """Record what each closed-form solve along a line gave: its coefficients, or None (fallen
+    back to the recurrence)."""
+    from admagic import stacked
+    found = []
+    original = stacked._on_a_line
+    monkeypatch.setattr(stacked, "_on_a_line", lambda *a: found.append(original(*a)) or found[-1])
+    return found
+
+
+LINE_CLOSED_FORMS = {  # the n-th derivative at x
+    "exp": (np.exp, lambda x, n: np.exp(x)),
+    "sin": (np.sin, lambda x, n: [np.sin, np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x)][n % 4](x)),
+    "cos": (np.cos, lambda x, n: [np.cos, lambda x: -np.sin(x), lambda x: -np.cos(x), np.sin][n % 4](x)),
+    "sinh": (np.sinh, lambda x, n: np.sinh(x) if n % 2 == 0 else np.cosh(x)),
+    "cosh": (np.cosh, lambda x, n: np.cosh(x) if n % 2 == 0 else np.sinh(x)),
+}
+
+
+@pytest.mark.parametrize("name", LINE_CLOSED_FORMS)
+def test_a_function_of_the_input_side_by_side_is_solved_in_closed_form_and_exact(monkeypatch, name):
+    """f(x0 + t) for a few points at once: the input's series is a line, so its exp/sin/cos/sinh/
+    cosh come from slope^k/k! (no recurrence); every derivative to order 14 as the closed form."""
+    f, nth = LINE_CLOSED_FORMS[name]
+    lines = _count_lines(monkeypatch)
+    points = np.array([-1.5, 0.0, 0.25, 2.0])
+    got = taylor_derivatives(f, points, 14)
+    assert lines and all(found is not None for found in lines)  # the closed form ran
+    for n in range(15):
+        np.testing.assert_allclose(got[n], nth(points, n), rtol=1e-14, atol=1e-15)
+
+
+def test_where_exp_of_the_input_overflows_the_points_side_by_side_give_what_each_gives_alone(
+        monkeypatch):
+    """exp(800) is inf: there the closed form gives up and the recurrence (with its 0·inf = nan,
+    as series.py's sums have it) answers, the same numbers as each point swept alone."""
+    lines = _count_lines(monkeypatch)
+    points = np.array([0.5, 800.0, -800.0, 1.0])
+    with np.errstate(all="ignore"):
+        together = taylor_derivatives(lambda x: np.exp(x) * np.sin(x), points, 6)
+        alone = [taylor_derivatives(lambda x: np.exp(x) * np.sin(x), float(x), 6) for x in points]
+    assert None in lines  # fell back
+    for n in range(7):
+        np.testing.assert_allclose(together[n], [a[n] for a in alone], rtol=1e-13)
+    assert np.isinf(together[0][1]) and np.isnan(together[6][1])  # inf, then 0·inf = nan
+    for x, index in ((0.5, 0), (1.0, 3)):  # d^n (eˣ sin x) = 2^(n/2) eˣ sin(x + nπ/4)
+        np.testing.assert_allclose([together[n][index] for n in range(7)],
+                                   [2 ** (n / 2) * np.exp(x) * np.sin(x + n * np.pi / 4)
+                                    for n in range(7)], rtol=1e-13)
+
+
+@pytest.mark.parametrize("f, name", [(lambda x: np.exp(x) / x, "exp(x)/x"),
+                                     (lambda x: np.log(x) * np.sin(x), "log(x)·sin(x)"),
+                                     (lambda x: np.sqrt(x) * np.cosh(x), "sqrt(x)·cosh(x)"),
+                                     (lambda x: np.cos(x) / x, "cos(x)/x")])
+def test_at_zero_side_by_side_the_inf_and_nan_are_numpys_as_for_each_point_alone(f, name):
+    """1/x, log and sqrt at 0 next to a closed-form exp/sin/cosh of the same input: the points
+    side by side give exactly what each gives swept alone (inf and nan where NumPy's are)."""
+    points = np.array([0.0, 0.5, 0.0, 2.0])
+    with np.errstate(all="ignore"):
+        together = taylor_derivatives(f, points, 6)
+        alone = [taylor_derivatives(f, float(x), 6) for x in points]
+    for n in range(7):
+        np.testing.assert_allclose(together[n], [a[n] for a in alone], rtol=1e-13)
+    assert not np.all(np.isfinite(np.array(together)[:, 0]))  # 0 is singular in every one
