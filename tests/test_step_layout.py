@@ -6,18 +6,26 @@ runs a few ``--step`` cells in JupyterLab (started on localhost, driven by Debia
 through Playwright, as test_browser.py does), steps each sweep from the first frame to the last,
 and at every frame measures in the page the bounding boxes of every share label, every node and
 the legend's text: no two may intersect. Screenshots of every frame are left in the test's
-temporary directory (and copied to $ADMAGIC_SCREENSHOTS if it is set).
+temporary directory (and copied to $ADMAGIC_SCREENSHOTS if it is set). Without a browser, the
+room dot keeps for the shares (`steppicture.with_room`) is checked in the SVG itself.
 """
 
 import json
 import os
+import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from lab_server import CHROMIUM_FLAGS, REPO, jupyterlab, missing
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+from admagic.cell import differentiate
+from admagic.stepper import frames
+from admagic.steppicture import drawn_with_room, prepare_svg
+
+_SVG = "{http://www.w3.org/2000/svg}"
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 
 
 def _notebook_step_cell():
@@ -81,6 +89,54 @@ def _notebook(path):
         "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
 
 
+def _source(cell):
+    """A %%grad cell's inputs and code: ``({"x": 0.5}, "s = np.sin(x)...")``."""
+    line, code = cell.split("\n", 1)
+    inputs = dict(re.findall(r"(\w+)=(-?[\d.]+)", line.split("--")[0]))
+    return {name: float(value) for name, value in inputs.items()}, code
+
+
+def _boxes(svg):
+    """Node boxes and share rooms in SVG units: ``({node id: box}, {(tail, head): box})``, each
+    box ``(left, top, right, bottom)``."""
+    nodes, rooms = {}, {}
+    for group in ET.fromstring(svg).iter(_SVG + "g"):
+        if group.get("data-node"):
+            points = [tuple(map(float, p.split(","))) for polygon in group.iter()
+                      if polygon.tag.endswith("polygon") for p in polygon.get("points").split()]
+            xs, ys = zip(*points)
+            nodes[group.get("data-node")] = (min(xs), min(ys), max(xs), max(ys))
+        if group.get("data-share"):
+            x, y, width, height = map(float, group.get("data-share").split())
+            rooms[(group.get("data-tail"), group.get("data-head"))] = (x, y, x + width, y + height)
+    return nodes, rooms
+
+
+def _meet(a, b):
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+@needs_dot
+@pytest.mark.parametrize("name", list(CELLS))
+@pytest.mark.parametrize("edges", [False, True])
+def test_dot_keeps_room_for_every_share_clear_of_every_node(name, edges):
+    inputs, code = _source(CELLS[name])
+    mode = "forward" if "--mode forward" in CELLS[name] else "reverse"
+    result = differentiate(code, inputs, step=True, mode=mode, edges=edges, trace=True)
+    every = frames(result.trace, mode=mode)
+    svg, _, _ = prepare_svg(drawn_with_room(result.graph, every))
+    nodes, rooms = _boxes(svg)
+    written = {(share["tail"], share["head"]) for frame in every for share in frame["shares"]}
+    assert written and set(rooms) == written  # every edge that carries shares has its room
+    for edge, room in rooms.items():
+        assert not [node for node, box in nodes.items() if _meet(room, box)], edge
+        assert not [other for other, box in rooms.items() if other != edge and _meet(room, box)]
+    if edges:  # each edge's own label (its local partial) is still drawn beside its room
+        texts = {(g.get("data-tail"), g.get("data-head")): [t.text for t in g.iter(_SVG + "text")]
+                 for g in ET.fromstring(svg).iter(_SVG + "g") if g.get("data-share")}
+        assert all(len(t) == 1 and t[0].startswith("∂") for t in texts.values()), texts
+
+
 @pytest.fixture
 def lab(tmp_path):
     reason = missing("anywidget")
@@ -94,6 +150,8 @@ def lab(tmp_path):
         pytest.fail(str(error))
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_share_labels_cover_no_node_and_no_other_share_at_any_frame(lab):
     from playwright.sync_api import sync_playwright
 
