@@ -15,7 +15,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 
-from .graph import GRADIENT
+from .graph import GRADIENT, WIDE
 from .messages import text as _t
 from .render import to_svg
 
@@ -25,6 +25,10 @@ _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
 _ROOM = "#fffffe"  # the fill of the empty label cell that holds an edge's place for its shares
 _SHARE_FONT = 11  # points: the shares' font size (stepper.css), in the SVG's units
+TOO_WIDE = 1.25 * WIDE
+"""Pixels: a left-to-right drawing with room for the shares wider than this is drawn top to bottom
+instead, if that is narrower. A little over graph.py's limit, so that a row that fits a projected
+notebook stays a row, as the picture above the step-through draws it."""
 
 
 def _share_room(all_frames):
@@ -34,7 +38,7 @@ def _share_room(all_frames):
     for frame in all_frames:
         for share in frame["shares"]:
             key, lines = (share["tail"], share["head"]), share["lines"]
-            width = max(map(len, lines)) * 0.6 * _SHARE_FONT + 8
+            width = max(map(len, lines)) * 0.58 * _SHARE_FONT + 8
             height = len(lines) * 1.2 * _SHARE_FONT + 4
             old = room.get(key, (0, 0))
             room[key] = (max(old[0], width), max(old[1], height))
@@ -71,10 +75,22 @@ def with_room(picture, room):
 def drawn_with_room(picture, all_frames):
     """The SVG of the Digraph `picture` with room on its edges for the shares written in
     `all_frames` (`stepper.frames`), or None without a layout engine or when dot fails."""
+    room = _share_room(all_frames)
     try:
-        return to_svg(with_room(picture, _share_room(all_frames)))
+        svg = to_svg(with_room(picture, room))
+        if svg is not None and _width(svg) > TOO_WIDE * 0.75:  # px to points
+            # The shares lengthen a left-to-right row most: top to bottom may fit the screen.
+            tall = with_room(picture, room)
+            tall.attr(rankdir="TB")
+            svg = min(svg, to_svg(tall), key=_width)
+        return svg
     except (RuntimeError, ValueError):  # dot failed: the caller draws the picture as it is
         return None
+
+
+def _width(svg):
+    found = re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', svg)
+    return float(found[1]) if found else 0.0
 
 
 def prepare_svg(svg):

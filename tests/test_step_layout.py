@@ -22,7 +22,7 @@ from lab_server import CHROMIUM_FLAGS, REPO, jupyterlab, missing
 
 from admagic.cell import differentiate
 from admagic.stepper import frames
-from admagic.steppicture import drawn_with_room, prepare_svg
+from admagic.steppicture import TOO_WIDE, drawn_with_room, prepare_svg
 
 _SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
@@ -124,7 +124,10 @@ def test_dot_keeps_room_for_every_share_clear_of_every_node(name, edges):
     mode = "forward" if "--mode forward" in CELLS[name] else "reverse"
     result = differentiate(code, inputs, step=True, mode=mode, edges=edges, trace=True)
     every = frames(result.trace, mode=mode)
-    svg, _, _ = prepare_svg(drawn_with_room(result.graph, every))
+    drawn = drawn_with_room(result.graph, every)
+    width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', drawn)[1])
+    assert width <= TOO_WIDE * 0.75  # points: a long row is drawn top to bottom instead
+    svg, _, _ = prepare_svg(drawn)
     nodes, rooms = _boxes(svg)
     written = {(share["tail"], share["head"]) for frame in every for share in frame["shares"]}
     assert written and set(rooms) == written  # every edge that carries shares has its room
