@@ -80,6 +80,42 @@ def map_leaves(function, tree):
     return function(tree)
 
 
+def map_pairs(function, tree, other, path, what, of):
+    """`tree` with ``function(leaf, other_leaf, path)`` for each of its leaves, `other_leaf` being
+    the leaf at the same place in `other` (dict entries matched by key, not order). `other` must
+    have tree's structure, or a ValueError says where it differs: `path` names `other` in it (as
+    ``tangents[0]``), `what` is what `other` is and `of` what `tree` is (``tangent``, ``primal``).
+
+    >>> map_pairs(lambda x, v, path: x + v, {"w": 1.0, "b": 2.0}, {"b": 10.0, "w": 20.0}, "t", "", "")
+    {'w': 21.0, 'b': 12.0}
+    """
+    if isinstance(tree, dict):
+        if not isinstance(other, dict) or set(other) != set(tree):
+            keys = sorted(other, key=repr) if isinstance(other, dict) else None
+            raise ValueError(_differs(path, what, of, tree, other, "keys", keys, list(tree)))
+        return type(tree)((key, map_pairs(function, value, other[key], f"{path}[{key!r}]", what,
+                                          of)) for key, value in tree.items())
+    if isinstance(tree, (list, tuple)):
+        if not isinstance(other, (list, tuple)) or len(other) != len(tree):
+            length = len(other) if isinstance(other, (list, tuple)) else None
+            raise ValueError(_differs(path, what, of, tree, other, "length", length, len(tree)))
+        items = [map_pairs(function, value, paired, f"{path}[{i}]", what, of)
+                 for i, (value, paired) in enumerate(zip(tree, other))]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    if is_container(other):
+        raise ValueError(_differs(path, what, of, tree, other, "kind", None, None))
+    return function(tree, other, path)
+
+
+def _differs(path, what, of, tree, other, aspect, got, wanted):
+    if aspect == "kind" or got is None:
+        return (f"{path} is a {type(other).__name__}, but the {of} is a {type(tree).__name__}: "
+                f"a {what} has the structure of the {of} it goes with, the same containers with "
+                "the same keys, and a number or array of the same shape for each number or array.")
+    return (f"{path} has the {aspect} {got!r}, but the {of} has the {aspect} {wanted!r}: a "
+            f"{what} has the structure of the {of} it goes with, the same keys and lengths.")
+
+
 def leaves_of(tree):
     """The numbers and arrays in `tree`, in the order `map_leaves` visits them.
 
