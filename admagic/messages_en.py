@@ -126,6 +126,9 @@ EN = {
                                       "expression with spaces needs brackets: x=(a + 1))."),
     "error.of_not_names":       "--of {given}: give output names separated by commas, e.g. --of y,z.",
     "error.not_a_python_name":  "{option} {name}: that is not a Python name.",
+    "error.seed_not_a_name":    ("--seed {name}: give the name of an input, as --seed x, or an "
+                                 "entry of a list or dict input as the cell reads it, with text "
+                                 "keys in quotes: --seed \"params['w']\" or --seed \"layers[0]\"."),
     "error.save_suffix":        "--save {path}: name the file with one of {suffixes}.",
     "error.save_folder":        ("--save {path}: the folder {folder} doesn't exist; create it "
                                  "first (os.makedirs) or save into a folder that exists."),

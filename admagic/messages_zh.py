@@ -90,6 +90,8 @@ ZH = {
                                       "需要加括号：x=(a + 1)）。"),
     "error.of_not_names":       "--of {given}：请给出用逗号分隔的输出名，例如 --of y,z。",
     "error.not_a_python_name":  "{option} {name}：这不是 Python 变量名。",
+    "error.seed_not_a_name":    ("--seed {name}：请给出一个输入的名字，如 --seed x；或者按单元格里的写法给出列表或字典输入中的一项，"
+                                 "文字键要加引号：--seed \"params['w']\" 或 --seed \"layers[0]\"。"),
     "error.save_suffix":        "--save {path}：文件名的扩展名须是以下之一：{suffixes}。",
     "error.save_folder":        "--save {path}：文件夹 {folder} 不存在；请先创建它（os.makedirs），或保存到已有的文件夹。",
     "error.save_without_graph": "--save 保存计算图，而 --no-graph 关闭了作图：请去掉其中一个。",
