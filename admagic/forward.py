@@ -24,6 +24,7 @@ rules are written in traced NumPy operations.
 import numpy as np
 
 from . import taylor
+from .messages import text
 from .inputs import in_dtype_of, leaves_of, map_leaves, map_pairs
 from .tape import Tape, backward
 from .traced import as_input, new_leaf, plain
@@ -56,10 +57,11 @@ def jvp(f, primals, tangents):
 
         def moved(primal, tangent, path):
             primal, tangent = as_input(primal), as_input(tangent)
-            _check_shape(tangent, primal, path, "tangent", "primal")
+            _check_shape(tangent, primal, path, "word.tangent", "word.primal")
             return primal + t * tangent
 
-        out = f(*(map_pairs(moved, p, v, f"tangents[{i}]", "tangent", "primal")
+        what, of = text("word.tangent"), text("word.primal")
+        out = f(*(map_pairs(moved, p, v, f"tangents[{i}]", what, of)
                   for i, (p, v) in enumerate(zip(primals, tangents))))
     parts = leaves_of(out)
     series = taylor.derivatives(parts, t, 1)
@@ -103,10 +105,10 @@ def vjp(f, *primals):
 
         def paired(part, u, path):
             u = as_input(u)
-            _check_shape(u, _one_level_down(part, tape), path, "cotangent", "output")
+            _check_shape(u, _one_level_down(part, tape), path, "word.cotangent", "word.output")
             seeds.append((tape.own(part), u))
 
-        map_pairs(paired, out, cotangent, "cotangent", "cotangent", "output")
+        map_pairs(paired, out, cotangent, "cotangent", text("word.cotangent"), text("word.output"))
         totals = {}
         for traced, u in seeds:
             if traced is not None:  # else this part of f's output does not depend on the inputs
@@ -164,9 +166,8 @@ def _check_paired(primals, tangents):
 
 def _check_shape(given, like, path, what, of):
     if np.shape(plain(given)) != np.shape(plain(like)):
-        raise ValueError(f"{path} has shape {np.shape(plain(given))}, but the {of} has shape "
-                         f"{np.shape(plain(like))}: a {what} is shaped like the {of} it goes "
-                         "with.")
+        raise ValueError(text("error.shape_differs", path=path, what=text(what), of=text(of),
+                              got=np.shape(plain(given)), wanted=np.shape(plain(like))))
 
 
 def _in_structure(flat, tree):

@@ -52,7 +52,7 @@ def input_values(inputs):
         try:
             named = leaf_names(name, value)
         except TypeError as problem:
-            raise GradUsageError(f"input {problem}") from None
+            raise GradUsageError(text("error.input_container", problem=problem)) from None
         for leaf_name, leaf in (named or {name: value}).items():
             values[leaf_name] = _number(leaf_name, leaf)
     return values
@@ -93,8 +93,8 @@ def input_name(written):
     while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
         keys.append(node.slice.value)
         node = node.value
-    if not isinstance(node, ast.Name) or any(isinstance(key, bool) or not isinstance(key, (str, int))
-                                             for key in keys):
+    if not isinstance(node, ast.Name) or \
+            any(isinstance(key, bool) or not isinstance(key, (str, int)) for key in keys):
         return None
     return node.id + "".join(f"[{key!r}]" for key in reversed(keys))
 
