@@ -50,24 +50,27 @@ def jvp(f, primals, tangents):
     (6.0, 3.0)
     """
     _check_paired(primals, tangents)
-    with Tape() as tape:
-        # One new number t, and every input moved along its tangent: x(t) = x + t·v. At t = 0 the
-        # values are the primals' own (x + 0·v = x); d/dt at t = 0 is J·v.
-        t = new_leaf(tape, 0.0)
+    tape = Tape()
+    try:
+        with tape:
+            # One new number t, and every input moved along its tangent: x(t) = x + t·v. At t = 0
+            # the values are the primals' own (x + 0·v = x); d/dt at t = 0 is J·v.
+            t = new_leaf(tape, 0.0)
 
-        def moved(primal, tangent, path):
-            primal, tangent = as_input(primal), as_input(tangent)
-            _check_shape(tangent, primal, path, "word.tangent", "word.primal")
-            return primal + t * tangent
+            def moved(primal, tangent, path):
+                primal, tangent = as_input(primal), as_input(tangent)
+                _check_shape(tangent, primal, path, "word.tangent", "word.primal")
+                return primal + t * tangent
 
-        what, of = text("word.tangent"), text("word.primal")
-        out = f(*(map_pairs(moved, p, v, f"tangents[{i}]", what, of)
-                  for i, (p, v) in enumerate(zip(primals, tangents))))
-    parts = leaves_of(out)
-    series = taylor.derivatives(parts, t, 1)
-    values = [_like(v, v) for v in (_one_level_down(part, tape) for part in parts)]
-    slopes = [_like(s[1], value) for s, value in zip(series, values)]
-    tape.discard()  # a traced value f kept holds no graph from here on
+            what, of = text("word.tangent"), text("word.primal")
+            out = f(*(map_pairs(moved, p, v, f"tangents[{i}]", what, of)
+                      for i, (p, v) in enumerate(zip(primals, tangents))))
+        parts = leaves_of(out)
+        series = taylor.derivatives(parts, t, 1)
+        values = [_like(v, v) for v in (_one_level_down(part, tape) for part in parts)]
+        slopes = [_like(s[1], value) for s, value in zip(series, values)]
+    finally:  # a traced value f kept holds no graph from here on, whichever way this ends
+        tape.discard()
     return _in_structure(values, out), _in_structure(slopes, out)
 
 
@@ -88,14 +91,18 @@ def vjp(f, *primals):
     >>> vjp(lambda p: p["a"] * p["b"], {"a": 2.0, "b": 3.0})[1](1.0)
     ({'a': 3.0, 'b': 2.0},)
     """
-    with Tape() as tape:
-        leaves = []
+    tape, leaves = Tape(), []
 
-        def leaf(primal):
-            leaves.append(new_leaf(tape, primal))
-            return leaves[-1]
+    def leaf(primal):
+        leaves.append(new_leaf(tape, primal))
+        return leaves[-1]
 
-        out = f(*(map_leaves(leaf, p) for p in primals))
+    try:
+        with tape:
+            out = f(*(map_leaves(leaf, p) for p in primals))
+    except BaseException:
+        tape.discard()  # what f recorded before it failed holds no graph; else the pullback needs it
+        raise
     tape.release()
     parts = leaves_of(out)
     value = _in_structure([_one_level_down(part, tape) for part in parts], out)
