@@ -101,7 +101,7 @@ def vjp(f, *primals):
         with tape:
             out = f(*(map_leaves(leaf, p) for p in primals))
     except BaseException:
-        tape.discard()  # what f recorded before it failed holds no graph; else the pullback needs it
+        tape.discard()  # f failed: what it recorded holds no graph (else the pullback needs it)
         raise
     tape.release()
     parts = leaves_of(out)
