@@ -39,7 +39,11 @@ def as_written(value):
     >>> as_written(np.float64(9.0)), as_written(np.array([1.0, 2.0]))
     ('9.0', 'array([1., 2.])')
     """
-    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        return str(value)  # a float32's shortest digits (0.7), not its float64 ones (0.699999988…)
+    if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
 

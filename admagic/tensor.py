@@ -137,8 +137,13 @@ class Tensor(HeldValue):
     def detach(self):
         return constant(self._value)
 
+    @property
+    def dtype(self):
+        """The dtype the value was given in (float32 stays float32, as `numpy()` and `.grad` do)."""
+        return self._given.dtype if self._given is not None else np.result_type(self._value)
+
     def __repr__(self):
-        number = as_written(self._value)  # 9.0, never np.float64(9.0)
+        number = as_written(self.numpy())  # 9.0, never np.float64(9.0); a float32 as float32
         if type(self) is Variable:
             return f"Variable({number})"
         if self.requires_grad:

@@ -88,3 +88,12 @@ def test_backward_accumulates_a_float32_grad_in_float32():
     assert type(t.grad) is np.float32
     # the first gradient rounded, then the sum rounded: PyTorch keeps .grad in float32 too
     assert t.grad == np.float32(float(np.float32(2 * x)) + _exact_first(x))
+
+
+def test_a_float32_value_says_float32_and_shows_its_own_digits():
+    v = am.Variable(np.float32(0.7))
+    t = am.tensor(np.array([0.7, 1.5], dtype=np.float32), requires_grad=True)
+    assert v.dtype == np.float32 and t.dtype == np.float32
+    assert repr(v) == "Variable(0.7)"  # float32's shortest digits, not 0.699999988079071
+    assert repr(t) == "tensor(array([0.7, 1.5], dtype=float32), requires_grad=True)"
+    assert am.Variable(3.0).dtype == np.float64 and repr(am.Variable(3.0)) == "Variable(3.0)"
