@@ -98,17 +98,19 @@ def value_and_grad(f, argnum=0):
 
     def value_and_gradient(*args, **kwargs):
         tape, leaves, out = _traced_call(f, args, kwargs, argnums, containers=True)
-        value = _one_level_down(out, tape)
-        _check_one_number(value)
-        shape = np.shape(plain(value))
-        if np.size(plain(value)) != 1:  # shape (1,) or (1, 1) is one number too, as in autograd
-            raise TypeError(
-                f"grad() needs a function that returns one number; this one returned shape "
-                f"{shape}. Use jacobian(f) for array outputs, or reduce the "
-                "output first, e.g. np.sum(...).")
-        grads = _like_arguments(_gradients(tape, leaves, out, np.ones(shape) if shape else 1.0),
-                                args, argnums)
-        tape.discard()  # a traced value f kept (a log, a closure) holds no graph from here on
+        try:
+            value = _one_level_down(out, tape)
+            _check_one_number(value)
+            shape = np.shape(plain(value))
+            if np.size(plain(value)) != 1:  # shape (1,) or (1, 1) is one number, as in autograd
+                raise TypeError(
+                    f"grad() needs a function that returns one number; this one returned shape "
+                    f"{shape}. Use jacobian(f) for array outputs, or reduce the "
+                    "output first, e.g. np.sum(...).")
+            grads = _like_arguments(_gradients(tape, leaves, out, np.ones(shape) if shape else 1.0),
+                                    args, argnums)
+        finally:  # refused or not, a traced value f kept (a log, a closure) holds no graph now
+            tape.discard()
         if isinstance(value, (np.floating, np.ndarray)) and not shape:
             value = float(value)  # a number, not a 0-d array
         return value, (tuple(grads) if isinstance(argnum, (tuple, list)) else grads[0])
@@ -175,17 +177,19 @@ def derivative(f, order=1):
 
     def df(x):
         tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
-        shape, in_shape = np.shape(plain(_one_level_down(out, tape))), np.shape(plain(leaf))
-        if shape not in ((), in_shape):
-            raise TypeError(f"derivative() needs f to map a number to a number (or act "
-                            f"elementwise); it returned shape {shape} for input shape "
-                            f"{in_shape}. Use jacobian(f).")
-        if shape != in_shape:  # array in, one number out: the gradient, as reverse mode means it
-            answer = _nested_reverse(f, order)(x)
-        else:
-            (series,) = taylor.derivatives([out], leaf, order)
-            answer = _like_input(series[order], leaf)
-        tape.discard()
+        try:
+            shape, in_shape = np.shape(plain(_one_level_down(out, tape))), np.shape(plain(leaf))
+            if shape not in ((), in_shape):
+                raise TypeError(f"derivative() needs f to map a number to a number (or act "
+                                f"elementwise); it returned shape {shape} for input shape "
+                                f"{in_shape}. Use jacobian(f).")
+            if shape != in_shape:  # array in, one number out: the gradient, as reverse mode means
+                answer = _nested_reverse(f, order)(x)
+            else:
+                (series,) = taylor.derivatives([out], leaf, order)
+                answer = _like_input(series[order], leaf)
+        finally:  # every way out, a refusal too
+            tape.discard()
         if np.size(plain(leaf)) > 1 and (shape == in_shape or order > 1):
             _check_elementwise(f, plain(leaf), plain(answer), order, one_number=shape != in_shape)
         return in_dtype_of(answer, x)
@@ -205,8 +209,11 @@ def _check_elementwise(f, x, answer, order, one_number):
         got, expected = _nested_reverse(along, order)(0.0), np.sum(answer * v ** order)
     else:
         tape, (leaf,), out = _traced_call(along, (0.0,), {}, (0,))
-        got, expected = plain(taylor.derivatives([out], leaf, order)[0][order]), answer * v ** order
-        tape.discard()
+        try:
+            got = plain(taylor.derivatives([out], leaf, order)[0][order])
+        finally:
+            tape.discard()
+        expected = answer * v ** order
     got, expected = np.asarray(plain(got), dtype=float), np.asarray(expected, dtype=float)
     finite = np.isfinite(got) & np.isfinite(expected)
     scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
@@ -228,14 +235,16 @@ def _nested_reverse(f, order):
 def _elementwise_derivative(f):
     def df(x):
         tape, (leaf,), out = _traced_call(f, (x,), {}, (0,))
-        value = plain(_one_level_down(out, tape))
-        if np.shape(value) not in ((), np.shape(plain(leaf))):
-            raise TypeError(f"derivative() needs f to map a number to a number (or act "
-                            f"elementwise); it returned shape {np.shape(value)} for input shape "
-                            f"{np.shape(plain(leaf))}. Use jacobian(f).")
-        seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
-        (gradient,) = _gradients(tape, [leaf], out, seed)
-        tape.discard()
+        try:
+            value = plain(_one_level_down(out, tape))
+            if np.shape(value) not in ((), np.shape(plain(leaf))):
+                raise TypeError(f"derivative() needs f to map a number to a number (or act "
+                                f"elementwise); it returned shape {np.shape(value)} for input "
+                                f"shape {np.shape(plain(leaf))}. Use jacobian(f).")
+            seed = 1.0 if np.ndim(value) == 0 else np.ones(np.shape(value))
+            (gradient,) = _gradients(tape, [leaf], out, seed)
+        finally:
+            tape.discard()
         return in_dtype_of(gradient, x)
 
     return df
@@ -261,9 +270,10 @@ def jacobian(f, argnum=0):
             found = _like_arguments(_jacobian_blocks(tape, leaves, y), args, argnums)
             return tuple(found) if isinstance(argnum, (tuple, list)) else found[0]
 
-        answer = map_leaves(of_output, out)
-        tape.discard()
-        return answer
+        try:
+            return map_leaves(of_output, out)
+        finally:
+            tape.discard()
 
     return jacobian_of_f
 
@@ -327,15 +337,18 @@ def derivatives(f, order):
                                 f"{np.shape(plain(x))}. For an array input use jacobian() or "
                                 "hessian().")
         interpolation.check_request(len(xs), order)
-        with Tape() as tape:
-            leaves = [new_leaf(tape, x) for x in xs]
-            with element_assignment_explained():
-                out = f(*leaves)
+        tape = Tape()
         try:
-            (found,) = interpolation.partials([out], leaves, order)
-        except NotImplementedError:
-            found = _by_nested_reverse(f, xs, order)
-        tape.discard()
+            with tape:
+                leaves = [new_leaf(tape, x) for x in xs]
+                with element_assignment_explained():
+                    out = f(*leaves)
+            try:
+                (found,) = interpolation.partials([out], leaves, order)
+            except NotImplementedError:
+                found = _by_nested_reverse(f, xs, order)
+        finally:
+            tape.discard()
         keys = _partial_keys(output_name, names, order)
         return {keys[wrt]: value if type(value) in (float, Traced)  # an outer tape's, kept
                 else plain_copy(value) for wrt, value in found.items()}

@@ -24,6 +24,8 @@ rules are written in traced NumPy operations.
 import numpy as np
 
 from . import taylor
+from .messages import text
+from .inputs import in_dtype_of, leaves_of, map_leaves, map_pairs
 from .tape import Tape, backward
 from .traced import as_input, new_leaf, plain
 from .values import plain_copy, zeros_like
@@ -35,59 +37,97 @@ def jvp(f, primals, tangents):
     """``(f(*primals), J·tangents)``, as ``jax.jvp``: the value, and the directional derivative of
     f at `primals` along `tangents` (one tangent per primal, each of its primal's shape).
 
-    f may return a number, an array, or a tuple/list of them (the tangent has the same form).
+    A primal may be a list, tuple or dict of numbers and arrays (nested), as for `grad`: its
+    tangent then has the same structure. f may return any such structure too; the tangent it
+    gives back has that structure.
 
     >>> import numpy as np
     >>> jvp(np.sin, (0.0,), (2.0,))
     (0.0, 2.0)
     >>> jvp(lambda w: w ** 2, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))[1]
     array([2., 0.])
+    >>> jvp(lambda p: p["a"] * p["b"], ({"a": 2.0, "b": 3.0},), ({"a": 1.0, "b": 0.0},))
+    (6.0, 3.0)
     """
-    primals, directions = _paired(primals, tangents)
-    with Tape() as tape:
-        # One new number t, and every input moved along its tangent: x(t) = x + t·v. At t = 0 the
-        # values are the primals' own (x + 0·v = x); d/dt at t = 0 is J·v.
-        t = new_leaf(tape, 0.0)
-        moved = [p + t * v for p, v in zip(primals, directions)]
-        out = f(*moved)
-    parts = list(out) if isinstance(out, (tuple, list)) else [out]
-    series = taylor.derivatives(parts, t, 1)
-    values = [_like(v, v) for v in (_one_level_down(part, tape) for part in parts)]
-    slopes = [_like(s[1], value) for s, value in zip(series, values)]
-    tape.discard()  # a traced value f kept holds no graph from here on
-    if isinstance(out, (tuple, list)):
-        return type(out)(values), type(out)(slopes)
-    return values[0], slopes[0]
+    _check_paired(primals, tangents)
+    tape = Tape()
+    try:
+        with tape:
+            # One new number t, and every input moved along its tangent: x(t) = x + t·v. At t = 0
+            # the values are the primals' own (x + 0·v = x); d/dt at t = 0 is J·v.
+            t = new_leaf(tape, 0.0)
+
+            def moved(primal, tangent, path):
+                primal, tangent = as_input(primal), as_input(tangent)
+                _check_shape(tangent, primal, path, "word.tangent", "word.primal")
+                return primal + t * tangent
+
+            what, of = text("word.tangent"), text("word.primal")
+            out = f(*(map_pairs(moved, p, v, f"tangents[{i}]", what, of)
+                      for i, (p, v) in enumerate(zip(primals, tangents))))
+        parts = leaves_of(out)
+        series = taylor.derivatives(parts, t, 1)
+        values = [_like(v, v) for v in (_one_level_down(part, tape) for part in parts)]
+        slopes = [_like(s[1], value) for s, value in zip(series, values)]
+    finally:  # a traced value f kept holds no graph from here on, whichever way this ends
+        tape.discard()
+    return _in_structure(values, out), _in_structure(slopes, out)
 
 
 def vjp(f, *primals):
     """``(f(*primals), pullback)``, as ``jax.vjp``: ``pullback(u)`` gives uᵀJ, the gradient of
     ``sum(u * f)`` with respect to each primal, as a tuple with one entry per primal.
 
-    f is run once; each call of `pullback` is one backward sweep over that record.
+    f is run once; each call of `pullback` sweeps that record backwards (once for each number or
+    array f returns that depends on the primals). A primal may
+    be a list, tuple or dict of numbers and arrays (nested): its entry has the same structure,
+    each leaf in its dtype (float32 in, float32 out, as `grad`). If f returns such a structure,
+    the cotangent u has it too.
 
     >>> import numpy as np
     >>> value, pullback = vjp(lambda w: w ** 2, np.array([1.0, 2.0]))
     >>> pullback(np.array([1.0, 10.0]))
     (array([ 2., 40.]),)
+    >>> vjp(lambda p: p["a"] * p["b"], {"a": 2.0, "b": 3.0})[1](1.0)
+    ({'a': 3.0, 'b': 2.0},)
     """
-    primals = [as_input(p) for p in primals]
-    with Tape() as tape:
-        leaves = [new_leaf(tape, p) for p in primals]
-        out = f(*leaves)
+    tape, leaves = Tape(), []
+
+    def leaf(primal):
+        leaves.append(new_leaf(tape, primal))
+        return leaves[-1]
+
+    try:
+        with tape:
+            out = f(*(map_leaves(leaf, p) for p in primals))
+    except BaseException:
+        tape.discard()  # f failed: what it recorded holds no graph (else the pullback needs it)
+        raise
     tape.release()
-    traced = tape.own(out)
-    value = _one_level_down(out, tape)
+    parts = leaves_of(out)
+    value = _in_structure([_one_level_down(part, tape) for part in parts], out)
 
     def pullback(cotangent):
-        if np.shape(plain(cotangent)) != np.shape(plain(value)):
-            raise ValueError(f"The pullback needs a cotangent shaped like f's output, "
-                             f"{np.shape(plain(value))}; got shape {np.shape(plain(cotangent))}.")
-        if traced is None:  # f does not depend on its inputs
-            return tuple(zeros_like(p) for p in primals)
-        adjoints = backward(traced, cotangent, keep_interior=False)
-        return tuple(_like(adjoints[leaf], p) if leaf in adjoints else zeros_like(p)
-                     for leaf, p in zip(leaves, primals))
+        seeds = []
+
+        def paired(part, u, path):
+            u = as_input(u)
+            _check_shape(u, _one_level_down(part, tape), path, "word.cotangent", "word.output")
+            seeds.append((tape.own(part), u))
+
+        map_pairs(paired, out, cotangent, "cotangent", text("word.cotangent"), text("word.output"))
+        totals = {}
+        for traced, u in seeds:
+            if traced is not None:  # else this part of f's output does not depend on the inputs
+                adjoints = backward(traced, u, keep_interior=False)
+                for leaf in leaves:
+                    if leaf in adjoints:
+                        totals[leaf] = adjoints[leaf] + totals[leaf] if leaf in totals \
+                            else adjoints[leaf]
+        gradients = iter(_like(totals[leaf], leaf) if leaf in totals else zeros_like(leaf)
+                         for leaf in leaves)
+        return tuple(map_leaves(lambda original: in_dtype_of(next(gradients), original), p)
+                     for p in primals)
 
     pullback.__name__ = f"vjp_{getattr(f, '__name__', 'f')}"
     return value, pullback
@@ -122,23 +162,25 @@ def forward_derivatives(outputs, leaves):
     return derivatives
 
 
-def _paired(primals, tangents):
+def _check_paired(primals, tangents):
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp(f, primals, tangents) takes a tuple of primals and a tuple of "
                         "tangents, as jax.jvp does: jvp(f, (x,), (v,)), not jvp(f, x, v).")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primal(s) but {len(tangents)} tangent(s): give "
                          "one tangent per primal, each of its primal's shape.")
-    primals = [as_input(p) for p in primals]
-    directions = []
-    for i, (p, v) in enumerate(zip(primals, tangents)):
-        v = as_input(v)
-        if np.shape(plain(v)) != np.shape(plain(p)):
-            raise ValueError(f"Tangent {i} has shape {np.shape(plain(v))}, but its primal has "
-                             f"shape {np.shape(plain(p))}: a tangent is a direction to move the "
-                             "primal in, so it has the primal's shape.")
-        directions.append(v)
-    return primals, directions
+
+
+def _check_shape(given, like, path, what, of):
+    if np.shape(plain(given)) != np.shape(plain(like)):
+        raise ValueError(text("error.shape_differs", path=path, what=text(what), of=text(of),
+                              got=np.shape(plain(given)), wanted=np.shape(plain(like))))
+
+
+def _in_structure(flat, tree):
+    """The values of `flat`, in order, put in the places of `tree`'s leaves."""
+    remaining = iter(flat)
+    return map_leaves(lambda _: next(remaining), tree)
 
 
 def _one_level_down(out, tape):

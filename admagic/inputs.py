@@ -1,10 +1,13 @@
 """What admagic differentiates with respect to: numbers and numeric arrays, made float64, and
 lists, tuples and dicts of them (nested), whose numbers and arrays are the leaves.
 
-This module imports nothing of admagic; `traced.as_input` adds traced values to it.
+This module imports nothing of admagic but the texts of its refusals (`messages`);
+`traced.as_input` adds traced values to it.
 """
 
 import numpy as np
+
+from .messages import text
 
 
 def as_float(value):
@@ -15,18 +18,16 @@ def as_float(value):
     (3.0, array([1., 2.]))
     """
     if isinstance(value, (bool, np.bool_)):
-        raise TypeError("Can't differentiate with respect to a boolean; give a number.")
+        raise TypeError(text("error.boolean_input"))
     if isinstance(value, (int, np.integer)):
         return float(value)
     if isinstance(value, float):
         return value
     array = np.asarray(value)
     if np.iscomplexobj(array):
-        raise TypeError("Complex numbers are not supported yet; differentiate the real and "
-                        "imaginary parts as two real inputs.")
+        raise TypeError(text("error.complex_input"))
     if array.dtype.kind not in "fiub":
-        raise TypeError(f"Can't differentiate with respect to {type(value).__name__} "
-                        f"(dtype {array.dtype}); give a number or a numeric array.")
+        raise TypeError(text("error.not_numeric", kind=type(value).__name__, dtype=array.dtype))
     if array.dtype.kind != "f" or array.dtype.itemsize < 8:  # float16/32 too: see `in_dtype_of`
         array = array.astype(np.float64)
     return float(array) if array.ndim == 0 and not isinstance(value, np.ndarray) else array
@@ -38,7 +39,11 @@ def as_written(value):
     >>> as_written(np.float64(9.0)), as_written(np.array([1.0, 2.0]))
     ('9.0', 'array([1., 2.])')
     """
-    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.floating) and value.dtype.itemsize < 8:
+        return str(value)  # a float32's shortest digits (0.7), not its float64 ones (0.699999988…)
+    if isinstance(value, np.generic):
         value = value.item()
     return repr(value)
 
@@ -78,6 +83,42 @@ def map_leaves(function, tree):
         items = [map_leaves(function, value) for value in tree]
         return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
     return function(tree)
+
+
+def map_pairs(function, tree, other, path, what, of):
+    """`tree` with ``function(leaf, other_leaf, path)`` for each of its leaves, `other_leaf` being
+    the leaf at the same place in `other` (dict entries matched by key, not order). `other` must
+    have tree's structure, or a ValueError says where it differs: `path` names `other` in it (as
+    ``tangents[0]``), `what` is what `other` is and `of` what `tree` is (``tangent``, ``primal``).
+
+    >>> add = lambda x, v, path: x + v
+    >>> map_pairs(add, {"w": 1.0, "b": 2.0}, {"b": 10.0, "w": 20.0}, "v", "tangent", "primal")
+    {'w': 21.0, 'b': 12.0}
+    """
+    if isinstance(tree, dict):
+        if not isinstance(other, dict) or set(other) != set(tree):
+            keys = list(other) if isinstance(other, dict) else None
+            raise ValueError(_differs(path, what, of, tree, other, "keys", keys, list(tree)))
+        return type(tree)((key, map_pairs(function, value, other[key], f"{path}[{key!r}]", what,
+                                          of)) for key, value in tree.items())
+    if isinstance(tree, (list, tuple)):
+        if not isinstance(other, (list, tuple)) or len(other) != len(tree):
+            length = len(other) if isinstance(other, (list, tuple)) else None
+            raise ValueError(_differs(path, what, of, tree, other, "length", length, len(tree)))
+        items = [map_pairs(function, value, paired, f"{path}[{i}]", what, of)
+                 for i, (value, paired) in enumerate(zip(tree, other))]
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    if is_container(other):
+        raise ValueError(_differs(path, what, of, tree, other, "kind", None, None))
+    return function(tree, other, path)
+
+
+def _differs(path, what, of, tree, other, aspect, got, wanted):
+    if aspect == "kind" or got is None:
+        return text("error.structure_kind", path=path, what=what, of=of,
+                    got=type(other).__name__, wanted=type(tree).__name__)
+    return text(f"error.structure_{aspect}", path=path, what=what, of=of, got=repr(got),
+                wanted=repr(wanted))
 
 
 def leaves_of(tree):
@@ -123,14 +164,10 @@ def leaf_names(name, tree):
             continue
         items = list(item.items()) if isinstance(item, dict) else list(enumerate(item))
         if not items:
-            raise TypeError(f"{path} is an empty {type(item).__name__}: there is nothing in it to "
-                            "differentiate with respect to. Leave it out of the inputs, or put a "
-                            "number or array in it.")
+            raise TypeError(text("error.empty_container", path=path, kind=type(item).__name__))
         for key, value in reversed(items):
             if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(f"{path} has the key {key!r}; %%grad names each entry by its key, "
-                                f"as {path}['w'] or {path}[0], so keys must be text or whole "
-                                "numbers. Use admagic.grad(f) for other keys.")
+                raise TypeError(text("error.container_key", path=path, key=repr(key)))
             pending.append((f"{path}[{key!r}]", value))
     return named
 

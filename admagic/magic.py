@@ -23,9 +23,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Integer, TraitError, validate
 
-from . import messages
+from . import extras, messages, usage
 from .language import LanguageSetting
-from . import extras
 from .cell import DEFAULT_MAX_DERIVATIVE_SIZE, DEFAULT_MAX_NODES, GradUsageError, differentiate
 from .namespace import clean_namespace
 from .render import FORMATS
@@ -407,8 +406,8 @@ def _problem(args):
             return messages.text("error.of_not_names", given=args.of)
     for option, name in (("--out", args.out), ("--graph-of", args.graph_of),
                          ("--seed", args.seed)):
-        if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
-            return messages.text("error.not_a_python_name", option=option, name=name)
+        if name is not None and usage.name_problem(option, name):  # --seed params['w'] too
+            return usage.name_problem(option, name)
     if args.save is not None:
         if Path(args.save).suffix.lower() not in FORMATS:
             return messages.text("error.save_suffix", path=args.save, suffixes=", ".join(FORMATS))

@@ -126,6 +126,9 @@ EN = {
                                       "expression with spaces needs brackets: x=(a + 1))."),
     "error.of_not_names":       "--of {given}: give output names separated by commas, e.g. --of y,z.",
     "error.not_a_python_name":  "{option} {name}: that is not a Python name.",
+    "error.seed_not_a_name":    ("--seed {name}: give the name of an input, as --seed x, or an "
+                                 "entry of a list or dict input as the cell reads it, with text "
+                                 "keys in quotes: --seed \"params['w']\" or --seed \"layers[0]\"."),
     "error.save_suffix":        "--save {path}: name the file with one of {suffixes}.",
     "error.save_folder":        ("--save {path}: the folder {folder} doesn't exist; create it "
                                  "first (os.makedirs) or save into a folder that exists."),
@@ -187,6 +190,34 @@ EN = {
                                  "name, and binding it would break the notebook. Choose another "
                                  "name, like x or w1."),
     "error.input_problem":      "input {name}: {problem}",
+    "error.input_container":    "input {problem}",
+    "error.boolean_input":      "Can't differentiate with respect to a boolean; give a number.",
+    "error.complex_input":      ("Complex numbers are not supported yet; differentiate the real and "
+                                 "imaginary parts as two real inputs."),
+    "error.not_numeric":        ("Can't differentiate with respect to {kind} (dtype {dtype}); give a "
+                                 "number or a numeric array."),
+    "error.empty_container":    ("{path} is an empty {kind}: there is nothing in it to differentiate "
+                                 "with respect to. Leave it out of the inputs, or put a number or "
+                                 "array in it."),
+    "error.container_key":      ("{path} has the key {key}; %%grad names each entry by its key, as "
+                                 "{path}['w'] or {path}[0], so keys must be text or whole numbers. "
+                                 "Use admagic.grad(f) for other keys."),
+    "error.structure_kind":     ("{path} is a {got}, but the {of} is a {wanted}: a {what} has the "
+                                 "structure of the {of} it goes with, the same containers with the "
+                                 "same keys, and a number or array of the same shape for each "
+                                 "number or array."),
+    "error.structure_keys":     ("{path} has the keys {got}, but the {of} has the keys {wanted}: a "
+                                 "{what} has the structure of the {of} it goes with, the same keys "
+                                 "and lengths."),
+    "error.structure_length":   ("{path} has the length {got}, but the {of} has the length {wanted}: "
+                                 "a {what} has the structure of the {of} it goes with, the same keys "
+                                 "and lengths."),
+    "error.shape_differs":      ("{path} has shape {got}, but the {of} has shape {wanted}: a {what} "
+                                 "is shaped like the {of} it goes with."),
+    "word.tangent":             "tangent",
+    "word.primal":              "primal",
+    "word.cotangent":           "cotangent",
+    "word.output":              "output",
     "error.digits":             "a whole number of about {digits} digits",
     "error.too_large":          ("input {name}: {shown} is too large for a float (the largest is "
                                  "about 1.8e308), and admagic computes in floats. Rescale it, e.g. "

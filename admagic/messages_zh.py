@@ -90,6 +90,8 @@ ZH = {
                                       "需要加括号：x=(a + 1)）。"),
     "error.of_not_names":       "--of {given}：请给出用逗号分隔的输出名，例如 --of y,z。",
     "error.not_a_python_name":  "{option} {name}：这不是 Python 变量名。",
+    "error.seed_not_a_name":    ("--seed {name}：请给出一个输入的名字，如 --seed x；或者按单元格里的写法给出列表或字典输入中的一项，"
+                                 "文字键要加引号：--seed \"params['w']\" 或 --seed \"layers[0]\"。"),
     "error.save_suffix":        "--save {path}：文件名的扩展名须是以下之一：{suffixes}。",
     "error.save_folder":        "--save {path}：文件夹 {folder} 不存在；请先创建它（os.makedirs），或保存到已有的文件夹。",
     "error.save_without_graph": "--save 保存计算图，而 --no-graph 关闭了作图：请去掉其中一个。",
@@ -133,6 +135,26 @@ ZH = {
     "error.input_ipython":      ("{name} 不能作为输入：IPython 用这个名字存放它自己的东西，绑定它会破坏这个"
                                  " notebook。请换一个名字，例如 x 或 w1。"),
     "error.input_problem":      "输入 {name}：{problem}",
+    "error.input_container":    "输入 {problem}",
+    "error.boolean_input":      "无法对布尔值求导；请给出一个数。",
+    "error.complex_input":      "暂不支持复数；请把实部和虚部作为两个实数输入分别求导。",
+    "error.not_numeric":        "无法对 {kind}（dtype {dtype}）求导；请给出一个数或数值数组。",
+    "error.empty_container":    ("{path} 是一个空的 {kind}：里面没有可以求导的数。请把它从输入中去掉，"
+                                 "或在里面放入数或数组。"),
+    "error.container_key":      ("{path} 有键 {key}；%%grad 按键来命名每一项，如 {path}['w'] 或 "
+                                 "{path}[0]，所以键必须是文字或整数。其他键请用 admagic.grad(f)。"),
+    "error.structure_kind":     ("{path} 是 {got}，而对应的{of}是 {wanted}：{what}的结构要与对应的{of}"
+                                 "相同，容器相同、键相同，每个数或数组对应一个形状相同的数或数组。"),
+    "error.structure_keys":     ("{path} 的键是 {got}，而对应的{of}的键是 {wanted}：{what}的结构要与"
+                                 "对应的{of}相同，键和长度都一样。"),
+    "error.structure_length":   ("{path} 的长度是 {got}，而对应的{of}的长度是 {wanted}：{what}的结构要"
+                                 "与对应的{of}相同，键和长度都一样。"),
+    "error.shape_differs":      ("{path} 的形状是 {got}，而对应的{of}的形状是 {wanted}：{what}的形状要"
+                                 "与对应的{of}相同。"),
+    "word.tangent":             "切向量",
+    "word.primal":              "原始输入",
+    "word.cotangent":           "余切向量",
+    "word.output":              "输出",
     "error.digits":             "一个约 {digits} 位的整数",
     "error.too_large":          ("输入 {name}：{shown} 超出了浮点数的范围（最大约为 1.8e308），而 admagic "
                                  "用浮点数计算。请换一个尺度，例如以 1e300 为单位。"),

@@ -28,30 +28,27 @@ The widget needs anywidget (``pip install "admagic[step]"``); `frames` and `prep
 ['Before the sweep', 'Step 1 of 1', 'Done']
 """
 
-import html
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 
 from .formatting import format_value
-from .graph import GRADIENT
 from .messages import text as _t
+from .steppicture import _tangents_legend, drawn_with_room, prepare_svg
 
 __all__ = ["stepper", "step_through", "frames", "forward_frames", "prepare_svg", "widget_available",
            "button_texts", "INSTALL_ADVICE"]
 
 STATIC = Path(__file__).parent / "static"
 
-_SVG = "http://www.w3.org/2000/svg"
-_XLINK = "http://www.w3.org/1999/xlink"
 MAX_STEPS = 2000
 """Sweeps longer than this are refused: nobody watches more steps, and each frame is kept."""
 
 SHARE_ROOM = "1.1"
-"""Inches between ranks in the step-through's drawing (graph.py draws 0.4): room on each edge for
-the shares written on it."""
+"""Inches between ranks in the static picture of a ``--step`` cell (graph.py draws 0.4): room on
+each edge for the shares the widget writes there. The widget's own drawing reserves that room
+exactly instead (`steppicture.drawn_with_room`)."""
 _BLANK = "?"  # what a gradient the sweep hasn't reached yet shows
 
 
@@ -181,70 +178,7 @@ def _factor(value):
     return f"({text})" if text.startswith("-") else text
 
 
-# ---- the picture: one SVG from Graphviz, its parts marked for the browser ------------------------
-
-def prepare_svg(svg):
-    """Mark Graphviz's SVG for stepping: give `(svg, bands, names)`.
-
-    Every node's group gets ``data-node="n<number>"`` (the id graph.py gives it, which Graphviz
-    writes only as the group's title), every edge ``data-tail``/``data-head`` (a dashed copy of a
-    node counts as that node), and each gradient band's text the class ``admagic-band``, centred
-    on its orange box so that shorter and longer texts stay inside it. `bands` maps node ids to
-    the band texts as drawn, `names` node ids to the names drawn (``u`` for ``u = x × x``).
-    """
-    ET.register_namespace("", _SVG)
-    ET.register_namespace("xlink", _XLINK)
-    root = ET.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", svg, count=1).strip().encode("utf-8"))
-    bands, names = {}, {}
-    for group in root.iter(f"{{{_SVG}}}g"):
-        kind = group.get("class")
-        title = group.find(f"{{{_SVG}}}title")
-        if title is None or kind not in ("node", "edge"):
-            continue
-        if kind == "edge":
-            tail, _, head = (title.text or "").partition("->")
-            group.set("data-tail", re.sub(r"_to_n\d+$", "", tail))
-            group.set("data-head", head)
-            continue
-        node_id = title.text or ""
-        group.set("data-node", node_id)
-        texts = list(group.iter(f"{{{_SVG}}}text"))
-        if texts and " = " in (texts[0].text or ""):
-            names[node_id] = texts[0].text.split(" = ", 1)[0]
-        band = _mark_band(group)
-        if band is not None:
-            bands[node_id] = band
-    return ET.tostring(root, encoding="unicode"), bands, names
-
-
-def _mark_band(group):
-    """Find the node's gradient band (the text on the orange box), mark and centre it."""
-    box, found = None, None
-    for element in group.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "polygon" and (element.get("fill") or "").lower() == GRADIENT:
-            box = element
-        elif tag == "text" and box is not None and (element.text or "").startswith("∂"):
-            found = (box, element)
-    if found is None:
-        return None
-    box, text = found
-    xs = [float(point.split(",")[0]) for point in box.get("points", "").split()]
-    text.set("class", "admagic-band")
-    text.set("text-anchor", "middle")
-    text.set("x", f"{(min(xs) + max(xs)) / 2:.2f}")
-    text.set("data-width", f"{max(xs) - min(xs):.2f}")
-    return text.text
-
-
-def _tangents_legend(svg, seed):
-    """The SVG with its legend's "∂f/∂(node): gradients of f" saying what the bands hold in a
-    tangent sweep: "∂(node)/∂x: tangents, forward mode seeded by x" (in the current language)."""
-    parts = _t("graph.gradients", output="\0").split("\0")  # around each name of the output
-    gradients = "[^<]*?".join(re.escape(html.escape(part, quote=False)) for part in parts)
-    tangents = html.escape(_t("graph.tangents", seed=seed), quote=False)
-    return re.sub(f">{gradients}[^<]*<", lambda _: f">{tangents}<", svg)
-
+# ---- the picture (steppicture.py) and the trace beside it --------------------------------------
 
 def _marked_table(trace):
     """The trace's HTML table (`tracetable.html_table`) with each row marked by its graph id."""
@@ -289,6 +223,8 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
     if steps > MAX_STEPS:
         raise ValueError(_t("step.too_many", steps=f"{steps:,}", limit=f"{MAX_STEPS:,}"))
     if trace is not source:
+        if svg is None and getattr(source, "graph", None) is not None:
+            svg = drawn_with_room(source.graph, frames(trace, mode=mode))
         svg = svg if svg is not None else source.render()
         fallback_html = fallback_html if fallback_html is not None else source._repr_html_()
         fallback_text = fallback_text if fallback_text is not None else str(source)
@@ -348,9 +284,9 @@ def step_through(outputs, inputs, *, names=None, gradient_of=None, edges=False, 
     trace = evaluation_trace(outputs, inputs, names=names, gradient_of=gradient_of, seed=seed)
     picture = draw(outputs, inputs, gradient_of=trace.gradient_of, edges=edges,
                    max_nodes=max_nodes, names=names)
-    picture.attr(ranksep=SHARE_ROOM)  # longer edges, so the shares written on them fit
-    svg = to_svg(picture)
-    fallback = (svg or "") + trace._repr_html_()
+    picture.attr(ranksep=SHARE_ROOM)  # the static picture: longer edges, as %%grad --step draws
+    svg = drawn_with_room(picture, frames(trace, mode=mode))
+    fallback = (to_svg(picture) or "") + trace._repr_html_()
     return stepper(trace, svg, show_trace=show_trace, fallback_html=fallback, mode=mode)
 
 

@@ -242,9 +242,10 @@ class Tape:
     """
 
     #: How `gradient()` hands back a plain (untraced) gradient. tensor.py makes it `constant`, so
-    #: ``.numpy()`` works on the answer as in TensorFlow; a traced gradient (an outer tape is
-    #: recording) is handed back as it is, so that it can be differentiated again.
-    _hand_back = staticmethod(lambda gradient: gradient)
+    #: ``.numpy()`` works on the answer as in TensorFlow, in the source's dtype; a traced gradient
+    #: (an outer tape is recording) is handed back as it is, in float64, so that it can be
+    #: differentiated again without losing digits.
+    _hand_back = staticmethod(lambda gradient, source: gradient)
 
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self.persistent = persistent
@@ -338,7 +339,7 @@ class Tape:
             g = adjoints.get(node) if node is not None else None
             if g is None or isinstance(g, Node):
                 return g
-            return self._hand_back(g)
+            return self._hand_back(g, source)
 
         if isinstance(sources, dict):
             return {key: answer(s) for key, s in sources.items()}

@@ -7,17 +7,21 @@ fills in ``.grad``. A `Tensor` is not traced itself: each tape that watches it g
 stand-in (a leaf of that tape) for as long as the tape records.
 """
 
+import numpy as np
+
 from .tape import EAGER, Tape, current_tape
-from .inputs import as_written
+from .inputs import as_written, in_dtype_of
 from .traced import HeldValue, Traced, _recording_error, as_input, new_leaf, plain
 
 
 class Tensor(HeldValue):
     """A value the user holds across tapes; see `constant`, `Variable` and `tensor`."""
 
-    __slots__ = ("_value", "trainable", "requires_grad", "grad", "_stand_ins", "__weakref__")
+    __slots__ = ("_value", "_given", "trainable", "requires_grad", "grad", "_stand_ins",
+                 "__weakref__")
 
     def __init__(self, value, trainable=False, requires_grad=False):
+        self._given = _dtype_holder(value)
         if isinstance(value, (HeldValue, Traced)):
             value = plain(value)
         self._value = as_input(value)
@@ -107,6 +111,25 @@ class Tensor(HeldValue):
     def assign_add(self, delta): return self.assign(self._value + plain(delta))
     def assign_sub(self, delta): return self.assign(self._value - plain(delta))
 
+    def _in_own_dtype(self, gradient):
+        """A plain gradient (or value) in the dtype this value was given in: float32 in, float32
+        out, as in TensorFlow, PyTorch and `grad`. It was worked out in float64 (the value is
+        widened when traced), so only this last rounding is float32's."""
+        return in_dtype_of(gradient, self._given)
+
+    def _add_to_grad(self, gradient):
+        """``.grad += gradient``, kept in this value's dtype as PyTorch keeps it."""
+        if self.grad is None:
+            self.grad = self._in_own_dtype(gradient)
+        elif self._given is None:
+            self.grad = self.grad + gradient
+        else:  # the sum in float64, then rounded once
+            self.grad = self._in_own_dtype(np.add(self.grad, gradient, dtype=np.float64))
+
+    def numpy(self):
+        """The value, detached, in the dtype it was given in (TensorFlow's ``.numpy()``)."""
+        return self._in_own_dtype(super().numpy())
+
     def zero_grad(self):
         """Forget the accumulated ``.grad`` (PyTorch: ``x.grad = None``)."""
         self.grad = None
@@ -114,8 +137,13 @@ class Tensor(HeldValue):
     def detach(self):
         return constant(self._value)
 
+    @property
+    def dtype(self):
+        """The dtype the value was given in (float32 stays float32, as `numpy()` and `.grad` do)."""
+        return self._given.dtype if self._given is not None else np.result_type(self._value)
+
     def __repr__(self):
-        number = as_written(self._value)  # 9.0, never np.float64(9.0)
+        number = as_written(self.numpy())  # 9.0, never np.float64(9.0); a float32 as float32
         if type(self) is Variable:
             return f"Variable({number})"
         if self.requires_grad:
@@ -162,9 +190,23 @@ def tensor(value, requires_grad=False):
     return Tensor(value, requires_grad=requires_grad)
 
 
-def _handed_back(gradient):
+def _dtype_holder(value):
+    """What `in_dtype_of` rounds this value's gradients by: an empty array (or a zero) of its
+    dtype if it is float16 or float32 (a held value passes on its own), else None (float64, ints:
+    nothing to round)."""
+    if isinstance(value, Tensor):
+        return value._given
+    dtype = getattr(value, "dtype", None)
+    if isinstance(value, Traced) or dtype is None or dtype.kind != "f" or dtype.itemsize >= 8:
+        return None
+    return np.empty(0, dtype) if isinstance(value, np.ndarray) else dtype.type(0)
+
+
+def _handed_back(gradient, source):
     # Plain gradients come back from Tape.gradient as constants so `.numpy()` works on them, as
-    # in TensorFlow. The tape can't make them itself: this module is built on it.
+    # in TensorFlow, in the dtype of their source. The tape can't make them: it is built on this.
+    if isinstance(source, Tensor):
+        return Tensor(source._in_own_dtype(gradient))
     return constant(gradient)
 
 

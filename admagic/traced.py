@@ -399,8 +399,7 @@ class Traced(Node, _Arithmetic):
         for node, g in backward(eager, gradient).items():
             tensor = node.source
             if tensor is not None and tensor.requires_grad:
-                g = plain(g)
-                tensor.grad = g if tensor.grad is None else tensor.grad + g
+                tensor._add_to_grad(plain(g))  # in the tensor's dtype (float32 stays float32)
 
     def __repr__(self):  # traced(9.0) while a tape records it; constant(6.0) once none does
         kind = "traced" if _recording(self, eager=True) else "constant"

@@ -5,6 +5,8 @@ that belongs to Python or IPython, an order that would take minutes) is refused 
 in words that say what to write instead, so nothing has run and the namespace is untouched.
 """
 
+import ast
+import keyword
 import re
 
 import numpy as np
@@ -50,7 +52,7 @@ def input_values(inputs):
         try:
             named = leaf_names(name, value)
         except TypeError as problem:
-            raise GradUsageError(f"input {problem}") from None
+            raise GradUsageError(text("error.input_container", problem=problem)) from None
         for leaf_name, leaf in (named or {name: value}).items():
             values[leaf_name] = _number(leaf_name, leaf)
     return values
@@ -73,6 +75,38 @@ def _number(name, value):
         shown = (text("error.digits", digits=f"{int(value.bit_length() * 0.30103) + 1:,}")
                  if isinstance(value, int) else f"{value!r:.40}")
         raise GradUsageError(text("error.too_large", name=name, shown=shown)) from None
+
+
+def input_name(written):
+    """`written` (``x``, ``params['w']``, ``params["layers"][0]``) spelt as the cell's inputs are
+    named (`inputs.leaf_names`: each key by its repr), or None if it is neither a Python name
+    nor an entry of one by text or whole-number keys.
+
+    >>> input_name('params["w"]'), input_name("params[w]")
+    ("params['w']", None)
+    """
+    try:
+        node = ast.parse(written.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    keys = []
+    while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        keys.append(node.slice.value)
+        node = node.value
+    if not isinstance(node, ast.Name) or \
+            any(isinstance(key, bool) or not isinstance(key, (str, int)) for key in keys):
+        return None
+    return node.id + "".join(f"[{key!r}]" for key in reversed(keys))
+
+
+def name_problem(option, name):
+    """What is wrong with `name` given to `option`, or None: --out and --graph-of take a Python
+    name; --seed an input, which may be an entry of a container input (``params['w']``)."""
+    if option == "--seed":
+        return None if input_name(name) else text("error.seed_not_a_name", name=name)
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return None
+    return text("error.not_a_python_name", option=option, name=name)
 
 
 def check_request(request):
@@ -115,6 +149,8 @@ def _check_textbook_options(request):
         if arrays:
             raise GradUsageError(text("error.forward_arrays", names=listed(arrays),
                                       count=len(arrays)))
+    if request.seed is not None:  # params["w"] is the input params['w']
+        request.seed = input_name(request.seed) or request.seed
     if request.seed is not None and request.seed not in values:
         raise GradUsageError(text("error.seed_not_an_input", seed=request.seed,
                                   inputs=", ".join(values), first=next(iter(values))))

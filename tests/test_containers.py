@@ -358,3 +358,36 @@ def test_in_a_real_kernel_a_dict_input_gives_its_columns_and_leaves_nothing_trac
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+# ---- --seed names an entry of a container input --------------------------------------------------
+
+SEEDED_CELL = "y = p['a'] * p['c'] + np.sin(p['c'])"
+
+
+@pytest.mark.parametrize("written", ["\"p['c']\"", "'p[\"c\"]'", "p['c']"])
+def test_seed_may_name_an_entry_of_a_dict_input_as_the_cell_writes_it(shell, written):
+    shell.user_ns.update(np=np)
+    with capture_output() as captured:
+        result = shell.run_cell(f"%%grad p={{'a': 2.0, 'c': 3.0}} --trace --seed {written}\n"
+                                + SEEDED_CELL)
+    assert result.error_in_exec is None and result.error_before_exec is None, captured.stderr
+    trace = shell.user_ns["_grad"].trace
+    assert trace.seed == "p['c']"
+    (output,) = [row for row in trace.rows if row.is_output]
+    h = 1e-6  # dy/dc by central differences: the tangent seeded by c
+    by_differences = ((2.0 * (3 + h) + np.sin(3 + h)) - (2.0 * (3 - h) + np.sin(3 - h))) / (2 * h)
+    assert output.tangent == pytest.approx(by_differences, rel=1e-8)
+    assert output.tangent == pytest.approx(2.0 + np.cos(3.0), rel=1e-14)
+
+
+def test_a_seed_that_is_no_input_entry_is_refused_saying_how_to_write_one(shell):
+    shell.user_ns.update(np=np)
+    with capture_output() as captured:
+        shell.run_cell("%%grad p={'a': 2.0, 'c': 3.0} --trace --seed p[c+1]\n" + SEEDED_CELL)
+    assert "--seed p[c+1]: give the name of an input" in captured.stderr
+    assert "--seed \"params['w']\"" in captured.stderr
+    with capture_output() as captured:
+        shell.run_cell("%%grad p={'a': 2.0, 'c': 3.0} --trace --seed \"p['z']\"\n" + SEEDED_CELL)
+    assert "--seed p['z']: that is not an input here" in captured.stderr
+    assert "p['a'], p['c']" in captured.stderr

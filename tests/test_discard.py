@@ -345,3 +345,35 @@ def test_through_the_magic_a_kept_value_holds_no_graph_and_the_next_cell_is_righ
     finally:
         for name in ("kept", "keep", "x", "y", "u", "z", "_grad"):
             shell.user_ns.pop(name, None)
+
+
+def _stop(y):
+    raise TypeError("stop")
+
+
+def _logged_then(log, ending):
+    """f logs a traced value (50 steps of graph), then returns `ending(y)`: something refused."""
+    def f(x):
+        logged_sin_loop(log)(x)
+        return ending(log[-1])
+    return f
+
+
+@pytest.mark.parametrize("call, ending, message", [
+    (lambda f: am.grad(f)(0.7), lambda y: y * np.ones(2), "returned shape \\(2,\\)"),
+    (lambda f: am.value_and_grad(f)(0.7), lambda y: {"y": y}, "returned a dict"),
+    (lambda f: am.grad(f)(0.7), lambda y: y > 0, "True/False"),
+    (lambda f: am.derivative(f)(0.7), lambda y: np.stack([y, y]), "returned shape \\(2,\\)"),
+    (lambda f: am.derivative(f, order=3)(0.7), lambda y: np.stack([y, y]),
+     "returned shape \\(2,\\)"),
+    (lambda f: am.jvp(f, (0.7,), (1.0,)), _stop, "stop"),
+    (lambda f: am.vjp(f, 0.7), _stop, "stop"),
+    (lambda f: am.derivatives(f, 2)(0.7), _stop, "stop"),
+], ids=["grad-shape", "value_and_grad-dict", "grad-bool", "derivative-shape",
+        "derivative3-shape", "jvp-fails", "vjp-fails", "derivatives-fails"])
+def test_a_refused_output_leaves_no_graph_in_what_f_kept(call, ending, message):
+    since, log = first_new_number(), []
+    with pytest.raises(TypeError, match=message):
+        call(_logged_then(log, ending))
+    assert len(log) == 1 and float(log[0]) == pytest.approx(sin_loop(0.7), rel=1e-12)
+    assert_no_graph(since)

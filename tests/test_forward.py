@@ -183,7 +183,7 @@ def test_jvp_arguments_are_checked():
         jvp(np.sin, 1.0, 1.0)
     with pytest.raises(ValueError, match="one tangent per primal"):
         jvp(np.add, (1.0, 2.0), (1.0,))
-    with pytest.raises(ValueError, match="has shape \\(2,\\), but its primal has shape \\(3,\\)"):
+    with pytest.raises(ValueError, match="has shape \\(2,\\), but the primal has shape \\(3,\\)"):
         jvp(np.sin, (np.zeros(3),), (np.zeros(2),))
-    with pytest.raises(ValueError, match="cotangent shaped like"):
+    with pytest.raises(ValueError, match=r"cotangent has shape \(\), but the output has shape \(3,\)"):
         vjp(np.sin, np.zeros(3))[1](1.0)

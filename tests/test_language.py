@@ -1,6 +1,7 @@
 """A cell in Chinese: the table's headers and caption, the notes, the graph's legend and the
 common errors read in Chinese, while the numbers, the keys and the mathematics stay as they are."""
 
+import re
 import shutil
 import subprocess
 
@@ -172,3 +173,28 @@ def test_a_used_tape_says_so_in_chinese(zh):
     tape.gradient(y, x)
     with pytest.raises(RuntimeError, match=r"已经回答过一次 gradient\(\).*Tape\(persistent=True\)"):
         tape.gradient(y, x)
+
+
+# ---- refusals of container inputs, and of the numbers in them ---------------------------------
+
+@pytest.mark.parametrize("inputs, chinese", [
+    ({"params": {}}, "输入 params 是一个空的 dict"),
+    ({"params": {"w": {}}}, "输入 params['w'] 是一个空的 dict"),
+    ({"params": {(1, 2): 1.0}}, "输入 params 有键 (1, 2)"),
+    ({"params": {"w": "abc"}}, "输入 params['w']：无法对 str"),
+    ({"params": {"w": True}}, "输入 params['w']：无法对布尔值求导"),
+    ({"params": {"w": 1j}}, "输入 params['w']：暂不支持复数"),
+])
+def test_bad_container_inputs_are_refused_in_chinese(zh, inputs, chinese):
+    with pytest.raises(GradUsageError, match=re.escape(chinese)) as error:
+        differentiate("y = 1.0", inputs, graph=False)
+    assert not re.search(r"\b(input|empty|differentiate|key)\b", str(error.value)), error.value
+
+
+def test_a_tangent_of_another_structure_is_refused_in_chinese(zh):
+    from admagic.forward import jvp
+
+    with pytest.raises(ValueError, match=re.escape("tangents[0] 的键是 ['a']，而对应的原始输入的键是 ['a', 'b']")):
+        jvp(lambda p: p["a"], ({"a": 1.0, "b": 2.0},), ({"a": 1.0},))
+    with pytest.raises(ValueError, match=re.escape("tangents[0] 是 float，而对应的原始输入是 dict")):
+        jvp(lambda p: p["a"], ({"a": 1.0},), (1.0,))

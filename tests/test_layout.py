@@ -100,9 +100,10 @@ def test_the_admagic_import_graph_has_no_cycle():
 
 def test_the_engine_imports_nothing_above_it():
     graph = import_graph()
-    for bottom in ("collector", "inputs", "messages_en", "messages_zh", "methods", "primitives",
+    for bottom in ("collector", "messages_en", "messages_zh", "methods", "primitives",
                    "reductions"):
         assert graph[bottom] == set(), f"{bottom}.py imports {graph[bottom]}"
+    assert graph["inputs"] <= {"messages"}  # the words of its refusals only
     assert graph["messages"] <= {"messages_en", "messages_zh"}  # its tables, one per language
     assert graph["tape"] <= {"collector", "messages"}
     assert graph["keywords"] <= {"tape"}

@@ -627,7 +627,7 @@ def test_explain_shows_the_chain_rule_as_latex_and_text(ip):
     ("x=2 --mode sideways", "the modes are forward"),
     ("x=2 --trace --graph backward", "drop --graph backward"),
     ("x=2 --trace --seed q", "--seed q: that is not an input here; the inputs are: x"),
-    ("x=2 --trace --seed 3", "--seed 3: that is not a Python name"),
+    ("x=2 --trace --seed 3", "--seed 3: give the name of an input, as --seed x"),
     ("x=2 --seed x", "add --trace, or --mode forward"),
     ("w=np.ones(2) --mode forward", "--mode forward takes inputs that are numbers"),
 ])

@@ -16,12 +16,17 @@ function button(text, title) {
   return b;
 }
 
-// Write `lines` just above the middle of an edge, on a light box (below the edge's own label,
-// if it has one), so the highlighted edge stays visible under it.
+// Write `lines` on an edge, on a light box. The room Graphviz kept for them (the edge's
+// `data-share`: x, y, width, height, laid out so that no node or other label is there) holds
+// them; a text wider than its room (the browser's font is not the one Graphviz measured) is
+// made smaller to fit. An edge without room (an SVG drawn elsewhere) gets them just above its
+// middle, as before.
 function shareLabel(edge, lines) {
   const path = edge.querySelector("path");
   if (!path) return;
+  const room = edge.dataset.share ? edge.dataset.share.split(" ").map(parseFloat) : null;
   const middle = path.getPointAtLength(path.getTotalLength() / 2);
+  const centre = room ? room[0] + room[2] / 2 : middle.x;
   const group = document.createElementNS(SVG_NS, "g");
   group.setAttribute("class", "admagic-share");
   const box = document.createElementNS(SVG_NS, "rect");
@@ -30,7 +35,7 @@ function shareLabel(edge, lines) {
   text.setAttribute("text-anchor", "middle");
   lines.forEach((line, i) => {
     const span = document.createElementNS(SVG_NS, "tspan");
-    span.setAttribute("x", middle.x);
+    span.setAttribute("x", centre);
     if (i > 0) span.setAttribute("dy", "1.15em");
     span.textContent = line;
     text.appendChild(span);
@@ -38,19 +43,28 @@ function shareLabel(edge, lines) {
   group.appendChild(box);
   group.appendChild(text);
   edge.parentNode.appendChild(group); // last, so it is drawn above the nodes
-  text.setAttribute("x", middle.x);
+  text.setAttribute("x", centre);
   text.setAttribute("y", 0);
-  const size = text.getBBox();
-  const own = edge.querySelector("text:not(.admagic-share-text)");
-  // The baseline of the first line, so that the box's bottom sits 4 units above the edge.
-  let top = middle.y - 4 - size.height;
-  if (own) top = own.getBBox().y + own.getBBox().height + 2;
+  let size = text.getBBox();
+  if (room && size.width > room[2] - 6) {
+    text.style.fontSize = `${(11 * (room[2] - 6)) / size.width}px`;
+    size = text.getBBox();
+  }
+  let top;
+  if (room) {
+    top = room[1] + (room[3] - size.height) / 2; // centred in its room
+  } else {
+    // The box's bottom 4 units above the edge, or just below the edge's own label.
+    const own = edge.querySelector("text:not(.admagic-share-text)");
+    top = own ? own.getBBox().y + own.getBBox().height + 2 : middle.y - 4 - size.height;
+  }
   text.setAttribute("y", top - size.y);
   const b = text.getBBox();
-  box.setAttribute("x", b.x - 3);
-  box.setAttribute("y", b.y - 1);
-  box.setAttribute("width", b.width + 6);
-  box.setAttribute("height", b.height + 2);
+  const pad = room ? Math.min(3, (room[2] - b.width) / 2, (room[3] - b.height) / 2) : 3;
+  box.setAttribute("x", b.x - pad);
+  box.setAttribute("y", b.y - pad / 3);
+  box.setAttribute("width", b.width + 2 * pad);
+  box.setAttribute("height", b.height + (2 * pad) / 3);
   box.setAttribute("rx", 3);
 }
 
@@ -128,7 +142,8 @@ function render({ model, el }) {
       }
     }
     for (const share of frame.shares) {
-      const edge = edges.find((e) => e.dataset.tail === share.tail && e.dataset.head === share.head);
+      const along = edges.filter((e) => e.dataset.tail === share.tail && e.dataset.head === share.head);
+      const edge = along.find((e) => e.dataset.share) || along[0]; // the one with room for it
       if (!edge) continue; // an edge the summarised picture left out
       edge.classList.add("admagic-sending");
       shareLabel(edge, share.lines);
