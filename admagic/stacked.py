@@ -1,12 +1,14 @@
-"""Taylor coefficients of small arrays stacked as the rows of one array: a product in two NumPy
-calls, a recurrence in one per coefficient (`series.py` uses them; this module knows no Series).
+"""Taylor coefficients of small arrays stacked as the rows of one array: a product in four NumPy
+calls, a recurrence in one per coefficient, or in closed form where its argument is an input's own
+series, a line (`series.py` uses them; this module knows no Series).
 
 Where every coefficient is a small 1-d array (the directions interpolation.py sweeps side by side,
 or a few points at once), a Python sum per coefficient spends its time in calls, not arithmetic.
 Stacked, ``rows[k]`` is coefficient k: faster from `FROM` coefficients up to `UP_TO` numbers in each
 (measured: benchmarks/README.md, issue 17). Numbers, large arrays and values an outer tape traces
 keep series.py's sums. The same terms are added in the same order, so an inf or nan stays where it
-was (a zero-padded matrix product would make 0·inf = nan of the orders below it).
+was (a zero-padded matrix product would make 0·inf = nan of the orders below it); the closed form
+answers only where every coefficient it gives is finite.
 
 >>> x = np.array([[0.5, 0.5], [1.0, 2.0], [0.0, 0.0], [0.0, 0.0]])   # 0.5 + t and 0.5 + 2t
 >>> cauchy(x, x)[:, 1]                                                # (0.5 + 2t)²
