@@ -270,9 +270,17 @@ def issue_17():
           f"{'met' if ratio_3 <= 80 else 'MISSED'}); two inputs t(16)/t(8) = {growth:.1f} "
           f"(target ≤ 10: {'met' if growth <= 10 else 'MISSED'}).")
     if torch:
-        pytorch = best_time(lambda: torch_every_partial(_torch_cell(2), POINTS[2], 4), repeats=5)
-        print(f"Every partial up to order 4 in two inputs: {pytorch / two[4]:.0f}× faster than "
-              f"PyTorch nesting (target ≥ 10×: {'met' if pytorch / two[4] >= 10 else 'MISSED'}).")
+        # Timed again, the two taking turns three times (best of each), so that a disturbed
+        # minute of a shared machine falls on both sides rather than on one table row.
+        ours, theirs = [], []
+        for _ in range(3):
+            ours.append(best_time(lambda: by_interpolation(f2, POINTS[2], 4)))
+            theirs.append(best_time(lambda: torch_every_partial(_torch_cell(2), POINTS[2], 4),
+                                    repeats=5))
+        speedup = min(theirs) / min(ours)
+        print(f"Every partial up to order 4 in two inputs, timed in turns: {min(ours) * 1e3:.3f} "
+              f"ms against PyTorch's {min(theirs) * 1e3:.3f} ms, {speedup:.1f}× faster than "
+              f"PyTorch nesting (target ≥ 10×: {'met' if speedup >= 10 else 'MISSED'}).")
 
 
 def main():
