@@ -35,7 +35,7 @@ import numpy as np
 
 from .formatting import format_value
 from .messages import text as _t
-from .steppicture import _tangents_legend, drawn_with_room, prepare_svg
+from .steppicture import tangents_legend, drawn_with_room, prepare_svg
 
 __all__ = ["stepper", "step_through", "frames", "forward_frames", "prepare_svg", "widget_available",
            "button_texts", "INSTALL_ADVICE"]
@@ -231,7 +231,7 @@ def stepper(source, svg=None, *, show_trace=False, fallback_html=None, fallback_
     if svg is not None:
         svg, bands, names = prepare_svg(svg)
         if mode == "forward":  # the legend names what the bands hold now
-            svg = _tangents_legend(svg, trace.seed)
+            svg = tangents_legend(svg, trace.seed)
     else:
         bands, names, show_trace = {}, {}, True
     table = _marked_table(trace) if show_trace else ""

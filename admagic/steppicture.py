@@ -19,7 +19,7 @@ from .graph import GRADIENT, WIDE
 from .messages import text as _t
 from .render import to_svg
 
-__all__ = ["prepare_svg", "with_room", "drawn_with_room"]
+__all__ = ["prepare_svg", "with_room", "drawn_with_room", "tangents_legend"]
 
 _SVG = "http://www.w3.org/2000/svg"
 _XLINK = "http://www.w3.org/1999/xlink"
@@ -162,7 +162,7 @@ def _mark_band(group):
     return text.text
 
 
-def _tangents_legend(svg, seed):
+def tangents_legend(svg, seed):
     """The SVG with its legend's "∂f/∂(node): gradients of f" saying what the bands hold in a
     tangent sweep: "∂(node)/∂x: tangents, forward mode seeded by x" (in the current language)."""
     parts = _t("graph.gradients", output="\0").split("\0")  # around each name of the output

@@ -39,7 +39,7 @@ import math
 import numpy as np
 
 from .keywords import TAYLOR_MODE, call_name, honoured_keywords, keywords_named
-from .series import Series, _ones, _zeros
+from .series import Series
 from .tape import ancestors, by_number
 from .traced import Traced
 from .values import plain_copy

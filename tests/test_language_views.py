@@ -158,7 +158,7 @@ def test_the_widget_gets_its_button_texts_in_the_kernels_language():
 def test_the_forward_legend_is_rewritten_in_chinese_too():
     svg = ('<svg><text>∂y/∂(节点)：y 的梯度&#160;&#160;</text><text>∂y/∂x = 2.16</text></svg>')
     with speaking("zh"):
-        assert stepper._tangents_legend(svg, "x") == \
+        assert stepper.tangents_legend(svg, "x") == \
             "<svg><text>∂(节点)/∂x：切线（前向模式，以 x 为种子）</text><text>∂y/∂x = 2.16</text></svg>"
 
 
