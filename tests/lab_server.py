@@ -1,9 +1,12 @@
-"""Starting a private JupyterLab for the browser tests (test_browser.py, test_screenshots.py).
+"""Starting a private JupyterLab for the browser tests (test_browser.py, test_screenshots.py,
+test_step_layout.py).
 
 `jupyterlab(root, home)` runs JupyterLab on localhost (a free port, a random token) serving the
 notebooks in `root`, with its settings, workspaces and runtime files under `home`, and kernels that
 import this checkout's admagic. `settings` are written as JupyterLab user settings first, e.g. the
 dark theme: ``{"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"}}``.
+`lab_with_notebook(folder, name, cells)` writes a notebook of those cells and yields its URL in a
+JupyterLab serving `folder`, for a pytest fixture.
 """
 
 import importlib.util
@@ -86,3 +89,30 @@ def jupyterlab(root, home, settings=None):
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def write_notebook(path, sources):
+    """A notebook at `path` of unexecuted code cells with these `sources`, for the python3 kernel."""
+    Path(path).write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {},
+                   "outputs": [], "source": source} for i, source in enumerate(sources)],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+
+
+@contextmanager
+def lab_with_notebook(folder, name, sources, *modules):
+    """Yield the URL of notebook `name` (made of `sources`) open in a JupyterLab serving `folder`.
+    Skips the test when a browser test can't run here (`missing(*modules)`), fails it when
+    JupyterLab doesn't start."""
+    import pytest
+    reason = missing(*modules)
+    if reason:
+        pytest.skip(reason)
+    write_notebook(Path(folder) / name, sources)
+    try:
+        with jupyterlab(folder, Path(folder) / "home") as (base, token):
+            yield f"{base}/lab/tree/{name}?token={token}"
+    except RuntimeError as error:
+        pytest.fail(str(error))

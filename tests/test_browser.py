@@ -13,14 +13,13 @@ CI needs: ``apt-get install chromium`` (Playwright can't download its own browse
 them). Without chromium or JupyterLab the test skips.
 """
 
-import json
 import math
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from lab_server import CHROMIUM_FLAGS, jupyterlab, missing
+from lab_server import CHROMIUM_FLAGS, lab_with_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -31,26 +30,10 @@ f = u * y + np.sin(x)
 """]
 
 
-def _notebook(path):
-    path.write_text(json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {},
-                   "outputs": [], "source": source} for i, source in enumerate(CELLS)],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
-
-
 @pytest.fixture
 def lab(tmp_path):
-    reason = missing("anywidget")
-    if reason:
-        pytest.skip(reason)
-    _notebook(tmp_path / "step.ipynb")
-    try:
-        with jupyterlab(tmp_path, tmp_path / "home") as (base, token):
-            yield f"{base}/lab/tree/step.ipynb?token={token}", tmp_path
-    except RuntimeError as error:
-        pytest.fail(str(error))
+    with lab_with_notebook(tmp_path, "step.ipynb", CELLS, "anywidget") as url:
+        yield url, tmp_path
 
 
 def _bands(page):

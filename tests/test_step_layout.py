@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from lab_server import CHROMIUM_FLAGS, REPO, jupyterlab, missing
+from lab_server import CHROMIUM_FLAGS, REPO, lab_with_notebook
 
 from admagic.cell import differentiate
 from admagic.stepper import frames
@@ -79,16 +79,6 @@ _OVERLAPS = """widget => {
 }"""
 
 
-def _notebook(path):
-    sources = ["%load_ext admagic\nimport numpy as np", *CELLS.values()]
-    path.write_text(json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"cell{i}", "metadata": {},
-                   "outputs": [], "source": source} for i, source in enumerate(sources)],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
-
-
 def _source(cell):
     """A %%grad cell's inputs and code: ``({"x": 0.5}, "s = np.sin(x)...")``."""
     line, code = cell.split("\n", 1)
@@ -142,15 +132,9 @@ def test_dot_keeps_room_for_every_share_clear_of_every_node(name, edges):
 
 @pytest.fixture
 def lab(tmp_path):
-    reason = missing("anywidget")
-    if reason:
-        pytest.skip(reason)
-    _notebook(tmp_path / "layout.ipynb")
-    try:
-        with jupyterlab(tmp_path, tmp_path / "home") as (base, token):
-            yield f"{base}/lab/tree/layout.ipynb?token={token}", tmp_path
-    except RuntimeError as error:
-        pytest.fail(str(error))
+    sources = ["%load_ext admagic\nimport numpy as np", *CELLS.values()]
+    with lab_with_notebook(tmp_path, "layout.ipynb", sources, "anywidget") as url:
+        yield url, tmp_path
 
 
 @pytest.mark.browser
