@@ -13,7 +13,7 @@ import shutil
 
 import numpy as np
 import pytest
-from test_graph import node_with, parse
+from test_graph import _softmax_loss, node_with, parse
 
 from admagic import render
 from admagic.graph import draw
@@ -167,11 +167,7 @@ def test_edges_and_arrowheads_read_on_white_and_on_jupyterlab_dark(make):
 
 def _softmax_graph():
     """−log softmax, shifted by its max: ∂loss/∂m is round-off, drawn as 0 with a tooltip."""
-    with Tape() as tape:
-        x = new_leaf(tape, np.array([1.0, 2.0, 0.5]))
-        m = np.max(x)
-        e = np.exp(x - m)
-        loss = -np.log(e[1] / np.sum(e))
+    x, m, loss = _softmax_loss()
     return draw({"m": m, "loss": loss}, {"x": x})
 
 

@@ -447,14 +447,3 @@ def test_statistics_mean_of_traced_values_says_to_use_numpy():
         grad(lambda x: statistics.mean([x, 2 * x]))(1.0)
     # and what it suggests gives d/dx mean(x, 2x) = 3/2
     assert grad(lambda x: np.mean(np.stack([x, 2 * x])))(1.0) == 1.5
-
-
-def test_writing_a_traced_value_into_a_plain_array_says_to_build_it_with_np_array():
-    # NumPy replaces admagic's refusal with its own ValueError ("setting an array element with a
-    # sequence"); grad puts the advice back (arrays.element_assignment_explained).
-    def f(x):
-        a = np.zeros(2)
-        a[0] = x
-        return np.sum(a)
-    with pytest.raises(TypeError, match=r"(?s)a\[i\] = x can't store.*np\.array\(\[x, y\]\)"):
-        grad(f)(1.0)
