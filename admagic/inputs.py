@@ -70,6 +70,11 @@ def is_container(value):
     return isinstance(value, (list, tuple, dict))
 
 
+def _sequence_like(sequence, items):
+    """A list, tuple or named tuple of the same type as `sequence`, holding `items`."""
+    return type(sequence)(*items) if hasattr(sequence, "_fields") else type(sequence)(items)
+
+
 def map_leaves(function, tree):
     """`tree` with ``function(leaf)`` for each number or array in it, in the order `leaves_of`
     gives them: lists, tuples, named tuples and dicts keep their type, order and keys.
@@ -81,7 +86,7 @@ def map_leaves(function, tree):
         return type(tree)((key, map_leaves(function, value)) for key, value in tree.items())
     if isinstance(tree, (list, tuple)):
         items = [map_leaves(function, value) for value in tree]
-        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+        return _sequence_like(tree, items)
     return function(tree)
 
 
@@ -107,7 +112,7 @@ def map_pairs(function, tree, other, path, what, of):
             raise ValueError(_differs(path, what, of, tree, other, "length", length, len(tree)))
         items = [map_pairs(function, value, paired, f"{path}[{i}]", what, of)
                  for i, (value, paired) in enumerate(zip(tree, other))]
-        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+        return _sequence_like(tree, items)
     if is_container(other):
         raise ValueError(_differs(path, what, of, tree, other, "kind", None, None))
     return function(tree, other, path)
@@ -181,7 +186,7 @@ def with_leaves(tree, named, name):
         if isinstance(item, dict):
             return type(item)((k, rebuilt(f"{path}[{k!r}]", v)) for k, v in item.items())
         items = [rebuilt(f"{path}[{i!r}]", v) for i, v in enumerate(item)]
-        return type(item)(*items) if hasattr(item, "_fields") else type(item)(items)
+        return _sequence_like(item, items)
 
     return rebuilt(name, tree)
 
