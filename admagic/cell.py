@@ -33,7 +33,7 @@ from .arrays import element_assignment_explained
 from .inputs import bound
 from .messages import listed, text
 from .values import plain_copy
-from .namespace import _interrupts_held_back as interrupts_held_back, clean_namespace
+from .namespace import clean_namespace, interrupts_held_back
 from .polynomial import TaylorPolynomials
 from .result import GradResult, leibniz
 from .tape import Tape

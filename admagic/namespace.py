@@ -60,7 +60,7 @@ def clean_namespace(namespace):
     >>> ns
     {'y': 9.0, 'ys': [3.0, (3.0, 'x')]}
     """
-    with _interrupts_held_back():
+    with interrupts_held_back():
         _Cleaner(namespace).run()
 
 
@@ -368,7 +368,7 @@ def _peel(value):
     return float(value) if type(value) is np.float64 else value  # y shows as 9.0, not np.float64
 
 
-class _interrupts_held_back:
+class interrupts_held_back:
     """Hold a Ctrl-C back while inside; raise it on the way out (half a cleaning would leave a
     session with traced values). Only the main thread gets Ctrl-C, so elsewhere it does nothing."""
 
