@@ -147,10 +147,9 @@ class Series:
             if self.rows is not None and type(other) in (float, np.float64):
                 return Series.side_by_side(self.rows * other)
             return Series([ck * other for ck in self.c])
-        rows_a, rows_b = self.rows, other.rows
-        if rows_a is not None and rows_b is not None and rows_a.shape == rows_b.shape:
-            return Series.side_by_side(stacked.cauchy(rows_a, rows_b))
-        if rows_a is not None or _small_arrays(self):
+        if _same_rows(self, other):
+            return Series.side_by_side(stacked.cauchy(self.rows, other.rows))
+        if _small_arrays(self):  # (true when self has rows)
             n = min(len(self), len(other))
             rows_a = _rows(self, n)
             rows_b = _rows(other, n) if rows_a is not None else None
